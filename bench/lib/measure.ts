@@ -1,0 +1,138 @@
+import { createHistogram } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import type pg from 'pg';
+import type { Scenario, SqlBaseline } from './scenario.ts';
+
+/** One measurement of one row in one round. */
+export interface Sample {
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+export interface LoadOptions {
+  warmupSeconds: number;
+  durationSeconds: number;
+  /** Ends the current load early (Ctrl-C); the measurement then throws instead of returning. */
+  signal: AbortSignal;
+}
+
+/**
+ * Drives HTTP load with autocannon from this (the parent) process: a warm-up whose result is
+ * thrown away (JIT, connection setup, pool filling), then the measured run. Only 2xx responses
+ * count as throughput, so an endpoint failing fast cannot look fast.
+ */
+export async function measureHttp(
+  baseUrl: string,
+  { path, ...request }: Scenario['request'],
+  options: LoadOptions & { connections: number },
+): Promise<Sample> {
+  const url = new URL(path, baseUrl).toString();
+  const run = async (duration: number) => {
+    const instance = autocannon({ url, ...request, connections: options.connections, duration, timeout: 10 });
+    const stop = () => instance.stop();
+    options.signal.addEventListener('abort', stop);
+    try {
+      return await instance;
+    } finally {
+      options.signal.removeEventListener('abort', stop);
+    }
+  };
+  if (options.warmupSeconds > 0) await run(options.warmupSeconds);
+  options.signal.throwIfAborted();
+  const result = await run(options.durationSeconds);
+  options.signal.throwIfAborted();
+  return {
+    perSecond: result['2xx'] / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+/**
+ * The raw database running one statement in a closed loop: `concurrency` workers, each issuing the
+ * next query as soon as the previous one returns, through the given pool (the same pg.Pool setup
+ * the service uses). Bounded in time: workers stop issuing at the deadline, and a query that
+ * hangs past it fails the measurement instead of hanging the harness.
+ */
+export async function measureSql(
+  pool: pg.Pool,
+  baseline: SqlBaseline,
+  options: LoadOptions & { concurrency: number },
+): Promise<Sample> {
+  const loop = (seconds: number) => sqlLoop(pool, baseline, options.concurrency, seconds, options.signal);
+  if (options.warmupSeconds > 0) await loop(options.warmupSeconds);
+  options.signal.throwIfAborted();
+  const sample = await loop(options.durationSeconds);
+  options.signal.throwIfAborted();
+  return sample;
+}
+
+const HUNG_QUERY_GRACE_MS = 10_000;
+
+async function sqlLoop(
+  pool: pg.Pool,
+  baseline: SqlBaseline,
+  concurrency: number,
+  seconds: number,
+  signal: AbortSignal,
+): Promise<Sample> {
+  const latencyNs = createHistogram();
+  let ok = 0;
+  let errors = 0;
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  // PGlite answers in microtasks only, which would starve timers and signal handlers (Ctrl-C, the
+  // hung-query guard below) for the whole loop. So every 100 ms all workers wait for one shared
+  // macrotask turn and then resume together; a per-worker yield would instead let the first worker
+  // to resume run alone until its next yield, silently measuring concurrency 1.
+  let lastTurn = start;
+  let turn: Promise<void> | undefined;
+  const eventLoopTurn = () =>
+    (turn ??= new Promise((resolve) =>
+      setImmediate(() => {
+        turn = undefined;
+        lastTurn = performance.now();
+        resolve();
+      }),
+    ));
+  const worker = async (): Promise<void> => {
+    while (performance.now() < deadline && !signal.aborted) {
+      if (performance.now() - lastTurn > 100) await eventLoopTurn();
+      const began = process.hrtime.bigint();
+      try {
+        await pool.query(baseline.sql, baseline.params?.());
+        latencyNs.record(process.hrtime.bigint() - began);
+        ok++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => {
+        reject(new Error(`${baseline.name}: a query was still running ${HUNG_QUERY_GRACE_MS} ms after the deadline`));
+      },
+      seconds * 1000 + HUNG_QUERY_GRACE_MS,
+    );
+  });
+  try {
+    await Promise.race([Promise.all(Array.from({ length: concurrency }, worker)), hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+  const elapsedSeconds = (performance.now() - start) / 1000;
+  return {
+    perSecond: ok / elapsedSeconds,
+    p50Ms: ok ? latencyNs.percentile(50) / 1e6 : 0,
+    p99Ms: ok ? latencyNs.percentile(99) / 1e6 : 0,
+    errors,
+    non2xx: 0,
+  };
+}

@@ -1,0 +1,83 @@
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+export const ROLES = ['api', 'worker', 'relay'] as const;
+export type Role = (typeof ROLES)[number];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Every environment variable the service reads, with its default. `.env.example` documents the
+ * same list; a test keeps the two in step.
+ */
+const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  NATS_URL: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })),
+  LOG_LEVEL: Type.Enum([...LOG_LEVELS], { default: 'info' }),
+  ROLES: Type.String({ pattern: '^(api|worker|relay)(,(api|worker|relay))*$', default: 'api,worker,relay' }),
+  RELAY_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 100 }),
+  JOBS_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 10000 }),
+});
+
+type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  dataDir: string;
+  natsUrl: string | undefined;
+  logLevel: Env['LOG_LEVEL'];
+  roles: ReadonlySet<Role>;
+  relayIntervalMs: number;
+  jobsIntervalMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The variable names this service reads (for `.env.example` and the docs). */
+export const ENV_VARIABLES = Object.keys(EnvSchema.properties);
+
+/**
+ * Reads and validates the environment once. A bad value throws a ConfigError whose message is one
+ * line naming the variable, so a failed start says exactly what to fix.
+ */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const name of ENV_VARIABLES) {
+    const value = environment[name];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw));
+  const firstError = Value.Errors(EnvSchema, env)[0];
+  if (firstError) {
+    const variable = firstError.instancePath.replace(/^\//, '') || 'environment';
+    throw new ConfigError(`${variable}: ${firstError.message} (got ${JSON.stringify(raw[variable])})`);
+  }
+  const valid = env as Env;
+  return {
+    port: valid.PORT,
+    host: valid.HOST,
+    publicUrl: (valid.PUBLIC_URL ?? `http://localhost:${valid.PORT}`).replace(/\/$/, ''),
+    databaseUrl: valid.DATABASE_URL,
+    databasePoolSize: valid.DATABASE_POOL_SIZE,
+    dataDir: valid.DATA_DIR,
+    natsUrl: valid.NATS_URL,
+    logLevel: valid.LOG_LEVEL,
+    roles: new Set(valid.ROLES.split(',') as Role[]),
+    relayIntervalMs: valid.RELAY_INTERVAL_MS,
+    jobsIntervalMs: valid.JOBS_INTERVAL_MS,
+    shutdownTimeoutMs: valid.SHUTDOWN_TIMEOUT_MS,
+  };
+}

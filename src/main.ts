@@ -1,0 +1,133 @@
+import { pino, type Logger } from 'pino';
+import packageJson from '../package.json' with { type: 'json' };
+import { ConfigError, type Config } from './config.ts';
+import { migrations } from './migrations.ts';
+import {
+  Bus,
+  deleteOldInboxEntries,
+  deletePublishedEvents,
+  InProcessTransport,
+  NatsTransport,
+  OutboxRelay,
+  type Transport,
+} from './platform/bus/index.ts';
+import { openDatabase, type Database } from './platform/db/database.ts';
+import { migrateToLatest, pendingMigrations } from './platform/db/migrations.ts';
+import { registerHealthRoutes } from './platform/http/health.routes.ts';
+import { createHttpApp, type App } from './platform/http/server.ts';
+import { JobRunner } from './platform/jobs/jobs.ts';
+import { createMetrics } from './platform/metrics/metrics.ts';
+
+export interface Service {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  bus: Bus;
+  relay: OutboxRelay;
+  jobs: JobRunner;
+  /** The HTTP app (built in every process; listening only with the api role). */
+  app: App;
+  /** The bound address when the api role listens. */
+  address: string | undefined;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** An already open database (tests); otherwise opened from the config. */
+  database?: Database;
+  logger?: Logger;
+  /** Listen on the configured port (default true; tests often use inject instead). */
+  listen?: boolean;
+}
+
+const HOUR_MS = 3_600_000;
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel });
+}
+
+/** Opens what the config names: PostgreSQL with DATABASE_URL, else PGlite under DATA_DIR. */
+export async function openConfiguredDatabase(config: Config): Promise<Database> {
+  return config.databaseUrl
+    ? openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize })
+    : openDatabase({ dataDir: config.dataDir });
+}
+
+/**
+ * The composition root: config → database → bus → modules → HTTP, then starts the roles this
+ * process runs. Everything is constructed here by hand and passed down; nothing finds its
+ * dependencies by itself.
+ */
+export async function startService(config: Config, options: StartOptions = {}): Promise<Service> {
+  assertRolesCanRun(config);
+  const logger = options.logger ?? createLogger(config);
+  const database = options.database ?? (await openConfiguredDatabase(config));
+  const { db } = database;
+  await migrateToLatest(database, migrations);
+
+  const transport: Transport = config.natsUrl
+    ? await NatsTransport.connect({ url: config.natsUrl, db, logger })
+    : new InProcessTransport(db, logger);
+  const bus = new Bus(transport);
+  const relay = new OutboxRelay(db, transport, logger, { intervalMs: config.relayIntervalMs });
+  const jobs = new JobRunner(db, logger, { intervalMs: config.jobsIntervalMs });
+  jobs.definePeriodic('platform.cleanup', HOUR_MS, async (jobDb) => {
+    await deletePublishedEvents(jobDb, 7);
+    await deleteOldInboxEntries(jobDb, 30);
+  });
+
+  const metrics = createMetrics({ pool: database.pool, db });
+  const app = await createHttpApp({ logger, metrics, publicUrl: config.publicUrl, version: packageJson.version });
+  let migrationsApplied = false;
+  registerHealthRoutes(app, {
+    metrics,
+    checks: [
+      { name: 'database', check: async () => (await database.pool.query('select 1')).rowCount === 1 },
+      {
+        name: 'migrations',
+        check: async () => (migrationsApplied ||= (await pendingMigrations(database, migrations)).length === 0),
+      },
+      { name: 'bus', check: async () => transport.isConnected() },
+    ],
+  });
+  await app.ready();
+
+  if (config.roles.has('worker')) {
+    await bus.startConsumers();
+    await jobs.start();
+  }
+  if (config.roles.has('relay')) relay.start();
+  let address: string | undefined;
+  if (config.roles.has('api') && options.listen !== false) {
+    address = await app.listen({ port: config.port, host: config.host });
+  }
+  logger.info({ roles: [...config.roles], engine: database.engine, bus: transport.name, address }, 'sbor started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    stopping ??= (async () => {
+      // Order matters: stop taking requests and finish in-flight ones, then stop background work,
+      // then flush what was committed, and only then close the connections they all use.
+      await app.close();
+      await jobs.stop();
+      await relay.stop();
+      await transport.close();
+      if (!options.database) await database.close();
+      logger.info('sbor stopped');
+    })();
+    return stopping;
+  };
+  return { config, logger, database, bus, relay, jobs, app, address, stop };
+}
+
+/**
+ * The in-process bus and the embedded database live inside one process, so they can only run
+ * with every role in it; splitting roles across processes needs PostgreSQL and NATS.
+ */
+function assertRolesCanRun(config: Config): void {
+  if (config.roles.size === 3) return;
+  if (!config.natsUrl)
+    throw new ConfigError('ROLES: running only some roles needs NATS_URL (the in-process bus cannot cross processes)');
+  if (!config.databaseUrl)
+    throw new ConfigError('ROLES: running only some roles needs DATABASE_URL (PGlite belongs to one process)');
+}

@@ -1,0 +1,142 @@
+import { pino } from 'pino';
+import { Type } from 'typebox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
+import { DomainError } from '../errors.ts';
+import { createMetrics } from '../metrics/metrics.ts';
+import { PROBLEM_TYPE_BASE } from './problem.ts';
+import { createHttpApp, type App } from './server.ts';
+
+let database: TestDatabase;
+let app: App;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  app = await createHttpApp({
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics({ pool: database.pool, db: database.db }),
+    publicUrl: 'http://localhost:3000',
+    version: 'test',
+  });
+  app.post(
+    '/widgets/:id',
+    {
+      schema: {
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        body: Type.Object({ name: Type.String({ minLength: 1 }), size: Type.Integer() }, { additionalProperties: false }),
+        response: { 200: Type.Object({ id: Type.Integer(), name: Type.String() }) },
+      },
+    },
+    async (request) => {
+      if (request.body.name === 'taken')
+        throw new DomainError('conflict', 'widget-taken', 'That widget is taken.', { holder: 7 });
+      if (request.body.name === 'explode') throw new Error('connection string postgres://secret@db leaked');
+      return { id: request.params.id, name: request.body.name, internal: 'not in schema' };
+    },
+  );
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app.close();
+  await database.close();
+});
+
+const json = { 'content-type': 'application/json' };
+
+describe('the HTTP shell', () => {
+  it('answers an unknown route with a 404 problem', async () => {
+    const response = await app.inject({ method: 'GET', url: '/nope' });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({ type: `${PROBLEM_TYPE_BASE}not-found`, status: 404, title: 'Not Found' });
+  });
+
+  it('answers malformed JSON with a 400 problem', async () => {
+    const response = await app.inject({ method: 'POST', url: '/widgets/1', headers: json, payload: '{"name": ' });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({ type: `${PROBLEM_TYPE_BASE}malformed-body`, status: 400 });
+  });
+
+  it('names every invalid field in a validation problem', async () => {
+    const response = await app.inject({ method: 'POST', url: '/widgets/1', headers: json, payload: { name: '', size: 'big' } });
+    expect(response.statusCode).toBe(400);
+    const body = response.json<{ type: string; errors: { field: string }[]; detail: string }>();
+    expect(body.type).toBe(`${PROBLEM_TYPE_BASE}validation-error`);
+    expect(body.errors.map((error) => error.field).sort()).toEqual(['body/name', 'body/size']);
+    expect(body.detail).toContain('body/size');
+  });
+
+  it('names a missing property and an invalid path parameter', async () => {
+    const missing = await app.inject({ method: 'POST', url: '/widgets/1', headers: json, payload: { name: 'a' } });
+    expect(missing.json<{ errors: { field: string }[] }>().errors.map((error) => error.field)).toEqual(['body/size']);
+    const badParam = await app.inject({ method: 'POST', url: '/widgets/0', headers: json, payload: { name: 'a', size: 1 } });
+    expect(badParam.json<{ errors: { field: string }[] }>().errors[0]?.field).toBe('params/id');
+  });
+
+  it('rejects unknown body properties instead of ignoring them', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/widgets/1',
+      headers: json,
+      payload: { name: 'a', size: 1, admin: true },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json<{ errors: unknown[] }>().errors).toEqual([{ field: 'body/admin', message: 'is not a known property' }]);
+  });
+
+  it('refuses at start a route whose body schema would let unknown properties through', async () => {
+    const other = await createHttpApp({
+      logger: pino({ level: 'silent' }),
+      metrics: createMetrics({ pool: database.pool, db: database.db }),
+      publicUrl: 'http://localhost:3000',
+      version: 'test',
+    });
+    expect(() => other.post('/loose', { schema: { body: Type.Object({ a: Type.String() }) } }, async () => ({}))).toThrow(
+      /additionalProperties: false/,
+    );
+    await other.close();
+  });
+
+  it('maps a domain error to its status and stable type with its details', async () => {
+    const response = await app.inject({ method: 'POST', url: '/widgets/1', headers: json, payload: { name: 'taken', size: 1 } });
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({
+      type: `${PROBLEM_TYPE_BASE}widget-taken`,
+      detail: 'That widget is taken.',
+      holder: 7,
+    });
+  });
+
+  it('hides the internals of an unexpected error behind a 500 problem with the request id', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/widgets/1',
+      headers: json,
+      payload: { name: 'explode', size: 1 },
+    });
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('secret');
+    const body = response.json<{ type: string; request_id: string; detail: string }>();
+    expect(body.type).toBe(`${PROBLEM_TYPE_BASE}internal-error`);
+    expect(body.request_id).toBe(response.headers['x-request-id']);
+    expect(body.detail).toContain(body.request_id);
+  });
+
+  it('serializes responses through their schema, dropping undeclared fields', async () => {
+    const response = await app.inject({ method: 'POST', url: '/widgets/5', headers: json, payload: { name: 'ok', size: 1 } });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ id: 5, name: 'ok' });
+  });
+
+  it('puts a request id on every response and keeps a well-formed one from the caller', async () => {
+    const generated = await app.inject({ method: 'GET', url: '/nope' });
+    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const given = await app.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': 'trace-123' } });
+    expect(given.headers['x-request-id']).toBe('trace-123');
+    expect(given.json<{ request_id: string }>().request_id).toBe('trace-123');
+    const hostile = await app.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': 'a b\nc' } });
+    expect(hostile.headers['x-request-id']).not.toBe('a b\nc');
+  });
+});

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics.ts';
+import { notFoundProblem, ProblemSchema, sendProblem, toProblem } from './problem.ts';
+
+/** The Fastify instance every module registers its routes on, typed by TypeBox schemas. */
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface HttpOptions {
+  logger: Logger;
+  metrics: Metrics;
+  publicUrl: string;
+  version: string;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Routes that serve the docs themselves; everything else must appear in /openapi.json. */
+export const UNDOCUMENTED_PREFIXES = ['/docs', '/openapi.json'];
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
+
+const routesByApp = new WeakMap<object, RegisteredRoute[]>();
+
+/** Every route registered on the app (HEAD twins excluded), for checks such as "all are documented". */
+export function registeredRoutes(app: App): RegisteredRoute[] {
+  return routesByApp.get(app) ?? [];
+}
+
+/**
+ * Builds the HTTP server shell: request ids, problem+json for every error, schema validation that
+ * rejects unknown body properties, metrics, and the OpenAPI document generated from route schemas.
+ * Modules add their routes afterwards; call `app.ready()` when all are registered.
+ */
+export async function createHttpApp(options: HttpOptions): Promise<App> {
+  // Typed as Fastify's logger so the instance's type is the shared App type, not pino-specific.
+  const logger: FastifyBaseLogger = options.logger;
+  const app = Fastify({
+    loggerInstance: logger,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    ajv: {
+      customOptions: {
+        // Unknown properties are an error the client should hear about, not something to drop silently.
+        removeAdditional: false,
+        allErrors: true,
+      },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const routes: RegisteredRoute[] = [];
+  routesByApp.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    const name = `${[route.method].flat().join(',')} ${route.url}`;
+    const body = route.schema?.body as { type?: string; additionalProperties?: unknown } | undefined;
+    if (body?.type === 'object' && body.additionalProperties !== false) {
+      throw new Error(`${name}: body schemas must set additionalProperties: false`);
+    }
+    const documented = !UNDOCUMENTED_PREFIXES.some((prefix) => route.url.startsWith(prefix));
+    if (documented && !route.schema?.response) {
+      throw new Error(`${name}: every route declares its response schema`);
+    }
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routes.push({ method, url: route.url });
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    options.metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const body = toProblem(error as Error, request);
+    if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ problem: body.type, detail: body.detail }, 'request rejected');
+    return sendProblem(reply, body);
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, notFoundProblem(request)));
+
+  app.addSchema(ProblemSchema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Sbor API', version: options.version, description: 'Event ticketing and booking.' },
+      servers: [{ url: options.publicUrl }],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`),
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  return app;
+}

@@ -1,0 +1,33 @@
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.ts';
+import { startService, type Service } from '../../src/main.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export interface TestService extends Service {
+  testDatabase: TestDatabase;
+  /** Base URL when started with `listen: true`. */
+  baseUrl: string;
+}
+
+/**
+ * The whole service on a fresh test database, exactly as `sbor serve` composes it. By default it
+ * does not listen (use `app.inject`); pass `listen: true` for real sockets.
+ */
+export async function startTestService(options: { env?: Record<string, string>; listen?: boolean } = {}): Promise<TestService> {
+  const testDatabase = await createTestDatabase();
+  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', RELAY_INTERVAL_MS: '20', JOBS_INTERVAL_MS: '50', ...options.env });
+  const service = await startService(config, {
+    database: testDatabase,
+    logger: pino({ level: 'silent' }),
+    listen: options.listen ?? false,
+  });
+  return {
+    ...service,
+    testDatabase,
+    baseUrl: service.address ?? '',
+    async stop() {
+      await service.stop();
+      await testDatabase.close();
+    },
+  };
+}
