@@ -23,6 +23,7 @@ const EnvSchema = Type.Object({
   RELAY_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 100 }),
   JOBS_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 10000 }),
+  AUTH_RATE_LIMITS: Type.Enum(['on', 'off'], { default: 'on' }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -40,6 +41,8 @@ export interface Config {
   relayIntervalMs: number;
   jobsIntervalMs: number;
   shutdownTimeoutMs: number;
+  /** Brakes on login, register and refresh (off only for tests and benchmarks that need many sign-ins). */
+  authRateLimits: boolean;
 }
 
 export class ConfigError extends Error {
@@ -79,5 +82,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     relayIntervalMs: valid.RELAY_INTERVAL_MS,
     jobsIntervalMs: valid.JOBS_INTERVAL_MS,
     shutdownTimeoutMs: valid.SHUTDOWN_TIMEOUT_MS,
+    authRateLimits: valid.AUTH_RATE_LIMITS === 'on',
   };
 }

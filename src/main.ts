@@ -17,6 +17,7 @@ import { registerHealthRoutes } from './platform/http/health.routes.ts';
 import { createHttpApp, type App } from './platform/http/server.ts';
 import { JobRunner } from './platform/jobs/jobs.ts';
 import { createMetrics } from './platform/metrics/metrics.ts';
+import { createIdentityModule, DEFAULT_LOGIN_LIMITS, type IdentityModule } from './modules/identity/index.ts';
 
 export interface Service {
   config: Config;
@@ -27,6 +28,7 @@ export interface Service {
   jobs: JobRunner;
   /** The HTTP app (built in every process; listening only with the api role). */
   app: App;
+  identity: IdentityModule;
   /** The bound address when the api role listens. */
   address: string | undefined;
   stop(): Promise<void>;
@@ -76,8 +78,20 @@ export async function startService(config: Config, options: StartOptions = {}): 
     await deleteOldInboxEntries(jobDb, 30);
   });
 
+  const identity = await createIdentityModule(db, {
+    issuer: config.publicUrl,
+    limits: { ...DEFAULT_LOGIN_LIMITS, enabled: config.authRateLimits },
+  });
+
   const metrics = createMetrics({ pool: database.pool, db });
-  const app = await createHttpApp({ logger, metrics, publicUrl: config.publicUrl, version: packageJson.version });
+  const app = await createHttpApp({
+    logger,
+    metrics,
+    publicUrl: config.publicUrl,
+    version: packageJson.version,
+    authenticate: identity.authenticate,
+  });
+  identity.registerRoutes(app);
   let migrationsApplied = false;
   registerHealthRoutes(app, {
     metrics,
@@ -117,7 +131,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     })();
     return stopping;
   };
-  return { config, logger, database, bus, relay, jobs, app, address, stop };
+  return { config, logger, database, bus, relay, jobs, app, identity, address, stop };
 }
 
 /**

@@ -15,7 +15,14 @@ export interface TestService extends Service {
  */
 export async function startTestService(options: { env?: Record<string, string>; listen?: boolean } = {}): Promise<TestService> {
   const testDatabase = await createTestDatabase();
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', RELAY_INTERVAL_MS: '20', JOBS_INTERVAL_MS: '50', ...options.env });
+  const config = loadConfig({
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    RELAY_INTERVAL_MS: '20',
+    JOBS_INTERVAL_MS: '50',
+    AUTH_RATE_LIMITS: 'off',
+    ...options.env,
+  });
   const service = await startService(config, {
     database: testDatabase,
     logger: pino({ level: 'silent' }),

@@ -13,6 +13,7 @@ export function registerHealthRoutes(app: App, options: { checks: ReadinessCheck
   app.get(
     '/healthz',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['operations'],
         summary: 'Liveness: the process is up and serving HTTP.',
@@ -25,6 +26,7 @@ export function registerHealthRoutes(app: App, options: { checks: ReadinessCheck
   app.get(
     '/readyz',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['operations'],
         summary: 'Readiness: database reachable, migrations applied, bus connected.',
@@ -47,6 +49,7 @@ export function registerHealthRoutes(app: App, options: { checks: ReadinessCheck
   app.get(
     '/metrics',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['operations'],
         summary: 'Prometheus metrics: request latency, database pool, outbox backlog and lag.',

@@ -21,6 +21,7 @@ beforeAll(async () => {
   app.post(
     '/widgets/:id',
     {
+      config: { access: 'public' },
       schema: {
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
         body: Type.Object({ name: Type.String({ minLength: 1 }), size: Type.Integer() }, { additionalProperties: false }),
@@ -93,9 +94,13 @@ describe('the HTTP shell', () => {
       publicUrl: 'http://localhost:3000',
       version: 'test',
     });
-    expect(() => other.post('/loose', { schema: { body: Type.Object({ a: Type.String() }) } }, async () => ({}))).toThrow(
-      /additionalProperties: false/,
-    );
+    expect(() =>
+      other.post(
+        '/loose',
+        { config: { access: 'public' }, schema: { body: Type.Object({ a: Type.String() }) } },
+        async () => ({}),
+      ),
+    ).toThrow(/additionalProperties: false/);
     await other.close();
   });
 

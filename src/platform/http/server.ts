@@ -11,6 +11,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.ts';
+import { enforceAccess, type Authenticator } from './access.ts';
 import { notFoundProblem, ProblemSchema, sendProblem, toProblem } from './problem.ts';
 
 /** The Fastify instance every module registers its routes on, typed by TypeBox schemas. */
@@ -27,6 +28,8 @@ export interface HttpOptions {
   metrics: Metrics;
   publicUrl: string;
   version: string;
+  /** Resolves credentials for routes that need them; without one, no request is authenticated. */
+  authenticate?: Authenticator;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -82,13 +85,23 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
     if (documented && !route.schema?.response) {
       throw new Error(`${name}: every route declares its response schema`);
     }
+    const access = route.config?.access;
+    if (documented && !access) {
+      throw new Error(`${name}: every route declares config.access (public, optional, user, organizer or admin)`);
+    }
+    if (access && access !== 'public' && route.schema) {
+      route.schema.security = [{ bearerAuth: [] }, { basicAuth: [] }];
+    }
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD') routes.push({ method, url: route.url });
     }
   });
 
+  const authenticate: Authenticator = options.authenticate ?? (async () => undefined);
+  app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    await enforceAccess(request, authenticate);
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -100,6 +113,8 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
 
   app.setErrorHandler((error, request, reply) => {
     const body = toProblem(error as Error, request);
+    if (body.status === 401) reply.header('www-authenticate', 'Bearer realm="sbor", Basic realm="sbor", charset="UTF-8"');
+    if (body.status === 429 && typeof body.retry_after === 'number') reply.header('retry-after', String(body.retry_after));
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ problem: body.type, detail: body.detail }, 'request rejected');
     return sendProblem(reply, body);
@@ -113,6 +128,12 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
       openapi: '3.1.0',
       info: { title: 'Sbor API', version: options.version, description: 'Event ticketing and booking.' },
       servers: [{ url: options.publicUrl }],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          basicAuth: { type: 'http', scheme: 'basic', description: 'email:password (the HackLoad contract)' },
+        },
+      },
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`),

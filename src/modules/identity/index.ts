@@ -1,0 +1,34 @@
+import type { Kysely } from 'kysely';
+import type { App } from '../../platform/http/server.ts';
+import { Credentials, DEFAULT_CREDENTIAL_OPTIONS, type CredentialOptions } from './credentials.ts';
+import { registerIdentityRoutes } from './identity.routes.ts';
+import { IdentityService } from './identity.service.ts';
+import { DEFAULT_LOGIN_LIMITS, LoginGuard, type LoginGuardLimits } from './login-guard.ts';
+import { TokenKeys } from './tokens.ts';
+
+export { identityMigrations } from './identity.migrations.ts';
+export type { IdentityService, UserView, TokenPair } from './identity.service.ts';
+export type { Role } from './identity.tables.ts';
+export { DEFAULT_LOGIN_LIMITS } from './login-guard.ts';
+
+export interface IdentityModule {
+  service: IdentityService;
+  /** The Authenticator the HTTP layer uses for every route that needs a principal. */
+  authenticate: Credentials['authenticate'];
+  registerRoutes(app: App): void;
+}
+
+export async function createIdentityModule(
+  db: Kysely<object>,
+  options: { issuer: string; limits?: LoginGuardLimits; credentials?: CredentialOptions },
+): Promise<IdentityModule> {
+  const keys = await TokenKeys.load(db, options.issuer);
+  const guard = new LoginGuard(options.limits ?? DEFAULT_LOGIN_LIMITS);
+  const credentials = new Credentials(db, keys, guard, options.credentials ?? DEFAULT_CREDENTIAL_OPTIONS);
+  const service = new IdentityService(db, keys, credentials, guard);
+  return {
+    service,
+    authenticate: credentials.authenticate,
+    registerRoutes: (app) => registerIdentityRoutes(app, service),
+  };
+}
