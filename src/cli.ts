@@ -1,7 +1,10 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger, openConfiguredDatabase, startService } from './main.ts';
 import { migrations } from './migrations.ts';
+import { importUsers, UsersImportError } from './modules/identity/index.ts';
 import { migrateToLatest } from './platform/db/migrations.ts';
 import { seedDemoData } from './seed.ts';
 
@@ -11,6 +14,9 @@ Commands:
   serve     start the service (the roles in ROLES; default all)
   migrate   apply pending database migrations and exit
   seed      apply migrations, load demo data, and exit
+  import users <file>
+            apply migrations, import the HackLoad users data set (users.csv or users.sql)
+            into identity.users, print a summary, and exit; safe to run again
 
 Configuration comes from the environment; see .env.example.`;
 
@@ -60,6 +66,48 @@ async function main(): Promise<void> {
       try {
         await migrateToLatest(database, migrations);
         await seedDemoData(database, logger);
+      } finally {
+        await database.close();
+      }
+      return;
+    }
+    case 'import': {
+      const [what, file, ...extra] = positionals.slice(1);
+      if (what !== 'users' || file === undefined || extra.length > 0) {
+        console.error(`Usage: sbor import users <file.csv|file.sql>`);
+        process.exitCode = 2;
+        return;
+      }
+      try {
+        if (!(await stat(file)).isFile()) throw new Error('not a regular file');
+        await access(file, constants.R_OK);
+      } catch (error) {
+        console.error(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = 1;
+        return;
+      }
+      const database = await openConfiguredDatabase(config);
+      try {
+        await migrateToLatest(database, migrations);
+        const summary = await importUsers(database.db, file, {
+          onProgress: (progress) =>
+            process.stderr.write(
+              `import users: ${progress.rowsRead.toLocaleString('en')} rows (${progress.rowsPerSecond.toLocaleString('en')} rows/s), ` +
+                `${progress.imported.toLocaleString('en')} imported, ${progress.skipped.toLocaleString('en')} skipped\n`,
+            ),
+          onSkip: (row) => logger.warn(row, 'row skipped'),
+        });
+        logger.info({ ...summary, engine: database.engine, file }, 'users imported');
+        process.stderr.write(
+          `Imported ${summary.imported} of ${summary.rowsRead} rows in ${(summary.durationMs / 1000).toFixed(1)} s ` +
+            `(${summary.rowsPerSecond} rows/s); already present ${summary.existing}, skipped ${summary.skipped} ` +
+            `(invalid ${summary.invalid}, email taken ${summary.emailTaken}, id taken ${summary.idTaken}); ` +
+            `peak RSS ${Math.round(summary.peakRssBytes / 1048576)} MiB\n`,
+        );
+      } catch (error) {
+        if (!(error instanceof UsersImportError)) throw error;
+        console.error(`Import failed: ${error.message}`);
+        process.exitCode = 1;
       } finally {
         await database.close();
       }

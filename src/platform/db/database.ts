@@ -26,6 +26,8 @@ export type DatabaseOptions = { url: string; poolSize: number } | { dataDir: str
  */
 const types = new pg.TypeOverrides();
 types.setTypeParser(pg.types.builtins.INT8, parseSafeInteger);
+// A calendar date is not an instant: keep 'YYYY-MM-DD' instead of a Date at local midnight.
+types.setTypeParser(pg.types.builtins.DATE, (text: string) => text);
 
 function parseSafeInteger(text: string): number {
   const value = Number(text);
