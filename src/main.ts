@@ -17,6 +17,7 @@ import { registerHealthRoutes } from './platform/http/health.routes.ts';
 import { createHttpApp, type App } from './platform/http/server.ts';
 import { JobRunner } from './platform/jobs/jobs.ts';
 import { createMetrics } from './platform/metrics/metrics.ts';
+import { createCatalogModule, type CatalogModule } from './modules/catalog/index.ts';
 import { createIdentityModule, DEFAULT_LOGIN_LIMITS, type IdentityModule } from './modules/identity/index.ts';
 
 export interface Service {
@@ -29,6 +30,7 @@ export interface Service {
   /** The HTTP app (built in every process; listening only with the api role). */
   app: App;
   identity: IdentityModule;
+  catalog: CatalogModule;
   /** The bound address when the api role listens. */
   address: string | undefined;
   stop(): Promise<void>;
@@ -91,7 +93,10 @@ export async function startService(config: Config, options: StartOptions = {}): 
     version: packageJson.version,
     authenticate: identity.authenticate,
   });
+  // Until the sales module wires its inventory check, every event counts as sellable.
+  const catalog = createCatalogModule(db, { users: identity.service, sellable: async () => true, jobs });
   identity.registerRoutes(app);
+  catalog.registerRoutes(app);
   let migrationsApplied = false;
   registerHealthRoutes(app, {
     metrics,
@@ -131,7 +136,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     })();
     return stopping;
   };
-  return { config, logger, database, bus, relay, jobs, app, identity, address, stop };
+  return { config, logger, database, bus, relay, jobs, app, identity, catalog, address, stop };
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 import {
   adminUpdateUser,
   findRefreshToken,
+  findUserByEmail,
   findUserById,
   identityDb,
   insertRefreshToken,
@@ -215,6 +216,17 @@ export class IdentityService {
 
   jwks() {
     return this.keys.jwks();
+  }
+
+  /** For other modules (an organizer adding a team member by email). */
+  async findByEmail(email: string): Promise<{ id: number; displayName: string } | undefined> {
+    const user = await findUserByEmail(this.db, normalizeEmail(email));
+    return user && user.is_active ? { id: user.id, displayName: `${user.first_name} ${user.surname}`.trim() } : undefined;
+  }
+
+  async displayNameOf(userId: number): Promise<string | undefined> {
+    const user = await findUserById(this.db, userId);
+    return user ? `${user.first_name} ${user.surname}`.trim() : undefined;
   }
 
   private async issueTokens(userId: number, familyId: string): Promise<TokenPair> {

@@ -35,7 +35,7 @@ async function commitEvents(aggregateId: string, numbers: number[]): Promise<voi
 }
 
 /** A bus whose one consumer records what it handled, in a table, inside the handler's transaction. */
-async function recordingBus(handle?: (event: BusEvent) => void) {
+async function recordingBus(handle?: (event: BusEvent<'test.counted'>) => void) {
   await sql`create table if not exists test_handled (consumer text, n int)`.execute(database.db);
   await sql`truncate test_handled`.execute(database.db);
   const transport = new InProcessTransport(database.db, logger);
@@ -135,7 +135,7 @@ describe('the outbox with the in-process bus', () => {
       consumer: 'test.order',
       types: new Set(['test.counted']),
       handle: async (event) => {
-        seen.push(event.payload.n);
+        seen.push((event as BusEvent<'test.counted'>).payload.n);
       },
     };
     await transport.startConsumers([subscription]);

@@ -10,13 +10,14 @@ import type { BusEvent, EventMap, EventType } from './event-map.ts';
  *
  * Taking a `Transaction` (not a `Kysely`) makes writing an event outside a transaction a type error.
  */
-export async function addEvent<T extends EventType>(
-  trx: Transaction<object>,
+export async function addEvent<T extends EventType, DB>(
+  trx: Transaction<DB>,
   type: T,
   aggregateId: string | number,
   payload: EventMap[T],
 ): Promise<number> {
-  const row = await asBus(trx)
+  // Any module's transaction will do: the outbox table is the platform's, written through it.
+  const row = await (trx as unknown as Transaction<BusTables>)
     .insertInto('platform.outbox')
     .values({ type, aggregate_id: String(aggregateId), payload: JSON.stringify(payload) })
     .returning('id')

@@ -58,14 +58,15 @@ function problem(
   detail: string,
   extra: Record<string, unknown> = {},
 ): Problem {
+  // Extension members never overwrite the standard ones.
   return {
+    ...extra,
     type: problemType(code),
     title: TITLES[status] ?? 'Error',
     status,
     detail,
     instance: request.url,
     request_id: request.id,
-    ...extra,
   };
 }
 

@@ -104,6 +104,12 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
     await enforceAccess(request, authenticate);
   });
 
+  // A POST without a body (an action like /cancel) is validated as an empty object, so optional
+  // fields default and a missing required one is named, instead of "body must be object".
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     options.metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },

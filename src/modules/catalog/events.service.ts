@@ -1,0 +1,292 @@
+import type { Kysely, Transaction } from 'kysely';
+import { addEvent } from '../../platform/bus/index.ts';
+import type { Principal } from '../../platform/http/access.ts';
+import {
+  eventNotFound,
+  illegalTransition,
+  invalidTimezone,
+  notEditable,
+  notSellable,
+  organizerNotFound,
+} from './catalog.errors.ts';
+import type { EventLifecyclePayload } from './catalog.events.ts';
+import type { BookingPolicy, CatalogTables, EventStatus } from './catalog.tables.ts';
+import {
+  addFavorite,
+  claimDueReminders,
+  completeEndedEvents,
+  findEventById,
+  insertEvent,
+  listFavorites,
+  listOrganizerEvents,
+  lockEventById,
+  removeFavorite,
+  searchEvents,
+  searchEventsFuzzy,
+  setEventStatus,
+  updateEventFields,
+  type EventFields,
+  type EventRow,
+  type SearchFilter,
+} from './events.repository.ts';
+import { catalogDb, findOrganizerBySlug } from './organizers.repository.ts';
+import { CAN_MANAGE_EVENTS, isOnTeam, requireTeamRole } from './team.ts';
+
+export const DEFAULT_POLICY: BookingPolicy = {
+  max_tickets_per_order: 10,
+  contact_required: false,
+  one_active_booking_per_user: true,
+};
+
+/** Fields that may change after publishing: they describe the event without changing what was sold. */
+export const EDITABLE_AFTER_PUBLISH = ['description', 'images'] as const;
+
+/** Whether the sales module has anything to sell for an event; wired in main. */
+export type SellableCheck = (eventId: number) => Promise<boolean>;
+
+export interface EventView {
+  id: number;
+  organizer_id: number | null;
+  title: string;
+  description: string;
+  type: string;
+  venue: string;
+  address: string;
+  timezone: string;
+  starts_at: string;
+  ends_at: string | null;
+  local_date: string;
+  status: EventStatus;
+  hold_ttl_seconds: number;
+  policy: BookingPolicy;
+  images: string[];
+  provider: string | null;
+  published_at: string | null;
+}
+
+export interface EventSummary {
+  id: number;
+  title: string;
+  type: string;
+  venue: string;
+  starts_at: string;
+  local_date: string;
+  status: EventStatus;
+  organizer_id: number | null;
+}
+
+export type EventInput = Omit<EventFields, 'starts_at' | 'ends_at' | 'policy'> & {
+  starts_at?: string;
+  ends_at?: string | null;
+  policy?: Partial<BookingPolicy>;
+};
+
+export function toEventSummary(event: EventRow): EventSummary {
+  return {
+    id: event.id,
+    title: event.title,
+    type: event.type,
+    venue: event.venue,
+    starts_at: event.starts_at.toISOString(),
+    local_date: event.local_date,
+    status: event.status,
+    organizer_id: event.organizer_id,
+  };
+}
+
+function toView(event: EventRow): EventView {
+  return {
+    ...toEventSummary(event),
+    description: event.description,
+    address: event.address,
+    timezone: event.timezone,
+    ends_at: event.ends_at?.toISOString() ?? null,
+    hold_ttl_seconds: event.hold_ttl_seconds,
+    policy: event.policy,
+    images: event.images,
+    provider: event.provider,
+    published_at: event.published_at?.toISOString() ?? null,
+  };
+}
+
+function payload(event: EventRow): EventLifecyclePayload {
+  return { eventId: event.id, organizerId: event.organizer_id, title: event.title, startsAt: event.starts_at.toISOString() };
+}
+
+function assertTimezone(zone: string | undefined): void {
+  if (zone === undefined) return;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+  } catch {
+    throw invalidTimezone(zone);
+  }
+}
+
+function toFields(input: EventInput, base: BookingPolicy): EventFields {
+  const { starts_at, ends_at, policy, ...rest } = input;
+  return {
+    ...rest,
+    ...(starts_at !== undefined ? { starts_at: new Date(starts_at) } : {}),
+    ...(ends_at !== undefined ? { ends_at: ends_at === null ? null : new Date(ends_at) } : {}),
+    ...(policy ? { policy: { ...base, ...policy } } : {}),
+  };
+}
+
+/** The event lifecycle DRAFT → PUBLISHED → COMPLETED, and → CANCELLED from DRAFT or PUBLISHED. */
+const TRANSITIONS: Record<'publish' | 'cancel', { from: EventStatus[]; to: EventStatus; verb: string }> = {
+  publish: { from: ['DRAFT'], to: 'PUBLISHED', verb: 'published' },
+  cancel: { from: ['DRAFT', 'PUBLISHED'], to: 'CANCELLED', verb: 'cancelled' },
+};
+
+export class EventsService {
+  private readonly db: Kysely<CatalogTables>;
+  private readonly sellable: SellableCheck;
+
+  constructor(db: Kysely<object>, sellable: SellableCheck) {
+    this.db = catalogDb(db);
+    this.sellable = sellable;
+  }
+
+  async create(
+    principal: Principal,
+    organizerSlug: string,
+    input: EventInput & { title: string; type: string; starts_at: string },
+  ) {
+    const organizer = await findOrganizerBySlug(this.db, organizerSlug);
+    if (!organizer) throw organizerNotFound();
+    await requireTeamRole(this.db, organizer.id, principal, CAN_MANAGE_EVENTS);
+    assertTimezone(input.timezone);
+    const fields = toFields(input, DEFAULT_POLICY);
+    const event = await insertEvent(this.db, {
+      ...fields,
+      organizer_id: organizer.id,
+      title: input.title,
+      type: input.type,
+      starts_at: new Date(input.starts_at),
+      policy: fields.policy ?? DEFAULT_POLICY,
+    });
+    return toView(event);
+  }
+
+  /** Drafts change freely; a published event only in EDITABLE_AFTER_PUBLISH; others not at all. */
+  async update(principal: Principal, eventId: number, input: EventInput): Promise<EventView> {
+    assertTimezone(input.timezone);
+    const event = await this.db.transaction().execute(async (trx) => {
+      const current = await this.lockForTeam(trx, eventId, principal);
+      const changed = Object.keys(input).filter((field) => input[field as keyof EventInput] !== undefined);
+      const locked = changed.filter((field) => !(EDITABLE_AFTER_PUBLISH as readonly string[]).includes(field));
+      if (current.status === 'COMPLETED' || current.status === 'CANCELLED') throw notEditable(current.status, changed);
+      if (current.status === 'PUBLISHED' && locked.length > 0) throw notEditable(current.status, locked);
+      return updateEventFields(trx, eventId, toFields(input, current.policy));
+    });
+    return toView(event);
+  }
+
+  async publish(principal: Principal, eventId: number): Promise<EventView> {
+    return this.transition(principal, eventId, 'publish', async (event) => {
+      if (event.starts_at <= new Date()) throw notSellable('it starts in the past');
+      if (!(await this.sellable(event.id))) throw notSellable('it has no ticket types or seats to sell');
+    });
+  }
+
+  async cancel(principal: Principal, eventId: number, reason: string): Promise<EventView> {
+    return this.transition(principal, eventId, 'cancel', async () => undefined, reason);
+  }
+
+  /** A draft is visible only to its team; everything else to everyone. */
+  async get(principal: Principal | undefined, eventId: number): Promise<EventView> {
+    const event = await findEventById(this.db, eventId);
+    if (!event || (event.status === 'DRAFT' && !(await isOnTeam(this.db, event.organizer_id, principal)))) throw eventNotFound();
+    return toView(event);
+  }
+
+  /** Sales and tickets read events through this (ids, TTL, policy, status). */
+  async findForSale(eventId: number): Promise<EventView | undefined> {
+    const event = await findEventById(this.db, eventId);
+    return event ? toView(event) : undefined;
+  }
+
+  async search(filter: Omit<SearchFilter, 'organizerId' | 'when'> & { organizer?: string; when?: SearchFilter['when'] }) {
+    let organizerId: number | undefined;
+    if (filter.organizer) {
+      const organizer = await findOrganizerBySlug(this.db, filter.organizer);
+      if (!organizer) return [];
+      organizerId = organizer.id;
+    }
+    const when = filter.when ?? (filter.query || filter.date ? 'all' : 'upcoming');
+    const query: SearchFilter = { ...filter, when, ...(organizerId !== undefined ? { organizerId } : {}) };
+    let events = await searchEvents(this.db, query);
+    // Nothing matched the words: try titles that look alike (typos), for the first page only.
+    if (events.length === 0 && filter.query && filter.query.length >= 3 && filter.page === 1) {
+      events = await searchEventsFuzzy(this.db, { ...query, query: filter.query });
+    }
+    return events.map(toEventSummary);
+  }
+
+  /** The organizer's own list: every status for its team, published ones for everyone else. */
+  async listForOrganizer(principal: Principal | undefined, slug: string): Promise<EventSummary[]> {
+    const organizer = await findOrganizerBySlug(this.db, slug);
+    if (!organizer) throw organizerNotFound();
+    const team = await isOnTeam(this.db, organizer.id, principal);
+    const statuses: EventStatus[] = team ? ['DRAFT', 'PUBLISHED', 'COMPLETED', 'CANCELLED'] : ['PUBLISHED', 'COMPLETED'];
+    return (await listOrganizerEvents(this.db, organizer.id, statuses, 500)).map(toEventSummary);
+  }
+
+  async favorite(principal: Principal, eventId: number): Promise<void> {
+    await this.get(principal, eventId);
+    await addFavorite(this.db, principal.userId, eventId);
+  }
+
+  async unfavorite(principal: Principal, eventId: number): Promise<void> {
+    await removeFavorite(this.db, principal.userId, eventId);
+  }
+
+  async favorites(principal: Principal): Promise<EventSummary[]> {
+    return (await listFavorites(this.db, principal.userId)).map(toEventSummary);
+  }
+
+  /** Periodic: events that have ended become COMPLETED (`event.completed` for each). */
+  async completeEnded(): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const events = await completeEndedEvents(trx, 500);
+      for (const event of events) await addEvent(trx, 'event.completed', event.id, payload(event));
+      return events.length;
+    });
+  }
+
+  /** Periodic: `event.reminder` once per event, a day before it starts (safe from several instances). */
+  async sendDueReminders(): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const events = await claimDueReminders(trx, 500);
+      for (const event of events) await addEvent(trx, 'event.reminder', event.id, payload(event));
+      return events.length;
+    });
+  }
+
+  private async lockForTeam(trx: Transaction<CatalogTables>, eventId: number, principal: Principal): Promise<EventRow> {
+    const event = await lockEventById(trx, eventId);
+    if (!event || event.organizer_id === null) throw eventNotFound();
+    await requireTeamRole(trx, event.organizer_id, principal, CAN_MANAGE_EVENTS);
+    return event;
+  }
+
+  private async transition(
+    principal: Principal,
+    eventId: number,
+    action: keyof typeof TRANSITIONS,
+    guard: (event: EventRow) => Promise<void>,
+    reason = '',
+  ): Promise<EventView> {
+    const { from, to, verb } = TRANSITIONS[action];
+    const event = await this.db.transaction().execute(async (trx) => {
+      const current = await this.lockForTeam(trx, eventId, principal);
+      if (!from.includes(current.status)) throw illegalTransition(current.status, verb);
+      await guard(current);
+      const updated = await setEventStatus(trx, eventId, to);
+      if (to === 'PUBLISHED') await addEvent(trx, 'event.published', eventId, payload(updated));
+      if (to === 'CANCELLED') await addEvent(trx, 'event.cancelled', eventId, { ...payload(updated), reason });
+      return updated;
+    });
+    return toView(event);
+  }
+}

@@ -1,0 +1,35 @@
+import type { Kysely } from 'kysely';
+import type { App } from '../../platform/http/server.ts';
+import type { JobRunner } from '../../platform/jobs/jobs.ts';
+import { registerCatalogRoutes } from './catalog.routes.ts';
+import { EventsService, type SellableCheck } from './events.service.ts';
+import { OrganizersService, type UserDirectory } from './organizers.service.ts';
+import './catalog.events.ts';
+
+export { catalogMigrations } from './catalog.migrations.ts';
+export type { EventsService, EventView, SellableCheck } from './events.service.ts';
+export type { UserDirectory } from './organizers.service.ts';
+export type { EventLifecyclePayload } from './catalog.events.ts';
+
+export interface CatalogModule {
+  organizers: OrganizersService;
+  events: EventsService;
+  registerRoutes(app: App): void;
+}
+
+const MINUTE = 60_000;
+
+export function createCatalogModule(
+  db: Kysely<object>,
+  options: { users: UserDirectory; sellable: SellableCheck; jobs: JobRunner },
+): CatalogModule {
+  const organizers = new OrganizersService(db, options.users);
+  const events = new EventsService(db, options.sellable);
+  options.jobs.definePeriodic('catalog.complete-ended-events', MINUTE, async () => {
+    await events.completeEnded();
+  });
+  options.jobs.definePeriodic('catalog.event-reminders', MINUTE, async () => {
+    await events.sendDueReminders();
+  });
+  return { organizers, events, registerRoutes: (app) => registerCatalogRoutes(app, organizers, events) };
+}

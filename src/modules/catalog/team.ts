@@ -1,0 +1,27 @@
+import type { Principal } from '../../platform/http/access.ts';
+import { notOnTeam } from './catalog.errors.ts';
+import type { TeamRole } from './catalog.tables.ts';
+import { findTeamRole, type CatalogDb } from './organizers.repository.ts';
+
+/** Who may do what inside an organizer: owners everything, managers events, scanners check-in. */
+export const CAN_MANAGE_EVENTS: TeamRole[] = ['owner', 'manager'];
+export const CAN_EDIT_ORGANIZER: TeamRole[] = ['owner'];
+export const CAN_SCAN: TeamRole[] = ['owner', 'manager', 'scanner'];
+
+/** Throws 403 unless the principal has one of `allowed` in the organizer's team (admins always pass). */
+export async function requireTeamRole(
+  db: CatalogDb,
+  organizerId: number,
+  principal: Principal,
+  allowed: TeamRole[],
+): Promise<void> {
+  if (principal.role === 'admin') return;
+  const role = await findTeamRole(db, organizerId, principal.userId);
+  if (!role || !allowed.includes(role)) throw notOnTeam(allowed.join(' or '));
+}
+
+export async function isOnTeam(db: CatalogDb, organizerId: number | null, principal: Principal | undefined): Promise<boolean> {
+  if (!principal || organizerId === null) return false;
+  if (principal.role === 'admin') return true;
+  return (await findTeamRole(db, organizerId, principal.userId)) !== undefined;
+}
