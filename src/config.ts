@@ -24,6 +24,9 @@ const EnvSchema = Type.Object({
   JOBS_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 10000 }),
   AUTH_RATE_LIMITS: Type.Enum(['on', 'off'], { default: 'on' }),
+  ENABLE_RESET: Type.Enum(['true', 'false'], { default: 'false' }),
+  EXPIRY_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 60_000 }),
+  DEFAULT_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'KZT' }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -43,6 +46,10 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Brakes on login, register and refresh (off only for tests and benchmarks that need many sign-ins). */
   authRateLimits: boolean;
+  /** HackLoad's POST /api/reset; only for load-test environments. */
+  enableReset: boolean;
+  expirySweepIntervalMs: number;
+  defaultCurrency: string;
 }
 
 export class ConfigError extends Error {
@@ -83,5 +90,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     jobsIntervalMs: valid.JOBS_INTERVAL_MS,
     shutdownTimeoutMs: valid.SHUTDOWN_TIMEOUT_MS,
     authRateLimits: valid.AUTH_RATE_LIMITS === 'on',
+    enableReset: valid.ENABLE_RESET === 'true',
+    expirySweepIntervalMs: valid.EXPIRY_SWEEP_INTERVAL_MS,
+    defaultCurrency: valid.DEFAULT_CURRENCY,
   };
 }

@@ -17,7 +17,9 @@ import { registerHealthRoutes } from './platform/http/health.routes.ts';
 import { createHttpApp, type App } from './platform/http/server.ts';
 import { JobRunner } from './platform/jobs/jobs.ts';
 import { createMetrics } from './platform/metrics/metrics.ts';
+import { registerHackloadRoutes } from './compat/hackload/hackload.routes.ts';
 import { createCatalogModule, type CatalogModule } from './modules/catalog/index.ts';
+import { createSalesModule, type SalesModule } from './modules/sales/index.ts';
 import { createIdentityModule, DEFAULT_LOGIN_LIMITS, type IdentityModule } from './modules/identity/index.ts';
 
 export interface Service {
@@ -31,6 +33,7 @@ export interface Service {
   app: App;
   identity: IdentityModule;
   catalog: CatalogModule;
+  sales: SalesModule;
   /** The bound address when the api role listens. */
   address: string | undefined;
   stop(): Promise<void>;
@@ -93,10 +96,28 @@ export async function startService(config: Config, options: StartOptions = {}): 
     version: packageJson.version,
     authenticate: identity.authenticate,
   });
-  // Until the sales module wires its inventory check, every event counts as sellable.
-  const catalog = createCatalogModule(db, { users: identity.service, sellable: async () => true, jobs });
+  const catalog = createCatalogModule(db, {
+    users: identity.service,
+    // Bound late: the sales module is built next, and the catalog asks it only when publishing.
+    sellable: (eventId) => sales.service.hasInventory(eventId),
+    jobs,
+  });
+  const sales: SalesModule = createSalesModule(db, {
+    catalog: {
+      findEvent: (eventId) => catalog.events.findForSale(eventId),
+      canManage: (principal, eventId) => catalog.canManageEvent(principal, eventId),
+    },
+    contacts: { hasContact: (userId) => identity.service.hasContact(userId) },
+    jobs,
+    bus,
+    enableReset: config.enableReset,
+    expiryIntervalMs: config.expirySweepIntervalMs,
+    defaultCurrency: config.defaultCurrency,
+  });
   identity.registerRoutes(app);
   catalog.registerRoutes(app);
+  sales.registerRoutes(app);
+  registerHackloadRoutes(app, sales.service);
   let migrationsApplied = false;
   registerHealthRoutes(app, {
     metrics,
@@ -136,7 +157,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     })();
     return stopping;
   };
-  return { config, logger, database, bus, relay, jobs, app, identity, catalog, address, stop };
+  return { config, logger, database, bus, relay, jobs, app, identity, catalog, sales, address, stop };
 }
 
 /**

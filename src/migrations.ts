@@ -1,8 +1,16 @@
-import { catalogMigrations } from './modules/catalog/index.ts';
+import { catalogMigrations, catalogSearchMigrations } from './modules/catalog/index.ts';
 import { identityMigrations } from './modules/identity/index.ts';
+import { salesMigrations } from './modules/sales/index.ts';
 import { busMigrations } from './platform/bus/bus.migrations.ts';
 import { combineMigrations } from './platform/db/migrations.ts';
 import { jobsMigrations } from './platform/jobs/jobs.migrations.ts';
 
 /** Every migration of the platform and of each module, in one ordered set. */
-export const migrations = combineMigrations(busMigrations, jobsMigrations, identityMigrations, catalogMigrations);
+export const migrations = combineMigrations(
+  busMigrations,
+  jobsMigrations,
+  identityMigrations,
+  catalogMigrations,
+  salesMigrations,
+  catalogSearchMigrations,
+);

@@ -46,6 +46,14 @@ async function createEvent(overrides: Record<string, unknown> = {}, headers = ow
 }
 
 async function publish(id: number) {
+  // Something to sell first: an event without inventory cannot be published.
+  const ticketType = await inject({
+    method: 'POST',
+    url: `/api/events/${id}/ticket-types`,
+    headers: owner.bearer,
+    payload: { type: 'standard', name: 'Входной', price: 500_000, quantity: 100 },
+  });
+  expect(ticketType.statusCode, ticketType.body).toBe(201);
   const response = await inject({ method: 'POST', url: `/api/events/${id}/publish`, headers: owner.bearer });
   expect(response.statusCode, response.body).toBe(200);
 }
@@ -212,6 +220,13 @@ describe('the event lifecycle', () => {
       payload: { description: 'Подробности' },
     });
     expect(allowed.json()).toMatchObject({ description: 'Подробности', title: 'Новое имя' });
+  });
+
+  it('does not publish an event with nothing to sell', async () => {
+    const event = await createEvent();
+    const response = await inject({ method: 'POST', url: `/api/events/${event.id}/publish`, headers: owner.bearer });
+    expect(response.statusCode).toBe(422);
+    expect(response.json<{ detail: string }>().detail).toContain('no ticket types or seats to sell');
   });
 
   it('does not publish an event that has already started', async () => {

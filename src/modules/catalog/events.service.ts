@@ -183,9 +183,12 @@ export class EventsService {
   }
 
   async publish(principal: Principal, eventId: number): Promise<EventView> {
+    // Asked before the transaction: another module's query must not wait on this transaction's
+    // connection (PGlite has one). Inventory is never removed, so the answer cannot go stale.
+    const sellable = await this.sellable(eventId);
     return this.transition(principal, eventId, 'publish', async (event) => {
       if (event.starts_at <= new Date()) throw notSellable('it starts in the past');
-      if (!(await this.sellable(event.id))) throw notSellable('it has no ticket types or seats to sell');
+      if (!sellable) throw notSellable('it has no ticket types or seats to sell');
     });
   }
 

@@ -4,9 +4,13 @@ import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { registerCatalogRoutes } from './catalog.routes.ts';
 import { EventsService, type SellableCheck } from './events.service.ts';
 import { OrganizersService, type UserDirectory } from './organizers.service.ts';
+import { catalogDb } from './organizers.repository.ts';
+import { canManageEvent } from './team.ts';
+import type { Principal } from '../../platform/http/access.ts';
 import './catalog.events.ts';
 
 export { catalogMigrations } from './catalog.migrations.ts';
+export { catalogSearchMigrations } from './catalog.search.migrations.ts';
 export type { EventsService, EventView, SellableCheck } from './events.service.ts';
 export type { UserDirectory } from './organizers.service.ts';
 export type { EventLifecyclePayload } from './catalog.events.ts';
@@ -14,6 +18,7 @@ export type { EventLifecyclePayload } from './catalog.events.ts';
 export interface CatalogModule {
   organizers: OrganizersService;
   events: EventsService;
+  canManageEvent(principal: Principal, eventId: number): Promise<boolean>;
   registerRoutes(app: App): void;
 }
 
@@ -31,5 +36,11 @@ export function createCatalogModule(
   options.jobs.definePeriodic('catalog.event-reminders', MINUTE, async () => {
     await events.sendDueReminders();
   });
-  return { organizers, events, registerRoutes: (app) => registerCatalogRoutes(app, organizers, events) };
+  return {
+    organizers,
+    events,
+    canManageEvent: (principal, eventId) => canManageEvent(catalogDb(db), principal, eventId),
+    registerRoutes: (app) => registerCatalogRoutes(app, organizers, events),
+  };
 }
+export { ensureHackloadConcert, HACKLOAD_EVENT_ID } from './catalog.fixtures.ts';

@@ -25,3 +25,12 @@ export async function isOnTeam(db: CatalogDb, organizerId: number | null, princi
   if (principal.role === 'admin') return true;
   return (await findTeamRole(db, organizerId, principal.userId)) !== undefined;
 }
+
+/** For other modules: may this principal manage (sell, box office) the event? */
+export async function canManageEvent(db: CatalogDb, principal: Principal, eventId: number): Promise<boolean> {
+  if (principal.role === 'admin') return true;
+  const event = await db.selectFrom('catalog.events').select('organizer_id').where('id', '=', eventId).executeTakeFirst();
+  if (!event?.organizer_id) return false;
+  const role = await findTeamRole(db, event.organizer_id, principal.userId);
+  return role !== undefined && CAN_MANAGE_EVENTS.includes(role);
+}

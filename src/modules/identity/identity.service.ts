@@ -224,6 +224,12 @@ export class IdentityService {
     return user && user.is_active ? { id: user.id, displayName: `${user.first_name} ${user.surname}`.trim() } : undefined;
   }
 
+  /** Seed 000's booking rule: a phone or a telegram to reach the buyer. */
+  async hasContact(userId: number): Promise<boolean> {
+    const user = await findUserById(this.db, userId);
+    return Boolean(user?.phone ?? user?.telegram);
+  }
+
   async displayNameOf(userId: number): Promise<string | undefined> {
     const user = await findUserById(this.db, userId);
     return user ? `${user.first_name} ${user.surname}`.trim() : undefined;

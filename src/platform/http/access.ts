@@ -26,6 +26,8 @@ export type Authenticator = (request: FastifyRequest) => Promise<Principal | und
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** Contract-specific statuses for problem codes (HackLoad answers a taken seat with 419). */
+    problemStatus?: Record<string, number>;
   }
   interface FastifyRequest {
     principal: Principal | undefined;

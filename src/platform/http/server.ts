@@ -12,7 +12,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.ts';
 import { enforceAccess, type Authenticator } from './access.ts';
-import { notFoundProblem, ProblemSchema, sendProblem, toProblem } from './problem.ts';
+import { notFoundProblem, PROBLEM_TYPE_BASE, ProblemSchema, sendProblem, toProblem } from './problem.ts';
 
 /** The Fastify instance every module registers its routes on, typed by TypeBox schemas. */
 export type App = FastifyInstance<
@@ -118,7 +118,9 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const body = toProblem(error as Error, request);
+    const problem = toProblem(error as Error, request);
+    const override = request.routeOptions.config.problemStatus?.[problem.type.slice(PROBLEM_TYPE_BASE.length)];
+    const body = override ? { ...problem, status: override } : problem;
     if (body.status === 401) reply.header('www-authenticate', 'Bearer realm="sbor", Basic realm="sbor", charset="UTF-8"');
     if (body.status === 429 && typeof body.retry_after === 'number') reply.header('retry-after', String(body.retry_after));
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');

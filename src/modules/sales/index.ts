@@ -1,0 +1,42 @@
+import type { Kysely } from 'kysely';
+import type { Bus } from '../../platform/bus/index.ts';
+import type { App } from '../../platform/http/server.ts';
+import type { JobRunner } from '../../platform/jobs/jobs.ts';
+import { registerSalesRoutes } from './sales.routes.ts';
+import { SalesService, type CatalogGateway, type ContactDirectory, type SalesOptions } from './sales.service.ts';
+import './sales.events.ts';
+
+export { salesMigrations } from './sales.migrations.ts';
+export { ensureHackloadSeats, HACKLOAD_ZONES } from './sales.fixtures.ts';
+export type { SalesService, CatalogGateway, BookingView } from './sales.service.ts';
+export type { BookingEventPayload } from './sales.events.ts';
+
+export interface SalesModule {
+  service: SalesService;
+  registerRoutes(app: App): void;
+}
+
+export function createSalesModule(
+  db: Kysely<object>,
+  options: SalesOptions & {
+    catalog: CatalogGateway;
+    contacts: ContactDirectory;
+    jobs: JobRunner;
+    bus: Bus;
+    expiryIntervalMs: number;
+  },
+): SalesModule {
+  const service = new SalesService(db, options.catalog, options.contacts, options);
+  // Holds are exact without it (readers compare with the database clock); this records EXPIRED,
+  // returns GA units and emits booking.expired.
+  options.jobs.definePeriodic('sales.expire-overdue-bookings', options.expiryIntervalMs, async () => {
+    while ((await service.expireOverdue()) > 0);
+  });
+  options.jobs.definePeriodic('sales.delete-old-idempotency-keys', 3_600_000, async () => {
+    await service.deleteOldIdempotencyKeys();
+  });
+  options.bus.subscribe('sales.event-cancelled', ['event.cancelled'], async (event, trx) => {
+    await service.cancelAllOfEvent(trx, event.payload.eventId, `event cancelled: ${event.payload.reason || 'by the organizer'}`);
+  });
+  return { service, registerRoutes: (app) => registerSalesRoutes(app, service, options.defaultCurrency) };
+}

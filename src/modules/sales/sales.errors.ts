@@ -1,0 +1,39 @@
+import { DomainError } from '../../platform/errors.ts';
+
+export const eventNotOnSale = () => new DomainError('unprocessable', 'event-not-on-sale', 'This event is not on sale.');
+export const bookingNotFound = () => new DomainError('not-found', 'booking-not-found', 'No such booking.');
+export const notYourBooking = () => new DomainError('forbidden', 'not-your-booking', 'This booking belongs to someone else.');
+export const bookingNotOpen = (status: string) =>
+  new DomainError('conflict', 'booking-not-open', `Seats can be changed only in an open booking; this one is ${status}.`, {
+    booking_status: status,
+  });
+export const bookingExpired = () =>
+  new DomainError('conflict', 'booking-expired', 'This booking has expired; its seats were released.');
+export const seatNotFound = () => new DomainError('not-found', 'seat-not-found', 'No such seat.');
+/** The HackLoad contract answers a taken seat with 419. */
+export const seatTaken = () => new DomainError('conflict', 'seat-taken', 'This seat is already taken.');
+export const seatNotYours = () => new DomainError('forbidden', 'seat-not-yours', 'This seat is held by someone else’s booking.');
+export const seatNotHeld = () =>
+  new DomainError('conflict', 'seat-not-held', 'This seat is not held by a booking you can change.');
+export const tooManySeats = (max: number) =>
+  new DomainError('conflict', 'too-many-seats', `A booking may hold at most ${max} seats for this event.`, { max });
+export const activeBookingExists = (bookingId: number | undefined) =>
+  new DomainError('conflict', 'active-booking-exists', 'You already have an open booking for this event.', {
+    ...(bookingId ? { booking_id: bookingId } : {}),
+  });
+export const ticketTypeNotFound = () =>
+  new DomainError('not-found', 'ticket-type-not-found', 'No such ticket type for this event.');
+export const soldOut = (available: number) =>
+  new DomainError('conflict', 'sold-out', available > 0 ? `Only ${available} left.` : 'Sold out.', { available });
+export const notOnSaleWindow = () =>
+  new DomainError('conflict', 'outside-sales-window', 'Tickets of this type are not on sale now.');
+export const quantityTooLarge = (max: number) =>
+  new DomainError('invalid', 'quantity-too-large', `At most ${max} per order.`, {
+    errors: [{ field: 'body/quantity', message: `must be at most ${max}` }],
+  });
+export const emptyBooking = () => new DomainError('conflict', 'empty-booking', 'Add seats or tickets before paying.');
+export const contactRequired = () =>
+  new DomainError('unprocessable', 'contact-required', 'This event needs a phone number or telegram in your profile.');
+export const resetDisabled = () =>
+  new DomainError('forbidden', 'reset-disabled', 'Reset is off. It exists only for load-test environments (ENABLE_RESET=true).');
+export const layoutExists = () => new DomainError('conflict', 'layout-exists', 'This event already has seats.');

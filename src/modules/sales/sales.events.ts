@@ -1,0 +1,23 @@
+import type { BookingStatus } from './sales.tables.ts';
+
+export interface BookingEventPayload {
+  bookingId: number;
+  eventId: number;
+  userId: number;
+  status: BookingStatus;
+  totalAmount: number;
+  currency: string;
+  seatIds: number[];
+  ticketTypeId: number | null;
+  quantity: number;
+}
+
+declare module '../../platform/bus/event-map.ts' {
+  interface EventMap {
+    'booking.created': BookingEventPayload;
+    'booking.confirmed': BookingEventPayload;
+    'booking.expired': BookingEventPayload;
+    /** With `refund: true` when a paid booking was cancelled. */
+    'booking.cancelled': BookingEventPayload & { reason: string; refund: boolean };
+  }
+}

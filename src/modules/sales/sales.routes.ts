@@ -1,0 +1,283 @@
+import { Type } from 'typebox';
+import { principalOf } from '../../platform/http/access.ts';
+import type { App } from '../../platform/http/server.ts';
+import type { FastifyReply } from 'fastify';
+import type { IdempotentResult } from './idempotency.ts';
+import type { SalesService } from './sales.service.ts';
+import {
+  AvailabilitySchema,
+  BookingDetailSchema,
+  BookingParams,
+  BookingSchema,
+  BookingSeatParams,
+  CreateBookingBody,
+  EventBookingsQuery,
+  EventParams,
+  LayoutBody,
+  ListBookingsQuery,
+  PurchaseBody,
+  ReasonBody,
+  SeatIdsBody,
+  TicketTypeBody,
+  TicketTypeSchema,
+} from './sales.schemas.ts';
+
+const BookingRef = Type.Ref('Booking');
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 255, description: 'Retry-safe creation: same key and body replay the answer.' }),
+  ),
+});
+
+function idempotencyKey(headers: { 'idempotency-key'?: string | string[] | undefined }): string | undefined {
+  const key = headers['idempotency-key'];
+  return Array.isArray(key) ? key[0] : key;
+}
+
+function sendIdempotent<T>(reply: FastifyReply, result: IdempotentResult<T>) {
+  if (result.replayed) reply.header('idempotent-replayed', 'true');
+  return reply.code(result.statusCode).send(result.body);
+}
+
+/** The native sales API. (The HackLoad contract is in src/compat/hackload, over the same service.) */
+export function registerSalesRoutes(app: App, sales: SalesService, defaultCurrency: string): void {
+  app.addSchema(BookingSchema);
+  const tags = ['sales'];
+
+  app.post(
+    '/api/events/:id/ticket-types',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: 'Add a ticket type (event team; drafts allowed so an event can be prepared).',
+        params: EventParams,
+        body: TicketTypeBody,
+        response: { 201: TicketTypeSchema },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await sales.createTicketType(principalOf(request), request.params.id, request.body)),
+  );
+  app.get(
+    '/api/events/:id/ticket-types',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'Ticket types with what is left.',
+        params: EventParams,
+        response: { 200: Type.Array(TicketTypeSchema) },
+      },
+    },
+    async (request) => sales.ticketTypes(request.params.id),
+  );
+  app.post(
+    '/api/events/:id/seat-layout',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: 'Create reserved seating by zones (rows in order, seats per row).',
+        params: EventParams,
+        body: LayoutBody,
+        response: { 201: Type.Object({ rows: Type.Integer() }) },
+      },
+    },
+    async (request, reply) => {
+      const zones = request.body.zones.map((zone) => ({
+        name: zone.name,
+        price: zone.price,
+        currency: zone.currency ?? defaultCurrency,
+        rows: zone.rows,
+        seatsPerRow: zone.seats_per_row,
+      }));
+      return reply.code(201).send({ rows: await sales.createLayout(principalOf(request), request.params.id, zones) });
+    },
+  );
+  app.get(
+    '/api/events/:id/availability',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'Total, free, held and sold, overall and per zone.',
+        params: EventParams,
+        response: { 200: AvailabilitySchema },
+      },
+    },
+    async (request) => sales.availability(request.params.id),
+  );
+  app.get(
+    '/api/events/:id/bookings',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: "The event's bookings (event team).",
+        params: EventParams,
+        querystring: EventBookingsQuery,
+        response: { 200: Type.Array(BookingRef) },
+      },
+    },
+    async (request) =>
+      sales.eventBookings(principalOf(request), request.params.id, {
+        ...(request.query.status ? { status: request.query.status } : {}),
+        limit: request.query.pageSize,
+        offset: (request.query.page - 1) * request.query.pageSize,
+      }),
+  );
+  app.post(
+    '/api/events/:id/tickets',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: 'Buy general-admission tickets: PENDING until paid, CONFIRMED at once when free.',
+        params: EventParams,
+        headers: IdempotencyHeaders,
+        body: PurchaseBody,
+        response: { 201: BookingRef },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { id } = request.params;
+      const { ticket_type_id, quantity } = request.body;
+      const result = await sales.idempotent(
+        principal,
+        idempotencyKey(request.headers),
+        { route: 'purchase', id, ticket_type_id, quantity },
+        () => sales.purchase(principal, id, ticket_type_id, quantity),
+      );
+      return sendIdempotent(reply, result);
+    },
+  );
+
+  app.post(
+    '/api/bookings',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: 'Open a booking: empty, with seats, or with general-admission units. Holds last the event’s TTL.',
+        headers: IdempotencyHeaders,
+        body: CreateBookingBody,
+        response: { 201: BookingRef },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { body } = request;
+      const result = await sales.idempotent(principal, idempotencyKey(request.headers), { route: 'booking', ...body }, () =>
+        sales.createBooking(principal, {
+          eventId: body.event_id,
+          ...(body.seat_ids ? { seatIds: body.seat_ids } : {}),
+          ...(body.ticket_type_id !== undefined ? { ticketTypeId: body.ticket_type_id } : {}),
+          ...(body.quantity !== undefined ? { quantity: body.quantity } : {}),
+        }),
+      );
+      return sendIdempotent(reply, result);
+    },
+  );
+  app.get(
+    '/api/bookings',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: 'Your bookings, newest first.',
+        querystring: ListBookingsQuery,
+        response: { 200: Type.Array(BookingRef) },
+      },
+    },
+    async (request) =>
+      sales.myBookings(principalOf(request), {
+        limit: request.query.limit,
+        ...(request.query.event_id !== undefined ? { eventId: request.query.event_id } : {}),
+      }),
+  );
+  app.get(
+    '/api/bookings/:id',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: 'One booking with its audit trail (owner or event team).',
+        params: BookingParams,
+        response: { 200: BookingDetailSchema },
+      },
+    },
+    async (request) => sales.getBooking(principalOf(request), request.params.id),
+  );
+  app.post(
+    '/api/bookings/:id/seats',
+    {
+      config: { access: 'user', problemStatus: { 'seat-taken': 419 } },
+      schema: {
+        tags,
+        summary: 'Add seats to your open booking (419 when one is taken).',
+        params: BookingParams,
+        body: SeatIdsBody,
+        response: { 200: BookingRef },
+      },
+    },
+    async (request) => sales.addSeats(principalOf(request), request.params.id, request.body.seat_ids),
+  );
+  app.delete(
+    '/api/bookings/:id/seats/:seatId',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: 'Take a seat out of your open booking.',
+        params: BookingSeatParams,
+        response: { 204: Type.Null() },
+      },
+    },
+    async (request, reply) => {
+      await sales.releaseSeat(principalOf(request), request.params.seatId, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+  app.post(
+    '/api/bookings/:id/checkout',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: 'CREATED → PENDING: fix the seats and await payment.',
+        params: BookingParams,
+        response: { 200: BookingRef },
+      },
+    },
+    async (request) => sales.checkout(principalOf(request), request.params.id),
+  );
+  app.post(
+    '/api/bookings/:id/cancel',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: 'Cancel (a paid booking is refunded).',
+        params: BookingParams,
+        body: ReasonBody,
+        response: { 200: BookingRef },
+      },
+    },
+    async (request) => sales.cancel(principalOf(request), request.params.id, request.body.reason ?? 'cancelled by the customer'),
+  );
+  app.post(
+    '/api/bookings/:id/confirm',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: 'Confirm as paid at the box office (event team), or a free booking (its owner).',
+        params: BookingParams,
+        response: { 200: BookingRef },
+      },
+    },
+    async (request) => sales.confirm(principalOf(request), request.params.id),
+  );
+}

@@ -1,0 +1,145 @@
+import { Type } from 'typebox';
+import { BOOKING_STATUSES, SEAT_STATUSES } from './sales.tables.ts';
+
+const Id = Type.Integer({ minimum: 1 });
+const Money = Type.Integer({ minimum: 0, description: 'Minor units (e.g. tiyn): 4000000 is 40,000.00 KZT.' });
+const Currency = Type.String({ pattern: '^[A-Z]{3}$' });
+export const BookingStatusSchema = Type.Enum([...BOOKING_STATUSES]);
+export const SeatStatusSchema = Type.Enum([...SEAT_STATUSES]);
+
+export const EventParams = Type.Object({ id: Id });
+export const BookingParams = Type.Object({ id: Id });
+export const BookingSeatParams = Type.Object({ id: Id, seatId: Id });
+
+export const TicketTypeBody = Type.Object(
+  {
+    type: Type.String({ minLength: 1, maxLength: 40, description: 'standard, vip, early_bird, …' }),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    price: Money,
+    currency: Type.Optional(Currency),
+    quantity: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+    sales_start: Type.Optional(Type.String({ format: 'date-time' })),
+    sales_end: Type.Optional(Type.String({ format: 'date-time' })),
+    max_per_order: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const TicketTypeSchema = Type.Object({
+  id: Type.Integer(),
+  event_id: Type.Integer(),
+  type: Type.String(),
+  name: Type.String(),
+  price: Type.Integer(),
+  currency: Type.String(),
+  quantity: Type.Integer(),
+  sold: Type.Integer(),
+  held: Type.Integer(),
+  available: Type.Integer(),
+  sales_start: Type.Union([Type.String(), Type.Null()]),
+  sales_end: Type.Union([Type.String(), Type.Null()]),
+  max_per_order: Type.Integer(),
+});
+
+export const LayoutBody = Type.Object(
+  {
+    zones: Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 100 }),
+          price: Money,
+          currency: Type.Optional(Currency),
+          rows: Type.Integer({ minimum: 1, maximum: 1000 }),
+          seats_per_row: Type.Integer({ minimum: 1, maximum: 2000 }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 50 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateBookingBody = Type.Object(
+  {
+    event_id: Id,
+    ticket_type_id: Type.Optional(Id),
+    quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    seat_ids: Type.Optional(Type.Array(Id, { maxItems: 100, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+
+export const PurchaseBody = Type.Object(
+  { ticket_type_id: Id, quantity: Type.Integer({ minimum: 1, maximum: 1000 }) },
+  { additionalProperties: false },
+);
+export const SeatIdsBody = Type.Object(
+  { seat_ids: Type.Array(Id, { minItems: 1, maxItems: 100, uniqueItems: true }) },
+  { additionalProperties: false },
+);
+export const ReasonBody = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
+
+export const BookingSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    event_id: Type.Integer(),
+    user_id: Type.Integer(),
+    status: BookingStatusSchema,
+    expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    ticket_type_id: Type.Union([Type.Integer(), Type.Null()]),
+    quantity: Type.Integer(),
+    total_amount: Type.Integer(),
+    currency: Type.String(),
+    seats: Type.Array(Type.Object({ id: Type.Integer(), row: Type.Integer(), number: Type.Integer(), price: Type.Integer() })),
+    created_at: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Booking' },
+);
+
+export const BookingDetailSchema = Type.Object({
+  ...BookingSchema.properties,
+  audit: Type.Array(
+    Type.Object({
+      from_status: Type.Union([Type.String(), Type.Null()]),
+      to_status: Type.String(),
+      actor_user_id: Type.Union([Type.Integer(), Type.Null()]),
+      reason: Type.String(),
+      at: Type.String({ format: 'date-time' }),
+    }),
+  ),
+});
+
+export const ListBookingsQuery = Type.Object({
+  event_id: Type.Optional(Id),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
+});
+
+export const EventBookingsQuery = Type.Object({
+  status: Type.Optional(BookingStatusSchema),
+  page: Type.Integer({ minimum: 1, default: 1 }),
+  pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+});
+
+export const AvailabilitySchema = Type.Object({
+  event_id: Type.Integer(),
+  total: Type.Integer(),
+  free: Type.Integer(),
+  held: Type.Integer(),
+  sold: Type.Integer(),
+  revenue: Type.Integer(),
+  bookings_count: Type.Integer(),
+  zones: Type.Array(
+    Type.Object({
+      zone_id: Type.Integer(),
+      name: Type.String(),
+      total: Type.Integer(),
+      free: Type.Integer(),
+      held: Type.Integer(),
+      sold: Type.Integer(),
+    }),
+  ),
+});

@@ -1,0 +1,681 @@
+import type { Kysely, Transaction } from 'kysely';
+import { addEvent } from '../../platform/bus/index.ts';
+import type { Principal } from '../../platform/http/access.ts';
+import { DomainError } from '../../platform/errors.ts';
+import { isOpen, nextStatus, type BookingAction } from './booking.state.ts';
+import { deleteOldIdempotencyKeys, runIdempotent, type IdempotentResult } from './idempotency.ts';
+import {
+  claimOverdueBookings,
+  countBookings,
+  findBookingById,
+  findOpenBooking,
+  insertAudit,
+  insertBooking,
+  listAudit,
+  listBookingsOfEvent,
+  listBookingsOfUser,
+  lockBookingById,
+  updateBooking,
+  type BookingRow,
+} from './bookings.repository.ts';
+import {
+  activeBookingExists,
+  bookingExpired,
+  bookingNotFound,
+  bookingNotOpen,
+  contactRequired,
+  emptyBooking,
+  eventNotOnSale,
+  layoutExists,
+  notOnSaleWindow,
+  notYourBooking,
+  quantityTooLarge,
+  resetDisabled,
+  seatNotFound,
+  seatNotHeld,
+  seatNotYours,
+  seatTaken,
+  soldOut,
+  ticketTypeNotFound,
+  tooManySeats,
+} from './sales.errors.ts';
+import type { BookingEventPayload } from './sales.events.ts';
+import type { BookingStatus, SalesTables, SeatStatus } from './sales.tables.ts';
+import {
+  eventHasSeats,
+  extendSeatHolds,
+  findSeat,
+  freeExpiredSeatHolds,
+  freeSeatsOfBooking,
+  hallSize,
+  insertLayout,
+  listSeats,
+  releaseSeat,
+  salesDb,
+  seatCounts,
+  seatsOfBookings,
+  sellSeatsOfBooking,
+  suggestFreeSeats,
+  takeSeat,
+  type ZoneLayout,
+} from './seats.repository.ts';
+import {
+  availableUnits,
+  findTicketType,
+  holdUnits,
+  insertTicketType,
+  listTicketTypes,
+  releaseUnits,
+  sellUnits,
+  unsellUnits,
+} from './ticket-types.repository.ts';
+
+/** What sales needs to know about an event; the catalog provides it. */
+export interface SaleEvent {
+  id: number;
+  status: string;
+  hold_ttl_seconds: number;
+  starts_at: string;
+  policy: { max_tickets_per_order: number; contact_required: boolean; one_active_booking_per_user: boolean };
+}
+
+export interface CatalogGateway {
+  findEvent(eventId: number): Promise<SaleEvent | undefined>;
+  /** Owner or manager of the event's organizer (box office), or an admin. */
+  canManage(principal: Principal, eventId: number): Promise<boolean>;
+}
+
+export interface ContactDirectory {
+  hasContact(userId: number): Promise<boolean>;
+}
+
+export interface SalesOptions {
+  /** POST /api/reset restores event 1; never on unless a load-test environment asks for it. */
+  enableReset: boolean;
+  defaultCurrency: string;
+}
+
+export interface BookingView {
+  id: number;
+  event_id: number;
+  user_id: number;
+  status: BookingStatus;
+  expires_at: string | null;
+  ticket_type_id: number | null;
+  quantity: number;
+  total_amount: number;
+  currency: string;
+  seats: { id: number; row: number; number: number; price: number }[];
+  created_at: string;
+}
+
+const EVENT_CACHE_MS = 2_000;
+const SUGGESTION_LIMIT = 20;
+
+export class SalesService {
+  private readonly db: Kysely<SalesTables>;
+  private readonly catalog: CatalogGateway;
+  private readonly contacts: ContactDirectory;
+  private readonly options: SalesOptions;
+  private readonly events = new Map<number, { event: SaleEvent | undefined; until: number }>();
+  private readonly halls = new Map<number, { rows: number; seatsPerRow: number } | undefined>();
+
+  constructor(db: Kysely<object>, catalog: CatalogGateway, contacts: ContactDirectory, options: SalesOptions) {
+    this.db = salesDb(db);
+    this.catalog = catalog;
+    this.contacts = contacts;
+    this.options = options;
+  }
+
+  // ── Inventory ────────────────────────────────────────────────────────────────────────────────
+
+  async createTicketType(
+    principal: Principal,
+    eventId: number,
+    input: {
+      type: string;
+      name: string;
+      price: number;
+      currency?: string;
+      quantity: number;
+      sales_start?: string;
+      sales_end?: string;
+      max_per_order?: number;
+    },
+  ) {
+    await this.requireManager(principal, eventId);
+    const row = await insertTicketType(this.db, {
+      event_id: eventId,
+      type: input.type,
+      name: input.name,
+      price: input.price,
+      currency: input.currency ?? this.options.defaultCurrency,
+      quantity: input.quantity,
+      sales_start: input.sales_start ? new Date(input.sales_start) : null,
+      sales_end: input.sales_end ? new Date(input.sales_end) : null,
+      max_per_order: input.max_per_order ?? 10,
+    });
+    const created = (await this.ticketTypes(eventId)).find((type) => type.id === row.id);
+    if (!created) throw ticketTypeNotFound();
+    return created;
+  }
+
+  async ticketTypes(eventId: number) {
+    const [types, availability] = await Promise.all([listTicketTypes(this.db, eventId), availableUnits(this.db, eventId)]);
+    return types.map((type) => {
+      const live = availability.find((entry) => entry.id === type.id);
+      return {
+        id: type.id,
+        event_id: type.event_id,
+        type: type.type,
+        name: type.name,
+        price: type.price,
+        currency: type.currency,
+        quantity: type.quantity,
+        sold: type.sold,
+        held: live?.held ?? type.held,
+        available: live?.available ?? type.quantity - type.sold - type.held,
+        sales_start: type.sales_start?.toISOString() ?? null,
+        sales_end: type.sales_end?.toISOString() ?? null,
+        max_per_order: type.max_per_order,
+      };
+    });
+  }
+
+  async createLayout(
+    principal: Principal | 'system',
+    eventId: number,
+    zones: ZoneLayout[],
+    firstSeatId?: number,
+  ): Promise<number> {
+    if (principal !== 'system') await this.requireManager(principal, eventId);
+    return this.db.transaction().execute(async (trx) => {
+      if (await eventHasSeats(trx, eventId)) throw layoutExists();
+      const rows = await insertLayout(trx, eventId, zones, firstSeatId);
+      this.halls.delete(eventId);
+      return rows;
+    });
+  }
+
+  /** The catalog's publish check: an event needs ticket types or seats. */
+  async hasInventory(eventId: number): Promise<boolean> {
+    return (await listTicketTypes(this.db, eventId)).length > 0 || (await eventHasSeats(this.db, eventId));
+  }
+
+  /**
+   * Seats by event, row, zone and status. Asking for FREE seats without a page spreads the
+   * answer over the hall, so a rush of buyers is not handed the same first seats.
+   */
+  async seats(filter: { eventId: number; status?: SeatStatus; row?: number; zoneId?: number; page?: number; pageSize: number }) {
+    if (filter.status === 'FREE' && filter.page === undefined && filter.row === undefined && filter.zoneId === undefined) {
+      const hall = await this.hallOf(filter.eventId);
+      if (!hall) return [];
+      const start = { row: 1 + Math.floor(Math.random() * hall.rows), number: 1 + Math.floor(Math.random() * hall.seatsPerRow) };
+      return suggestFreeSeats(this.db, filter.eventId, Math.min(filter.pageSize, SUGGESTION_LIMIT), start);
+    }
+    return listSeats(this.db, { ...filter, page: filter.page ?? 1 });
+  }
+
+  // ── Bookings ─────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Opens a booking for an event: empty (seats are added after, as HackLoad does), with seats, or
+   * with general-admission units of a ticket type. Holds last the event's TTL.
+   */
+  async createBooking(
+    principal: Principal,
+    input: { eventId: number; seatIds?: number[]; ticketTypeId?: number; quantity?: number },
+  ): Promise<BookingView> {
+    const event = await this.saleEvent(input.eventId);
+    if (event.policy.contact_required && !(await this.contacts.hasContact(principal.userId))) throw contactRequired();
+    const seatIds = input.seatIds ?? [];
+    if (seatIds.length > event.policy.max_tickets_per_order) throw tooManySeats(event.policy.max_tickets_per_order);
+    const booking = await this.db.transaction().execute(async (trx) => {
+      // Holds of this user for this event that have passed do not count as open.
+      await this.expireClaimed(trx, await claimOverdueBookings(trx, { limit: 50, eventId: event.id, userId: principal.userId }));
+      let ticketType: { id: number; price: number; currency: string; quantity: number } | undefined;
+      if (input.ticketTypeId !== undefined)
+        ticketType = await this.holdTickets(trx, event, input.ticketTypeId, input.quantity ?? 1);
+      const created = await insertBooking(trx, {
+        eventId: event.id,
+        userId: principal.userId,
+        exclusive: event.policy.one_active_booking_per_user,
+        ttlSeconds: event.hold_ttl_seconds,
+        currency: ticketType?.currency ?? this.options.defaultCurrency,
+        ...(ticketType
+          ? { ticketTypeId: ticketType.id, quantity: ticketType.quantity, totalAmount: ticketType.price * ticketType.quantity }
+          : {}),
+      });
+      if (!created) throw activeBookingExists((await findOpenBooking(trx, event.id, principal.userId))?.id);
+      await insertAudit(trx, {
+        bookingId: created.id,
+        from: null,
+        to: 'CREATED',
+        actorUserId: principal.userId,
+        reason: 'created',
+      });
+      for (const seatId of seatIds) {
+        if (
+          !(await takeSeat(trx, {
+            bookingId: created.id,
+            userId: principal.userId,
+            seatId,
+            maxSeats: event.policy.max_tickets_per_order,
+          }))
+        ) {
+          throw await this.explainFailedSelect(trx, created.id, principal, seatId);
+        }
+      }
+      const total = seatIds.length > 0 ? await this.totalOfSeats(trx, created.id) : created.total_amount;
+      const booking = total !== created.total_amount ? await updateBooking(trx, created.id, { totalAmount: total }) : created;
+      await addEvent(trx, 'booking.created', booking.id, await this.payload(trx, booking));
+      return booking;
+    });
+    return this.view(booking);
+  }
+
+  /** Creates at most once per Idempotency-Key (see idempotency.ts). */
+  async idempotent<T>(
+    principal: Principal,
+    key: string | undefined,
+    request: unknown,
+    work: () => Promise<T>,
+  ): Promise<IdempotentResult<T>> {
+    return runIdempotent(this.db, { userId: principal.userId, key, request, statusCode: 201 }, work);
+  }
+
+  async deleteOldIdempotencyKeys(): Promise<void> {
+    await deleteOldIdempotencyKeys(this.db);
+  }
+
+  /** Seed 001's purchase: GA units straight to payment (PENDING), or CONFIRMED when free. */
+  async purchase(principal: Principal, eventId: number, ticketTypeId: number, quantity: number): Promise<BookingView> {
+    const opened = await this.createBooking(principal, { eventId, ticketTypeId, quantity });
+    return opened.total_amount === 0 ? this.confirm(principal, opened.id, 'free tickets') : this.checkout(principal, opened.id);
+  }
+
+  /** HackLoad's PATCH /api/seats/select: one seat into the caller's open booking. */
+  async selectSeat(principal: Principal, bookingId: number, seatId: number): Promise<void> {
+    const event = await this.eventOfBooking(bookingId);
+    const taken = await takeSeat(this.db, {
+      bookingId,
+      userId: principal.userId,
+      seatId,
+      maxSeats: event.policy.max_tickets_per_order,
+    });
+    if (!taken) throw await this.explainFailedSelect(this.db, bookingId, principal, seatId);
+  }
+
+  async addSeats(principal: Principal, bookingId: number, seatIds: number[]): Promise<BookingView> {
+    for (const seatId of seatIds) await this.selectSeat(principal, bookingId, seatId);
+    return this.getBooking(principal, bookingId);
+  }
+
+  /** Takes a seat out of the caller's open booking (HackLoad release, or DELETE …/seats/:seatId). */
+  async releaseSeat(principal: Principal, seatId: number, bookingId?: number): Promise<void> {
+    if (await releaseSeat(this.db, { seatId, userId: principal.userId, ...(bookingId !== undefined ? { bookingId } : {}) }))
+      return;
+    const seat = await findSeat(this.db, seatId);
+    if (!seat) throw seatNotFound();
+    if (seat.status === 'FREE' || seat.hold_passed) throw seatNotHeld();
+    if (seat.user_id !== principal.userId && principal.role !== 'admin') throw seatNotYours();
+    throw seatNotHeld();
+  }
+
+  async checkout(principal: Principal, bookingId: number): Promise<BookingView> {
+    return this.transition(principal, bookingId, 'checkout', 'awaiting payment', async (trx, booking) => {
+      if (booking.ticket_type_id === null && (await seatsOfBookings(trx, [booking.id])).length === 0) throw emptyBooking();
+      return { totalAmount: booking.ticket_type_id === null ? await this.totalOfSeats(trx, booking.id) : booking.total_amount };
+    });
+  }
+
+  /** Box office (the event's team) confirms as paid; the owner confirms a free booking. */
+  async confirm(principal: Principal, bookingId: number, reason = 'confirmed at the box office'): Promise<BookingView> {
+    const booking = await findBookingById(this.db, bookingId);
+    if (!booking) throw bookingNotFound();
+    const manager = await this.catalog.canManage(principal, booking.event_id);
+    if (!manager) {
+      if (booking.user_id !== principal.userId) throw bookingNotFound();
+      if (booking.total_amount > 0)
+        throw new DomainError('forbidden', 'payment-required', 'This booking is confirmed by paying for it.');
+    }
+    return this.transition(
+      principal,
+      bookingId,
+      'confirm',
+      reason,
+      async (trx, locked) => {
+        if (locked.ticket_type_id !== null) await sellUnits(trx, locked.ticket_type_id, locked.quantity);
+        else if ((await sellSeatsOfBooking(trx, locked.id)) === 0) throw emptyBooking();
+        return { expiresAt: null };
+      },
+      manager,
+    );
+  }
+
+  async cancel(principal: Principal, bookingId: number, reason = 'cancelled by the customer'): Promise<BookingView> {
+    return this.transition(principal, bookingId, 'cancel', reason, async (trx, booking) => {
+      await this.giveBack(trx, booking);
+      return { expiresAt: null };
+    });
+  }
+
+  async getBooking(
+    principal: Principal,
+    bookingId: number,
+  ): Promise<
+    BookingView & {
+      audit: { from_status: string | null; to_status: string; actor_user_id: number | null; reason: string; at: string }[];
+    }
+  > {
+    const booking = await findBookingById(this.db, bookingId);
+    if (!booking) throw bookingNotFound();
+    if (booking.user_id !== principal.userId && !(await this.catalog.canManage(principal, booking.event_id)))
+      throw bookingNotFound();
+    const audit = await listAudit(this.db, bookingId);
+    return {
+      ...(await this.view(booking)),
+      audit: audit.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
+    };
+  }
+
+  async myBookings(principal: Principal, filter: { eventId?: number; limit: number }): Promise<BookingView[]> {
+    const bookings = await listBookingsOfUser(this.db, principal.userId, filter);
+    return this.views(bookings);
+  }
+
+  async eventBookings(principal: Principal, eventId: number, filter: { status?: BookingStatus; limit: number; offset: number }) {
+    await this.requireManager(principal, eventId);
+    return this.views(await listBookingsOfEvent(this.db, eventId, filter));
+  }
+
+  /** Total, free, held and sold counts (seed 002) and per zone, with revenue (HackLoad analytics). */
+  async availability(eventId: number) {
+    const [seatRows, types, bookings] = await Promise.all([
+      seatCounts(this.db, eventId),
+      this.ticketTypes(eventId),
+      countBookings(this.db, eventId),
+    ]);
+    const count = (status: SeatStatus) =>
+      seatRows.filter((row) => row.status === status).reduce((sum, row) => sum + row.seats, 0);
+    const gaTotal = types.reduce((sum, type) => sum + type.quantity, 0);
+    const zones = new Map<number, { zone_id: number; name: string; total: number; free: number; held: number; sold: number }>();
+    for (const row of seatRows) {
+      const zone = zones.get(row.zone_id) ?? { zone_id: row.zone_id, name: row.zone, total: 0, free: 0, held: 0, sold: 0 };
+      zone.total += row.seats;
+      if (row.status === 'FREE') zone.free += row.seats;
+      if (row.status === 'RESERVED') zone.held += row.seats;
+      if (row.status === 'SOLD') zone.sold += row.seats;
+      zones.set(row.zone_id, zone);
+    }
+    return {
+      event_id: eventId,
+      total: count('FREE') + count('RESERVED') + count('SOLD') + gaTotal,
+      free: count('FREE') + types.reduce((sum, type) => sum + type.available, 0),
+      held: count('RESERVED') + types.reduce((sum, type) => sum + type.held, 0),
+      sold: count('SOLD') + types.reduce((sum, type) => sum + type.sold, 0),
+      revenue: bookings.revenue,
+      bookings_count: bookings.bookings,
+      zones: [...zones.values()],
+    };
+  }
+
+  // ── Background and bus ───────────────────────────────────────────────────────────────────────
+
+  /** Periodic: overdue bookings become EXPIRED and give their inventory back (idempotent, multi-instance safe). */
+  async expireOverdue(limit = 500): Promise<number> {
+    const expired = await this.db.transaction().execute(async (trx) => {
+      const claimed = await claimOverdueBookings(trx, { limit });
+      await this.expireClaimed(trx, claimed);
+      return claimed.length;
+    });
+    await freeExpiredSeatHolds(this.db, 5_000);
+    return expired;
+  }
+
+  /**
+   * The event was cancelled: every open or paid booking is cancelled (paid ones refunded). Runs in
+   * the bus consumer's transaction, so it happens once with the event's inbox entry.
+   */
+  async cancelAllOfEvent(trx: Transaction<object>, eventId: number, reason: string): Promise<number> {
+    const sales = trx as unknown as Transaction<SalesTables>;
+    const live = await sales
+      .selectFrom('sales.bookings')
+      .select('id')
+      .where('event_id', '=', eventId)
+      .where('status', 'in', ['CREATED', 'PENDING', 'CONFIRMED'])
+      .orderBy('id')
+      .execute();
+    for (const { id } of live) {
+      await this.transition(
+        'system',
+        id,
+        'cancel',
+        reason,
+        async (inner, locked) => {
+          await this.giveBack(inner, locked);
+          return { expiresAt: null };
+        },
+        false,
+        sales,
+      );
+    }
+    return live.length;
+  }
+
+  /** HackLoad's POST /api/reset: event 1 back to all seats free and no bookings. Off by default. */
+  async reset(eventId: number): Promise<void> {
+    if (!this.options.enableReset) throw resetDisabled();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('sales.seats')
+        .set({ status: 'FREE', booking_id: null, held_until: null })
+        .where('event_id', '=', eventId)
+        .execute();
+      await trx.deleteFrom('sales.bookings').where('event_id', '=', eventId).execute();
+      await trx.updateTable('sales.ticket_types').set({ sold: 0, held: 0 }).where('event_id', '=', eventId).execute();
+    });
+  }
+
+  // ── Internals ────────────────────────────────────────────────────────────────────────────────
+
+  private async transition(
+    principal: Principal | 'system',
+    bookingId: number,
+    action: BookingAction,
+    reason: string,
+    effect: (trx: Transaction<SalesTables>, booking: BookingRow) => Promise<{ expiresAt?: Date | null; totalAmount?: number }>,
+    asManager = false,
+    outer?: Transaction<SalesTables>,
+  ): Promise<BookingView> {
+    const run = <T>(work: (trx: Transaction<SalesTables>) => Promise<T>) =>
+      outer ? work(outer) : this.db.transaction().execute(work);
+    const booking = await run(async (trx) => {
+      const current = await lockBookingById(trx, bookingId);
+      if (!current) throw bookingNotFound();
+      if (principal !== 'system' && !asManager && current.user_id !== principal.userId && principal.role !== 'admin') {
+        throw notYourBooking();
+      }
+      const overdue =
+        isOpen(current.status) && current.expires_at !== null && current.expires_at <= (await this.databaseNow(trx));
+      if (overdue && action !== 'expire') {
+        // Its hold has passed: it expires now, whatever was asked, and the caller hears why.
+        await this.expireClaimed(trx, [{ ...current, from_status: current.status }]);
+        await trx.updateTable('sales.bookings').set({ status: 'EXPIRED' }).where('id', '=', current.id).execute();
+        return { expired: true as const, booking: current };
+      }
+      const to = nextStatus(current.status, action);
+      const changes = await effect(trx, current);
+      const updated = await updateBooking(trx, bookingId, { ...changes, status: to });
+      if (to === 'PENDING' && updated.expires_at) await extendSeatHolds(trx, updated.id, updated.expires_at);
+      await insertAudit(trx, {
+        bookingId,
+        from: current.status,
+        to,
+        actorUserId: principal === 'system' ? null : principal.userId,
+        reason,
+      });
+      const payload = await this.payload(trx, updated);
+      if (to === 'CONFIRMED') await addEvent(trx, 'booking.confirmed', bookingId, payload);
+      if (to === 'CANCELLED') {
+        await addEvent(trx, 'booking.cancelled', bookingId, { ...payload, reason, refund: current.status === 'CONFIRMED' });
+      }
+      return { expired: false as const, booking: updated };
+    });
+    if (booking.expired) throw bookingExpired();
+    return outer ? this.viewWith(outer, booking.booking) : this.view(booking.booking);
+  }
+
+  /** Expires claimed bookings: inventory back, an audit entry and `booking.expired` for each. */
+  private async expireClaimed(
+    trx: Transaction<SalesTables>,
+    claimed: { id: number; from_status: BookingStatus; ticket_type_id: number | null; quantity: number }[],
+  ): Promise<void> {
+    for (const booking of claimed) {
+      const row = await findBookingById(trx, booking.id);
+      if (!row) continue;
+      const payload = await this.payload(trx, { ...row, status: 'EXPIRED' });
+      if (booking.ticket_type_id !== null) await releaseUnits(trx, booking.ticket_type_id, booking.quantity);
+      await freeSeatsOfBooking(trx, booking.id);
+      await insertAudit(trx, {
+        bookingId: booking.id,
+        from: booking.from_status,
+        to: 'EXPIRED',
+        actorUserId: null,
+        reason: 'hold expired',
+      });
+      await addEvent(trx, 'booking.expired', booking.id, payload);
+    }
+  }
+
+  /** Returns a booking's inventory: held units or seats back to free; sold ones too on a refund. */
+  private async giveBack(trx: Transaction<SalesTables>, booking: BookingRow): Promise<void> {
+    if (booking.ticket_type_id !== null) {
+      if (booking.status === 'CONFIRMED') await unsellUnits(trx, booking.ticket_type_id, booking.quantity);
+      else await releaseUnits(trx, booking.ticket_type_id, booking.quantity);
+    }
+    await freeSeatsOfBooking(trx, booking.id);
+  }
+
+  private async holdTickets(trx: Transaction<SalesTables>, event: SaleEvent, ticketTypeId: number, quantity: number) {
+    const type = await findTicketType(trx, event.id, ticketTypeId);
+    if (!type) throw ticketTypeNotFound();
+    const max = Math.min(type.max_per_order, event.policy.max_tickets_per_order);
+    if (quantity > max) throw quantityTooLarge(max);
+    const now = await this.databaseNow(trx);
+    if ((type.sales_start && type.sales_start > now) || (type.sales_end && type.sales_end <= now)) throw notOnSaleWindow();
+    // Units whose hold has passed are free at this second: give them back before counting.
+    await this.expireClaimed(trx, await claimOverdueBookings(trx, { limit: 1000, ticketTypeId }));
+    if (!(await holdUnits(trx, ticketTypeId, quantity))) {
+      const fresh = await findTicketType(trx, event.id, ticketTypeId);
+      throw soldOut(fresh ? fresh.quantity - fresh.sold - fresh.held : 0);
+    }
+    return { id: type.id, price: type.price, currency: type.currency, quantity };
+  }
+
+  private async explainFailedSelect(
+    db: Kysely<SalesTables>,
+    bookingId: number,
+    principal: Principal,
+    seatId: number,
+  ): Promise<DomainError> {
+    const booking = await findBookingById(db, bookingId);
+    if (!booking) return bookingNotFound();
+    if (booking.user_id !== principal.userId) return notYourBooking();
+    if (booking.status !== 'CREATED' || booking.ticket_type_id !== null) return bookingNotOpen(booking.status);
+    if (booking.expires_at && booking.expires_at <= (await this.databaseNow(db))) return bookingExpired();
+    const seat = await findSeat(db, seatId);
+    if (!seat || seat.event_id !== booking.event_id) return seatNotFound();
+    if (seat.status === 'FREE' || seat.hold_passed) {
+      const event = await this.saleEvent(booking.event_id);
+      return tooManySeats(event.policy.max_tickets_per_order);
+    }
+    return seatTaken();
+  }
+
+  private async requireManager(principal: Principal, eventId: number): Promise<void> {
+    if (!(await this.catalog.canManage(principal, eventId))) {
+      throw new DomainError('forbidden', 'not-on-team', "This needs the owner or manager role in the event's organizer team.");
+    }
+  }
+
+  private async saleEvent(eventId: number): Promise<SaleEvent> {
+    const cached = this.events.get(eventId);
+    let event = cached && cached.until > Date.now() ? cached.event : undefined;
+    if (!event) {
+      event = await this.catalog.findEvent(eventId);
+      this.events.set(eventId, { event, until: Date.now() + EVENT_CACHE_MS });
+    }
+    if (!event || event.status !== 'PUBLISHED') throw eventNotOnSale();
+    return event;
+  }
+
+  private async eventOfBooking(bookingId: number): Promise<SaleEvent> {
+    const booking = await findBookingById(this.db, bookingId);
+    if (!booking) throw bookingNotFound();
+    return this.saleEvent(booking.event_id);
+  }
+
+  private async hallOf(eventId: number) {
+    if (!this.halls.has(eventId)) this.halls.set(eventId, await hallSize(this.db, eventId));
+    return this.halls.get(eventId);
+  }
+
+  private async totalOfSeats(db: Kysely<SalesTables>, bookingId: number): Promise<number> {
+    return (await seatsOfBookings(db, [bookingId])).reduce((sum, seat) => sum + seat.price, 0);
+  }
+
+  private async databaseNow(db: Kysely<SalesTables>): Promise<Date> {
+    const row = await db.selectNoFrom((eb) => eb.fn<Date>('now').as('now')).executeTakeFirstOrThrow();
+    return row.now;
+  }
+
+  private async payload(db: Kysely<SalesTables>, booking: BookingRow): Promise<BookingEventPayload> {
+    const seats = await seatsOfBookings(db, [booking.id]);
+    return {
+      bookingId: booking.id,
+      eventId: booking.event_id,
+      userId: booking.user_id,
+      status: booking.status,
+      totalAmount: booking.total_amount,
+      currency: booking.currency,
+      seatIds: seats.map((seat) => seat.id),
+      ticketTypeId: booking.ticket_type_id,
+      quantity: booking.quantity,
+    };
+  }
+
+  private async view(booking: BookingRow): Promise<BookingView> {
+    return this.viewWith(this.db, booking);
+  }
+
+  private async viewWith(db: Kysely<SalesTables>, booking: BookingRow): Promise<BookingView> {
+    const [view] = await this.views([booking], db);
+    if (!view) throw bookingNotFound();
+    return view;
+  }
+
+  private async views(bookings: BookingRow[], db: Kysely<SalesTables> = this.db): Promise<BookingView[]> {
+    const seats = await seatsOfBookings(
+      db,
+      bookings.map((booking) => booking.id),
+    );
+    const now = Date.now();
+    return bookings.map((booking) => ({
+      id: booking.id,
+      event_id: booking.event_id,
+      user_id: booking.user_id,
+      // A hold that has passed reads as EXPIRED at once, before the sweep records it.
+      status: isOpen(booking.status) && booking.expires_at && booking.expires_at.getTime() <= now ? 'EXPIRED' : booking.status,
+      expires_at: booking.expires_at?.toISOString() ?? null,
+      ticket_type_id: booking.ticket_type_id,
+      quantity: booking.quantity,
+      total_amount: booking.total_amount,
+      currency: booking.currency,
+      seats: seats
+        .filter((seat) => seat.booking_id === booking.id)
+        .map((seat) => ({ id: seat.id, row: seat.row, number: seat.number, price: seat.price })),
+      created_at: booking.created_at.toISOString(),
+    }));
+  }
+}

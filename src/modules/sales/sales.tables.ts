@@ -1,0 +1,92 @@
+import type { ColumnType, Generated } from 'kysely';
+
+export const BOOKING_STATUSES = ['CREATED', 'PENDING', 'CONFIRMED', 'COMPLETED', 'CANCELLED', 'EXPIRED'] as const;
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+
+export const SEAT_STATUSES = ['FREE', 'RESERVED', 'SOLD'] as const;
+export type SeatStatus = (typeof SEAT_STATUSES)[number];
+
+export interface ZoneTable {
+  id: Generated<number>;
+  event_id: number;
+  name: string;
+  /** Minor units (tiyn for KZT). */
+  price: number;
+  currency: string;
+}
+
+export interface SeatTable {
+  id: Generated<number>;
+  event_id: number;
+  zone_id: number;
+  row: number;
+  number: number;
+  price: number;
+  status: Generated<SeatStatus>;
+  /** The booking holding (RESERVED) or owning (SOLD) the seat; null when FREE. */
+  booking_id: number | null;
+  /** A RESERVED seat whose hold has passed is free to anyone from this instant. */
+  held_until: Date | null;
+}
+
+export interface TicketTypeTable {
+  id: Generated<number>;
+  event_id: number;
+  type: string;
+  name: string;
+  price: number;
+  currency: string;
+  quantity: number;
+  /** Confirmed units. `held` are units in live bookings; sold + held <= quantity is a constraint. */
+  sold: Generated<number>;
+  held: Generated<number>;
+  sales_start: Date | null;
+  sales_end: Date | null;
+  max_per_order: number;
+  created_at: Generated<Date>;
+}
+
+export interface BookingTable {
+  id: Generated<number>;
+  event_id: number;
+  user_id: number;
+  status: Generated<BookingStatus>;
+  /** General admission: the ticket type and how many units it holds. */
+  ticket_type_id: number | null;
+  quantity: Generated<number>;
+  /** Whether the one-open-booking-per-user rule applied when it was made (the event's policy). */
+  exclusive: boolean;
+  expires_at: Date | null;
+  total_amount: Generated<number>;
+  currency: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface BookingAuditTable {
+  id: Generated<number>;
+  booking_id: number;
+  from_status: BookingStatus | null;
+  to_status: BookingStatus;
+  actor_user_id: number | null;
+  reason: string;
+  at: Generated<Date>;
+}
+
+export interface IdempotencyKeyTable {
+  user_id: number;
+  key: string;
+  request_hash: string;
+  status_code: number | null;
+  response: ColumnType<unknown, string | null, string | null>;
+  created_at: Generated<Date>;
+}
+
+export type SalesTables = {
+  'sales.zones': ZoneTable;
+  'sales.seats': SeatTable;
+  'sales.ticket_types': TicketTypeTable;
+  'sales.bookings': BookingTable;
+  'sales.booking_audit': BookingAuditTable;
+  'sales.idempotency_keys': IdempotencyKeyTable;
+};

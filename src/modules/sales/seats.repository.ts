@@ -1,0 +1,241 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { SalesTables, SeatStatus } from './sales.tables.ts';
+
+export type SalesDb = Kysely<SalesTables>;
+
+export function salesDb(db: Kysely<object>): SalesDb {
+  return db.$extendTables<SalesTables>();
+}
+
+export interface ZoneLayout {
+  name: string;
+  price: number;
+  currency: string;
+  rows: number;
+  seatsPerRow: number;
+}
+
+/** Lays out zones in order, row after row; one statement per zone (generate_series). */
+export async function insertLayout(
+  trx: Transaction<SalesTables>,
+  eventId: number,
+  zones: ZoneLayout[],
+  firstSeatId?: number,
+): Promise<number> {
+  let row = 1;
+  let nextId = firstSeatId;
+  for (const zone of zones) {
+    const { id: zoneId } = await trx
+      .insertInto('sales.zones')
+      .values({ event_id: eventId, name: zone.name, price: zone.price, currency: zone.currency })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    // Fixed ids (the HackLoad seats are 1..100000) or the sequence's.
+    const columns = nextId === undefined ? sql`` : sql`id, `;
+    const ids = nextId === undefined ? sql`` : sql`${nextId - 1}::bigint + (r - ${row}) * ${zone.seatsPerRow} + n, `;
+    await sql`
+      insert into sales.seats (${columns}event_id, zone_id, row, number, price)
+      select ${ids}${eventId}::bigint, ${zoneId}::bigint, r, n, ${zone.price}::bigint
+      from generate_series(${row}::int, ${row + zone.rows - 1}::int) as r, generate_series(1, ${zone.seatsPerRow}::int) as n
+      order by r, n`.execute(trx);
+    if (nextId !== undefined) nextId += zone.rows * zone.seatsPerRow;
+    row += zone.rows;
+  }
+  return row - 1;
+}
+
+export async function eventHasSeats(db: SalesDb, eventId: number): Promise<boolean> {
+  const row = await db.selectFrom('sales.seats').select('id').where('event_id', '=', eventId).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+export interface SeatListing {
+  id: number;
+  row: number;
+  number: number;
+  status: SeatStatus;
+  price: number;
+  zone_id: number;
+}
+
+/**
+ * A reserved seat whose hold has passed is FREE to everyone from that second, before any sweep:
+ * this is the status every reader sees.
+ */
+const effectiveStatus = sql<SeatStatus>`case when status = 'RESERVED' and held_until <= now() then 'FREE' else status end`;
+
+export async function listSeats(
+  db: SalesDb,
+  filter: { eventId: number; status?: SeatStatus; row?: number; zoneId?: number; page: number; pageSize: number },
+): Promise<SeatListing[]> {
+  let query = db
+    .selectFrom('sales.seats')
+    .select(['id', 'row', 'number', 'price', 'zone_id', effectiveStatus.as('status')])
+    .where('event_id', '=', filter.eventId);
+  if (filter.row !== undefined) query = query.where('row', '=', filter.row);
+  if (filter.zoneId !== undefined) query = query.where('zone_id', '=', filter.zoneId);
+  if (filter.status === 'FREE') query = query.where('status', '=', 'FREE');
+  if (filter.status === 'RESERVED') query = query.where('status', '=', 'RESERVED').where('held_until', '>', sql<Date>`now()`);
+  if (filter.status === 'SOLD') query = query.where('status', '=', 'SOLD');
+  return query
+    .orderBy('row')
+    .orderBy('number')
+    .limit(filter.pageSize)
+    .offset((filter.page - 1) * filter.pageSize)
+    .execute();
+}
+
+/**
+ * Free seats starting at a random place in the hall, wrapping around: concurrent buyers asking
+ * for "some free seats" get different ones and rarely collide. Every seat returned is free now.
+ */
+export async function suggestFreeSeats(db: SalesDb, eventId: number, count: number, start: { row: number; number: number }) {
+  const after = await db
+    .selectFrom('sales.seats')
+    .select(['id', 'row', 'number', 'price', 'zone_id', sql<SeatStatus>`'FREE'`.as('status')])
+    .where('event_id', '=', eventId)
+    .where('status', '=', 'FREE')
+    .where(sql<boolean>`(row, number) >= (${start.row}, ${start.number})`)
+    .orderBy('row')
+    .orderBy('number')
+    .limit(count)
+    .execute();
+  if (after.length === count) return after;
+  const before = await db
+    .selectFrom('sales.seats')
+    .select(['id', 'row', 'number', 'price', 'zone_id', sql<SeatStatus>`'FREE'`.as('status')])
+    .where('event_id', '=', eventId)
+    .where('status', '=', 'FREE')
+    .where(sql<boolean>`(row, number) < (${start.row}, ${start.number})`)
+    .orderBy('row')
+    .orderBy('number')
+    .limit(count - after.length)
+    .execute();
+  return [...after, ...before];
+}
+
+export async function hallSize(db: SalesDb, eventId: number): Promise<{ rows: number; seatsPerRow: number } | undefined> {
+  const row = await db
+    .selectFrom('sales.seats')
+    .select([sql<number>`max(row)`.as('rows'), sql<number>`max(number)`.as('seats')])
+    .where('event_id', '=', eventId)
+    .executeTakeFirst();
+  return row?.rows ? { rows: row.rows, seatsPerRow: row.seats } : undefined;
+}
+
+/**
+ * Puts a seat into an open booking, in one statement: the booking must be the caller's, open and
+ * unexpired (its row is locked, so a concurrent cancel or a second select of the same booking
+ * waits), under the seat limit, and the seat free — or held by a hold that has passed. Of any
+ * number of concurrent callers for one seat, exactly one gets a row back.
+ */
+export async function takeSeat(
+  db: SalesDb,
+  input: { bookingId: number; userId: number; seatId: number; maxSeats: number },
+): Promise<boolean> {
+  const result = await sql<{ id: number }>`
+    with booking as (
+      select id, event_id, expires_at from sales.bookings
+      where id = ${input.bookingId} and user_id = ${input.userId} and status = 'CREATED' and expires_at > now()
+        and ticket_type_id is null
+      for update
+    )
+    update sales.seats as seat
+    set status = 'RESERVED', booking_id = booking.id, held_until = booking.expires_at
+    from booking
+    where seat.id = ${input.seatId} and seat.event_id = booking.event_id
+      and (seat.status = 'FREE' or (seat.status = 'RESERVED' and seat.held_until <= now()))
+      and (select count(*) from sales.seats held where held.booking_id = booking.id) < ${input.maxSeats}
+    returning seat.id`.execute(db);
+  return result.rows.length === 1;
+}
+
+export async function findSeat(db: SalesDb, seatId: number) {
+  return db
+    .selectFrom('sales.seats')
+    .leftJoin('sales.bookings', 'sales.bookings.id', 'sales.seats.booking_id')
+    .select([
+      'sales.seats.id',
+      'sales.seats.event_id',
+      'sales.seats.status',
+      'sales.seats.booking_id',
+      sql<boolean>`sales.seats.status = 'RESERVED' and sales.seats.held_until <= now()`.as('hold_passed'),
+      'sales.bookings.user_id',
+      'sales.bookings.status as booking_status',
+    ])
+    .where('sales.seats.id', '=', seatId)
+    .executeTakeFirst();
+}
+
+/** Takes a seat out of the caller's open booking. */
+export async function releaseSeat(db: SalesDb, input: { seatId: number; userId: number; bookingId?: number }): Promise<boolean> {
+  const result = await sql<{ id: number }>`
+    update sales.seats as seat
+    set status = 'FREE', booking_id = null, held_until = null
+    from sales.bookings as booking
+    where seat.id = ${input.seatId} and seat.status = 'RESERVED' and seat.booking_id = booking.id
+      and booking.user_id = ${input.userId} and booking.status = 'CREATED'
+      ${input.bookingId === undefined ? sql`` : sql`and booking.id = ${input.bookingId}`}
+    returning seat.id`.execute(db);
+  return result.rows.length === 1;
+}
+
+export async function seatsOfBookings(db: SalesDb, bookingIds: number[]) {
+  if (bookingIds.length === 0) return [];
+  return db
+    .selectFrom('sales.seats')
+    .select(['id', 'booking_id', 'row', 'number', 'price', 'zone_id'])
+    .where('booking_id', 'in', bookingIds)
+    .where((eb) => eb.or([eb('status', '=', 'SOLD'), eb('held_until', '>', sql<Date>`now()`)]))
+    .orderBy('row')
+    .orderBy('number')
+    .execute();
+}
+
+export async function freeSeatsOfBooking(trx: Transaction<SalesTables>, bookingId: number): Promise<number> {
+  const result = await trx
+    .updateTable('sales.seats')
+    .set({ status: 'FREE', booking_id: null, held_until: null })
+    .where('booking_id', '=', bookingId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function extendSeatHolds(trx: Transaction<SalesTables>, bookingId: number, until: Date): Promise<void> {
+  await trx
+    .updateTable('sales.seats')
+    .set({ held_until: until })
+    .where('booking_id', '=', bookingId)
+    .where('status', '=', 'RESERVED')
+    .execute();
+}
+
+export async function sellSeatsOfBooking(trx: Transaction<SalesTables>, bookingId: number): Promise<number> {
+  const result = await trx
+    .updateTable('sales.seats')
+    .set({ status: 'SOLD', held_until: null })
+    .where('booking_id', '=', bookingId)
+    .where('status', '=', 'RESERVED')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Tidies holds that have passed (readers already treat them as free); returns how many. */
+export async function freeExpiredSeatHolds(db: SalesDb, limit: number): Promise<number> {
+  const result = await sql`
+    update sales.seats set status = 'FREE', booking_id = null, held_until = null
+    where id in (select id from sales.seats where status = 'RESERVED' and held_until <= now() limit ${limit} for update skip locked)`.execute(
+    db,
+  );
+  return Number(result.numAffectedRows ?? 0);
+}
+
+export async function seatCounts(db: SalesDb, eventId: number) {
+  return sql<{ zone_id: number; zone: string; status: SeatStatus; seats: number; amount: number }>`
+    select seat.zone_id, zone.name as zone, ${effectiveStatus} as status, count(*)::int as seats, coalesce(sum(seat.price), 0)::bigint as amount
+    from sales.seats seat join sales.zones zone on zone.id = seat.zone_id
+    where seat.event_id = ${eventId}
+    group by 1, 2, 3 order by 1`
+    .execute(db)
+    .then((result) => result.rows);
+}

@@ -1,0 +1,257 @@
+import type { InjectOptions } from 'fastify';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPublishedEvent } from './support/events.ts';
+import { startTestService, type TestService } from './support/service.ts';
+import { signUp, type TestUser } from './support/users.ts';
+
+let service: TestService;
+let owner: TestUser;
+let buyer: TestUser;
+let rival: TestUser;
+
+beforeAll(async () => {
+  service = await startTestService();
+  [owner, buyer, rival] = await Promise.all([signUp(service.app), signUp(service.app), signUp(service.app)]);
+});
+afterAll(async () => {
+  await service.stop();
+});
+
+const inject = (options: InjectOptions) => service.app.inject(options);
+const db = () => service.database.db;
+const HALL = [{ name: 'Партер', price: 500_000, rows: 5, seats_per_row: 20 }];
+const MANY = { max_tickets_per_order: 10, contact_required: false, one_active_booking_per_user: false };
+
+async function openBooking(user: TestUser, eventId: number, extra: Record<string, unknown> = {}) {
+  const response = await inject({
+    method: 'POST',
+    url: '/api/bookings',
+    headers: user.basic,
+    payload: { event_id: eventId, ...extra },
+  });
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json<{ id: number; status: string; expires_at: string; seats: { id: number }[]; total_amount: number }>();
+}
+
+async function seatIds(eventId: number): Promise<number[]> {
+  const rows = await sql<{ id: number }>`select id from sales.seats where event_id = ${eventId} order by row, number`.execute(
+    db(),
+  );
+  return rows.rows.map((row) => row.id);
+}
+
+const select = (user: TestUser, bookingId: number, seatId: number) =>
+  inject({ method: 'PATCH', url: '/api/seats/select', headers: user.basic, payload: { booking_id: bookingId, seat_id: seatId } });
+
+describe('reserved seating', () => {
+  it('gives a seat to exactly one of 500 concurrent callers and records it in the database', async () => {
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
+    const [seat] = await seatIds(eventId);
+    const bookings = await Promise.all(Array.from({ length: 500 }, () => openBooking(buyer, eventId)));
+    const results = await Promise.all(bookings.map((booking) => select(buyer, booking.id, seat!)));
+    const statuses = results.map((response) => response.statusCode);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 419)).toHaveLength(499);
+    const winner = bookings[statuses.indexOf(200)]!;
+    const stored = await sql<{
+      status: string;
+      booking_id: number;
+    }>`select status, booking_id from sales.seats where id = ${seat!}`.execute(db());
+    expect(stored.rows).toEqual([{ status: 'RESERVED', booking_id: winner.id }]);
+  });
+
+  it('refuses a seat in someone else’s booking with 403 and changes nothing', async () => {
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
+    const [seat] = await seatIds(eventId);
+    const booking = await openBooking(buyer, eventId);
+    expect((await select(rival, booking.id, seat!)).statusCode).toBe(403);
+    const stored = await sql<{ status: string }>`select status from sales.seats where id = ${seat!}`.execute(db());
+    expect(stored.rows).toEqual([{ status: 'FREE' }]);
+  });
+
+  it('frees a seat at the second its hold ends, and one of the racers for it wins', async () => {
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, {
+      zones: HALL,
+      policy: MANY,
+      ttlSeconds: 1,
+    });
+    const [seat] = await seatIds(eventId);
+    const first = await openBooking(buyer, eventId);
+    expect((await select(buyer, first.id, seat!)).statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // No sweep has run (it runs every minute): the passed hold is free to take all the same.
+    const listed = await inject({ method: 'GET', url: `/api/seats?event_id=${eventId}&row=1&pageSize=1` });
+    expect(listed.json()).toEqual([expect.objectContaining({ id: seat, status: 'FREE' }) as unknown]);
+    const racers = await Promise.all(Array.from({ length: 20 }, () => openBooking(rival, eventId)));
+    const results = await Promise.all(racers.map((booking) => select(rival, booking.id, seat!)));
+    expect(results.filter((response) => response.statusCode === 200)).toHaveLength(1);
+    const mine = await inject({ method: 'GET', url: `/api/bookings/${first.id}`, headers: buyer.bearer });
+    expect(mine.json()).toMatchObject({ status: 'EXPIRED', seats: [] });
+  });
+
+  it('spreads free-seat suggestions so a rush does not collide on the first seats', async () => {
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
+    const firsts = new Set<number>();
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const response = await inject({ method: 'GET', url: `/api/seats?event_id=${eventId}&status=FREE&pageSize=5` });
+      const seats = response.json<{ id: number; status: string; price: string; row: number }[]>();
+      expect(seats).toHaveLength(5);
+      expect(seats.every((seat) => seat.status === 'FREE' && seat.price === '5000.00')).toBe(true);
+      firsts.add(seats[0]!.id);
+    }
+    expect(firsts.size).toBeGreaterThan(5);
+  });
+
+  it('enforces the seats-per-booking limit', async () => {
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, {
+      zones: HALL,
+      policy: { ...MANY, max_tickets_per_order: 2 },
+    });
+    const seats = await seatIds(eventId);
+    const booking = await openBooking(buyer, eventId);
+    expect((await select(buyer, booking.id, seats[0]!)).statusCode).toBe(200);
+    expect((await select(buyer, booking.id, seats[1]!)).statusCode).toBe(200);
+    const third = await select(buyer, booking.id, seats[2]!);
+    expect(third.statusCode).toBe(409);
+    expect(third.json()).toMatchObject({ type: 'https://sbor.dev/problems/too-many-seats' });
+  });
+});
+
+describe('general admission', () => {
+  it('sells exactly the capacity to 2,000 concurrent buyers and never goes below zero', async () => {
+    const { eventId, ticketTypeIds } = await createPublishedEvent(service.app, service.database, owner, {
+      policy: MANY,
+      ticketTypes: [{ type: 'standard', name: 'Входной', price: 0, quantity: 100 }],
+    });
+    const results = await Promise.all(
+      Array.from({ length: 2000 }, () =>
+        inject({
+          method: 'POST',
+          url: `/api/events/${eventId}/tickets`,
+          headers: buyer.bearer,
+          payload: { ticket_type_id: ticketTypeIds[0], quantity: 1 },
+        }),
+      ),
+    );
+    const statuses = results.map((response) => response.statusCode);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(100);
+    expect(statuses.filter((status) => status === 409)).toHaveLength(1900);
+    const stored = await sql<{ sold: number; held: number; quantity: number }>`
+      select sold, held, quantity from sales.ticket_types where id = ${ticketTypeIds[0]!}`.execute(db());
+    expect(stored.rows).toEqual([{ sold: 100, held: 0, quantity: 100 }]);
+    const availability = await inject({ method: 'GET', url: `/api/events/${eventId}/availability` });
+    expect(availability.json()).toMatchObject({ total: 100, free: 0, sold: 100, held: 0 });
+  });
+
+  it('gives held units back at the second the hold ends', async () => {
+    const { eventId, ticketTypeIds } = await createPublishedEvent(service.app, service.database, owner, {
+      policy: MANY,
+      ttlSeconds: 1,
+      ticketTypes: [{ type: 'vip', name: 'VIP', price: 1_000_000, quantity: 2 }],
+    });
+    const held = await openBooking(buyer, eventId, { ticket_type_id: ticketTypeIds[0], quantity: 2 });
+    expect(held.total_amount).toBe(2_000_000);
+    const refused = await inject({
+      method: 'POST',
+      url: '/api/bookings',
+      headers: rival.basic,
+      payload: { event_id: eventId, ticket_type_id: ticketTypeIds[0], quantity: 1 },
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ type: 'https://sbor.dev/problems/sold-out' });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const types = await inject({ method: 'GET', url: `/api/events/${eventId}/ticket-types` });
+    expect(types.json()).toEqual([expect.objectContaining({ available: 2, held: 0 }) as unknown]);
+    await openBooking(rival, eventId, { ticket_type_id: ticketTypeIds[0], quantity: 2 });
+  });
+});
+
+describe('the booking lifecycle', () => {
+  it('allows one open booking per user where the event says so, and returns it in the conflict', async () => {
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL });
+    const first = await openBooking(buyer, eventId);
+    const second = await inject({ method: 'POST', url: '/api/bookings', headers: buyer.basic, payload: { event_id: eventId } });
+    expect(second.statusCode).toBe(409);
+    expect(second.json()).toMatchObject({ type: 'https://sbor.dev/problems/active-booking-exists', booking_id: first.id });
+  });
+
+  it('moves CREATED → PENDING → CONFIRMED at the box office, audits every step and refuses illegal moves', async () => {
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
+    const [seat] = await seatIds(eventId);
+    const booking = await openBooking(buyer, eventId, { seat_ids: [seat] });
+    expect(booking.total_amount).toBe(500_000);
+    const checkout = await inject({ method: 'POST', url: `/api/bookings/${booking.id}/checkout`, headers: buyer.bearer });
+    expect(checkout.json()).toMatchObject({ status: 'PENDING' });
+    // The buyer cannot confirm a paid booking without paying.
+    expect((await inject({ method: 'POST', url: `/api/bookings/${booking.id}/confirm`, headers: buyer.bearer })).statusCode).toBe(
+      403,
+    );
+    const confirmed = await inject({ method: 'POST', url: `/api/bookings/${booking.id}/confirm`, headers: owner.bearer });
+    expect(confirmed.json()).toMatchObject({ status: 'CONFIRMED', expires_at: null });
+    const again = await inject({ method: 'POST', url: `/api/bookings/${booking.id}/checkout`, headers: buyer.bearer });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ type: 'https://sbor.dev/problems/illegal-booking-transition' });
+    const detail = await inject({ method: 'GET', url: `/api/bookings/${booking.id}`, headers: buyer.bearer });
+    const audit = detail.json<{ audit: { from_status: string | null; to_status: string; actor_user_id: number }[] }>().audit;
+    expect(audit.map((entry) => [entry.from_status, entry.to_status])).toEqual([
+      [null, 'CREATED'],
+      ['CREATED', 'PENDING'],
+      ['PENDING', 'CONFIRMED'],
+    ]);
+    expect(audit[2]!.actor_user_id).toBe(owner.id);
+    const stored = await sql<{ status: string }>`select status from sales.seats where id = ${seat!}`.execute(db());
+    expect(stored.rows).toEqual([{ status: 'SOLD' }]);
+    const outbox = await sql<{
+      type: string;
+    }>`select type from platform.outbox where aggregate_id = ${String(booking.id)} order by id`.execute(db());
+    expect(outbox.rows.map((row) => row.type)).toEqual(['booking.created', 'booking.confirmed']);
+  });
+
+  it('cancels a paid booking with a refund and puts its seat back on sale', async () => {
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
+    const [seat] = await seatIds(eventId);
+    const booking = await openBooking(buyer, eventId, { seat_ids: [seat] });
+    await inject({ method: 'POST', url: `/api/bookings/${booking.id}/confirm`, headers: owner.bearer });
+    expect((await inject({ method: 'POST', url: `/api/bookings/${booking.id}/cancel`, headers: rival.bearer })).statusCode).toBe(
+      403,
+    );
+    const cancelled = await inject({ method: 'POST', url: `/api/bookings/${booking.id}/cancel`, headers: buyer.bearer });
+    expect(cancelled.json()).toMatchObject({ status: 'CANCELLED' });
+    const event = await sql<{ payload: { refund: boolean } }>`
+      select payload from platform.outbox where aggregate_id = ${String(booking.id)} and type = 'booking.cancelled'`.execute(
+      db(),
+    );
+    expect(event.rows[0]?.payload.refund).toBe(true);
+    const stored = await sql<{ status: string }>`select status from sales.seats where id = ${seat!}`.execute(db());
+    expect(stored.rows).toEqual([{ status: 'FREE' }]);
+  });
+
+  it('cancels every booking of a cancelled event through the bus', async () => {
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
+    const seats = await seatIds(eventId);
+    const open = await openBooking(buyer, eventId, { seat_ids: [seats[0]] });
+    const paid = await openBooking(rival, eventId, { seat_ids: [seats[1]] });
+    await inject({ method: 'POST', url: `/api/bookings/${paid.id}/confirm`, headers: owner.bearer });
+    await inject({ method: 'POST', url: `/api/events/${eventId}/cancel`, headers: owner.bearer, payload: { reason: 'Гроза' } });
+    await expect
+      .poll(
+        async () =>
+          (await sql<{ status: string }>`select status from sales.bookings where event_id = ${eventId} order by id`.execute(db()))
+            .rows,
+        {
+          timeout: 10_000,
+        },
+      )
+      .toEqual([{ status: 'CANCELLED' }, { status: 'CANCELLED' }]);
+    expect(open.id).toBeLessThan(paid.id);
+  });
+});
+
+describe('the HackLoad contract', () => {
+  it('keeps POST /api/reset off unless ENABLE_RESET=true', async () => {
+    const response = await inject({ method: 'POST', url: '/api/reset' });
+    expect(response.statusCode).toBe(403);
+    expect(response.json()).toMatchObject({ type: 'https://sbor.dev/problems/reset-disabled' });
+  });
+});
