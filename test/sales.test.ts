@@ -71,19 +71,19 @@ describe('reserved seating', () => {
   });
 
   it('frees a seat at the second its hold ends, and one of the racers for it wins', async () => {
-    const { eventId } = await createPublishedEvent(service.app, service.database, owner, {
-      zones: HALL,
-      policy: MANY,
-      ttlSeconds: 1,
-    });
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
     const [seat] = await seatIds(eventId);
     const first = await openBooking(buyer, eventId);
     expect((await select(buyer, first.id, seat!)).statusCode).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
-    // No sweep has run (it runs every minute): the passed hold is free to take all the same.
+    const racers = await Promise.all(Array.from({ length: 20 }, () => openBooking(rival, eventId)));
+    expect(
+      await Promise.all(racers.map((booking) => select(rival, booking.id, seat!).then((response) => response.statusCode))),
+    ).toEqual(Array.from({ length: 20 }, () => 419));
+    // The hold passes (as if its TTL ran out just now); no sweep runs (it runs every minute).
+    await sql`update sales.bookings set expires_at = now() - interval '1 millisecond' where id = ${first.id}`.execute(db());
+    await sql`update sales.seats set held_until = now() - interval '1 millisecond' where booking_id = ${first.id}`.execute(db());
     const listed = await inject({ method: 'GET', url: `/api/seats?event_id=${eventId}&row=1&pageSize=1` });
     expect(listed.json()).toEqual([expect.objectContaining({ id: seat, status: 'FREE' }) as unknown]);
-    const racers = await Promise.all(Array.from({ length: 20 }, () => openBooking(rival, eventId)));
     const results = await Promise.all(racers.map((booking) => select(rival, booking.id, seat!)));
     expect(results.filter((response) => response.statusCode === 200)).toHaveLength(1);
     const mine = await inject({ method: 'GET', url: `/api/bookings/${first.id}`, headers: buyer.bearer });
@@ -147,7 +147,6 @@ describe('general admission', () => {
   it('gives held units back at the second the hold ends', async () => {
     const { eventId, ticketTypeIds } = await createPublishedEvent(service.app, service.database, owner, {
       policy: MANY,
-      ttlSeconds: 1,
       ticketTypes: [{ type: 'vip', name: 'VIP', price: 1_000_000, quantity: 2 }],
     });
     const held = await openBooking(buyer, eventId, { ticket_type_id: ticketTypeIds[0], quantity: 2 });
@@ -160,7 +159,8 @@ describe('general admission', () => {
     });
     expect(refused.statusCode).toBe(409);
     expect(refused.json()).toMatchObject({ type: 'https://sbor.dev/problems/sold-out' });
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // The hold passes; no sweep runs.
+    await sql`update sales.bookings set expires_at = now() - interval '1 millisecond' where id = ${held.id}`.execute(db());
     const types = await inject({ method: 'GET', url: `/api/events/${eventId}/ticket-types` });
     expect(types.json()).toEqual([expect.objectContaining({ available: 2, held: 0 }) as unknown]);
     await openBooking(rival, eventId, { ticket_type_id: ticketTypeIds[0], quantity: 2 });
