@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { startChild, stopAllChildren } from './lib/children.ts';
 import { prepareDatabase, type BenchDatabase } from './lib/database.ts';
 import { measureHttp, measureSql, type Sample } from './lib/measure.ts';
-import { BARE_FASTIFY, formatTable, median, rawDbName, writeResults } from './lib/report.ts';
+import { BARE_FASTIFY, formatTable, median, rawDbName, spread, writeResults } from './lib/report.ts';
 import type { Measurement, Scenario, SqlBaseline } from './lib/scenario.ts';
 
 const HELP = `Usage: npm run bench [-- options]
@@ -37,10 +37,6 @@ const { values } = parseArgs({
     help: { type: 'boolean', short: 'h' },
   },
 });
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
 
 // Ctrl-C ends the current load early; the finally block below then stops children and cleans up.
 // A second Ctrl-C exits at once (the children still stop: their stdin closes).
@@ -64,15 +60,35 @@ const settings = {
 const options = { ...settings, signal: interrupted.signal };
 
 const allScenarios = await loadScenarios();
-const scenarios = values.only
+if (values.help) {
+  console.log(
+    `${HELP}\n\nScenarios (bench/scenarios/):\n${allScenarios.map((s) => `  ${s.name.padEnd(22)}${s.description}`).join('\n')}`,
+  );
+  process.exit(0);
+}
+const chosen = values.only
   ? allScenarios.filter(({ name }) => values.only!.some((prefix) => name.startsWith(prefix)))
   : allScenarios;
-if (scenarios.length === 0)
+if (chosen.length === 0)
   fail(`no scenario matches --only ${values.only!.join(', ')}; have: ${allScenarios.map((s) => s.name).join(', ')}`);
+// A scenario compared to another brings it along, as baselines come along.
+for (const { name, compareTo } of chosen)
+  if (compareTo && !allScenarios.some((other) => other.name === compareTo))
+    fail(`${name}: compareTo names no scenario: ${compareTo}`);
+const compared = new Set(chosen.map((s) => s.compareTo));
+const scenarios = allScenarios.filter((s) => chosen.includes(s) || compared.has(s.name));
 // Scenarios naming the same SQL baseline share one measurement of it.
 const sqlBaselines = new Map<string, SqlBaseline>();
-for (const { sqlBaseline } of scenarios) if (sqlBaseline) sqlBaselines.set(sqlBaseline.name, sqlBaseline);
+for (const { name, sqlBaseline } of scenarios) {
+  if (!sqlBaseline) continue;
+  const known = sqlBaselines.get(sqlBaseline.name);
+  if (known && known.sql !== sqlBaseline.sql)
+    fail(`${name}: SQL baseline "${sqlBaseline.name}" is already defined with other SQL`);
+  sqlBaselines.set(sqlBaseline.name, sqlBaseline);
+}
 
+/** Above this spread between rounds a row is flagged: other work on the machine moved it. */
+const NOISY_SPREAD = 0.1;
 const startedAt = new Date();
 const loadAtStart = loadavg();
 let database: BenchDatabase | undefined;
@@ -99,9 +115,15 @@ try {
   const header = [
     `Sbor benchmark, ${startedAt.toISOString()}`,
     `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average at start ${loadAtStart.map((n) => n.toFixed(2)).join(' ')}`,
-    `${database.version}; ${options.durationSeconds} s measured after ${options.warmupSeconds} s warm-up, ${options.connections} connections, db concurrency ${options.dbConcurrency}, ${options.rounds} round(s)`,
+    `${database.version}; ${options.durationSeconds} s measured after ${options.warmupSeconds} s warm-up, ${connectionsNote()}, db concurrency ${options.dbConcurrency}, ${options.rounds} round(s)`,
   ];
   console.log(`\n${header.join('\n')}\n\n${formatTable(rows)}\n`);
+  const noisy = rows.filter((row) => spread(row.rounds) > NOISY_SPREAD).map((row) => row.name);
+  if (noisy.length) {
+    // Only a hint: the load average now would count this run's own processes, so it cannot say.
+    console.log(`Noisy: ${noisy.join(', ')} varied by more than ±${NOISY_SPREAD * 100}% between rounds; other work on`);
+    console.log('the machine is the usual cause. Compare ratios only from quiet runs; rerun or add rounds.\n');
+  }
   const file = await writeResults(
     {
       startedAt: startedAt.toISOString(),
@@ -148,11 +170,22 @@ async function runRawDb(bench: BenchDatabase, baseline: SqlBaseline): Promise<vo
 async function runService(bench: BenchDatabase): Promise<void> {
   // One service process for all scenarios of a round: starting it (PGlite, migrations) is slow.
   interrupted.signal.throwIfAborted();
-  const child = await startChild(new URL('./serve.ts', import.meta.url), bench.serviceArgs);
+  const seed = scenarios.some((scenario) => scenario.seed) ? ['--seed'] : [];
+  const child = await startChild(new URL('./serve.ts', import.meta.url), [...bench.serviceArgs, ...seed]);
   try {
     for (const scenario of scenarios) {
-      await scenario.setup?.({ url: child.url });
-      record(scenario.name, await measureHttp(child.url, scenario.request, options));
+      if (scenario.setup) {
+        const began = performance.now();
+        const database = await bench.openForSetup();
+        try {
+          await scenario.setup({ url: child.url, database });
+        } finally {
+          await database?.close();
+        }
+        progress(`  ${scenario.name}: setup took ${((performance.now() - began) / 1000).toFixed(1)} s`);
+      }
+      const connections = scenario.connections ?? options.connections;
+      record(scenario.name, await measureHttp(child.url, scenario.request, { ...options, connections }));
     }
   } finally {
     await child.stop();
@@ -164,13 +197,14 @@ function summarize(): Measurement[] {
     const taken = samples.get(name) ?? [];
     const perSecond = median(taken.map((s) => s.perSecond));
     const ratios: Record<string, number> = {};
-    for (const baseline of baselines) ratios[baseline] = perSecond / median(samples.get(baseline)!.map((s) => s.perSecond));
+    for (const baseline of baselines)
+      ratios[baseline] = round3(perSecond / median(samples.get(baseline)!.map((s) => s.perSecond)));
     return {
       name,
       kind,
-      perSecond,
-      p50Ms: median(taken.map((s) => s.p50Ms)),
-      p99Ms: median(taken.map((s) => s.p99Ms)),
+      perSecond: Math.round(perSecond),
+      p50Ms: round3(median(taken.map((s) => s.p50Ms))),
+      p99Ms: round3(median(taken.map((s) => s.p99Ms))),
       errors: taken.reduce((sum, s) => sum + s.errors, 0),
       non2xx: taken.reduce((sum, s) => sum + s.non2xx, 0),
       rounds: taken.map((s) => Math.round(s.perSecond)),
@@ -180,8 +214,20 @@ function summarize(): Measurement[] {
   return [
     row(BARE_FASTIFY, 'baseline', []),
     ...[...sqlBaselines.keys()].map((name) => row(rawDbName(name), 'baseline', [])),
-    ...scenarios.map((s) => row(s.name, 'scenario', [BARE_FASTIFY, ...(s.sqlBaseline ? [rawDbName(s.sqlBaseline.name)] : [])])),
+    ...scenarios.map((s) =>
+      row(s.name, 'scenario', [
+        BARE_FASTIFY,
+        ...(s.sqlBaseline ? [rawDbName(s.sqlBaseline.name)] : []),
+        ...(s.compareTo ? [s.compareTo] : []),
+      ]),
+    ),
   ];
+}
+
+/** "100 connections", plus the scenarios that use their own number. */
+function connectionsNote(): string {
+  const own = scenarios.filter((s) => s.connections !== undefined).map((s) => `${s.name}: ${s.connections}`);
+  return `${options.connections} connections${own.length ? ` (${own.join(', ')})` : ''}`;
 }
 
 /** Every file in bench/scenarios/ default-exports one Scenario; run in name order. */
@@ -198,6 +244,10 @@ async function loadScenarios(): Promise<Scenario[]> {
     loaded.push(scenario as Scenario);
   }
   return loaded;
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }
 
 function integer(text: string, flag: string, minimum: number): number {

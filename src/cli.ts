@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger, openConfiguredDatabase, startService } from './main.ts';
 import { migrations } from './migrations.ts';
+import { EventsImportError, importEvents } from './modules/catalog/index.ts';
 import { importUsers, UsersImportError } from './modules/identity/index.ts';
 import { migrateToLatest } from './platform/db/migrations.ts';
 import { seedDemoData } from './seed.ts';
@@ -17,6 +18,9 @@ Commands:
   import users <file>
             apply migrations, import the HackLoad users data set (users.csv or users.sql)
             into identity.users, print a summary, and exit; safe to run again
+  import events <file>
+            apply migrations, import a HackLoad events data set (events.json, events_archive.json
+            or their .sql) into catalog.events, print a summary, and exit; safe to run again
 
 Configuration comes from the environment; see .env.example.`;
 
@@ -73,8 +77,8 @@ async function main(): Promise<void> {
     }
     case 'import': {
       const [what, file, ...extra] = positionals.slice(1);
-      if (what !== 'users' || file === undefined || extra.length > 0) {
-        console.error(`Usage: sbor import users <file.csv|file.sql>`);
+      if ((what !== 'users' && what !== 'events') || file === undefined || extra.length > 0) {
+        console.error(`Usage: sbor import users <file.csv|file.sql>\n       sbor import events <file.json|file.sql>`);
         process.exitCode = 2;
         return;
       }
@@ -84,6 +88,34 @@ async function main(): Promise<void> {
       } catch (error) {
         console.error(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
         process.exitCode = 1;
+        return;
+      }
+      if (what === 'events') {
+        const database = await openConfiguredDatabase(config);
+        try {
+          await migrateToLatest(database, migrations);
+          const summary = await importEvents(database.db, file, {
+            onProgress: (progress) =>
+              process.stderr.write(
+                `import events: ${progress.rowsRead.toLocaleString('en')} rows (${progress.rowsPerSecond.toLocaleString('en')} rows/s), ` +
+                  `${progress.imported.toLocaleString('en')} imported, ${progress.skipped.toLocaleString('en')} skipped\n`,
+              ),
+            onSkip: (row) => logger.warn(row, 'row skipped'),
+          });
+          logger.info({ ...summary, engine: database.engine, file }, 'events imported');
+          process.stderr.write(
+            `Imported ${summary.imported} of ${summary.rowsRead} rows in ${(summary.durationMs / 1000).toFixed(1)} s ` +
+              `(${summary.rowsPerSecond} rows/s; ${summary.published} published, ${summary.completed} completed); ` +
+              `already present ${summary.existing}, skipped ${summary.skipped} (invalid ${summary.invalid}, id taken ${summary.idTaken}); ` +
+              `peak RSS ${Math.round(summary.peakRssBytes / 1048576)} MiB\n`,
+          );
+        } catch (error) {
+          if (!(error instanceof EventsImportError)) throw error;
+          console.error(`Import failed: ${error.message}`);
+          process.exitCode = 1;
+        } finally {
+          await database.close();
+        }
         return;
       }
       const database = await openConfiguredDatabase(config);

@@ -1,4 +1,4 @@
-import { catalogMigrations } from './modules/catalog/index.ts';
+import { catalogMigrations, catalogSearchMigrations } from './modules/catalog/index.ts';
 import { identityMigrations } from './modules/identity/index.ts';
 import { salesMigrations } from './modules/sales/index.ts';
 import { busMigrations } from './platform/bus/bus.migrations.ts';
@@ -12,4 +12,5 @@ export const migrations = combineMigrations(
   identityMigrations,
   catalogMigrations,
   salesMigrations,
+  catalogSearchMigrations,
 );

@@ -6,6 +6,8 @@ declare module 'autocannon' {
     path?: string;
     headers?: Record<string, string>;
     body?: string;
+    /** Called for every request (with `requests`); returns the request to send. */
+    setupRequest?: (request: Request, context: object) => Request;
   }
 
   interface Options extends Request {

@@ -23,6 +23,8 @@ export interface BenchDatabase {
   serviceArgs: string[];
   /** Opens (and migrates) the database the raw baselines run on, with the service's pool size. */
   openForBaseline(): Promise<Database>;
+  /** A small pool on the service's own database for scenario setups; undefined on PGlite. */
+  openForSetup(): Promise<Database | undefined>;
   dispose(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ async function preparePostgres(adminUrl: string, poolSize: number): Promise<Benc
     version,
     serviceArgs: ['--database-url', benchUrl, '--pool-size', String(poolSize)],
     openForBaseline: () => migrated(openDatabase({ url: benchUrl, poolSize })),
+    openForSetup: () => openDatabase({ url: benchUrl, poolSize: 2 }),
     dispose: () =>
       admin((client) => client.query(`drop database if exists ${BENCH_DATABASE_NAME} with (force)`)).then(() => undefined),
   };
@@ -74,6 +77,7 @@ async function preparePglite(): Promise<BenchDatabase> {
     // PGlite is one connection whatever the pool size, so no --pool-size here.
     serviceArgs: ['--data-dir', join(directory, 'service')],
     openForBaseline: () => migrated(openDatabase({ dataDir: join(directory, 'raw-db') })),
+    openForSetup: () => Promise.resolve(undefined),
     dispose: () => rm(directory, { recursive: true, force: true }),
   };
 }

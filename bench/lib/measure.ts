@@ -26,12 +26,20 @@ export interface LoadOptions {
  */
 export async function measureHttp(
   baseUrl: string,
-  { path, ...request }: Scenario['request'],
+  { path, nextBody, ...request }: Scenario['request'],
   options: LoadOptions & { connections: number },
 ): Promise<Sample> {
   const url = new URL(path, baseUrl).toString();
   const run = async (duration: number) => {
-    const instance = autocannon({ url, ...request, connections: options.connections, duration, timeout: 10 });
+    const instance = autocannon({
+      url,
+      ...request,
+      // With a per-request body autocannon rebuilds every request through setupRequest.
+      ...(nextBody ? { requests: [{ setupRequest: (built) => ({ ...built, body: nextBody() }) }] } : {}),
+      connections: options.connections,
+      duration,
+      timeout: 10,
+    });
     const stop = () => instance.stop();
     options.signal.addEventListener('abort', stop);
     try {

@@ -12,7 +12,7 @@ export interface SqlBaseline {
   sql: string;
   /** Parameters for each execution (e.g. a different seat each time). */
   params?: () => unknown[];
-  /** Runs once on the migrated baseline database before the warm-up (e.g. insert the seats). */
+  /** Runs on the migrated baseline database before each measurement, every round: make it idempotent. */
   setup?: (database: Database) => Promise<void>;
 }
 
@@ -28,12 +28,44 @@ export interface Scenario {
   request: {
     method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
     path: string;
+    /** May be set or changed by `setup` (e.g. the Authorization header of a user it registers). */
     headers?: Record<string, string>;
     body?: string;
+    /**
+     * A body for every request instead of `body` (e.g. a different seat each time), through
+     * autocannon's `setupRequest`: the load generator then builds each request anew, which costs
+     * it some CPU per request.
+     */
+    nextBody?: () => string;
   };
+  /** HTTP connections for this scenario instead of `--connections` (shown in the report's header). */
+  connections?: number;
+  /**
+   * Another scenario's name: adds a "vs scenario" ratio (this row's req/s ÷ that row's). That
+   * scenario then always runs, like a baseline.
+   */
+  compareTo?: string;
+  /**
+   * The service loads `sbor seed`'s demo data at start (event 1, the HackLoad concert with 100,000
+   * seats) and sets event 1 back to all seats free, no bookings.
+   */
+  seed?: boolean;
   sqlBaseline?: SqlBaseline;
-  /** Runs once against the started service before the warm-up (e.g. create the event to book). */
-  setup?: (service: { url: string }) => Promise<void>;
+  /**
+   * Runs against the service before each measurement (e.g. create the event to book): every round,
+   * on a freshly started service process, so make it idempotent.
+   */
+  setup?: (service: ServiceContext) => Promise<void>;
+}
+
+export interface ServiceContext {
+  url: string;
+  /**
+   * A second connection to the service's database for setup work (resetting data, VACUUM),
+   * closed after setup. PostgreSQL only: on PGlite the service process owns its data directory,
+   * so this is undefined.
+   */
+  database: Database | undefined;
 }
 
 /** One row of the report: a scenario or a baseline, after all rounds. */

@@ -30,6 +30,7 @@ import {
   type SearchFilter,
 } from './events.repository.ts';
 import { catalogDb, findOrganizerBySlug } from './organizers.repository.ts';
+import { normalizeSearchText, SearchCache } from './search-cache.ts';
 import { CAN_MANAGE_EVENTS, isOnTeam, requireTeamRole } from './team.ts';
 
 export const DEFAULT_POLICY: BookingPolicy = {
@@ -141,6 +142,8 @@ const TRANSITIONS: Record<'publish' | 'cancel', { from: EventStatus[]; to: Event
 export class EventsService {
   private readonly db: Kysely<CatalogTables>;
   private readonly sellable: SellableCheck;
+  /** Recent searches; dropped after every change made here that a search could see. */
+  private readonly searchCache = new SearchCache<EventSummary[]>({ maxEntries: 1000, ttlMs: 5000 });
 
   constructor(db: Kysely<object>, sellable: SellableCheck) {
     this.db = catalogDb(db);
@@ -179,6 +182,7 @@ export class EventsService {
       if (current.status === 'PUBLISHED' && locked.length > 0) throw notEditable(current.status, locked);
       return updateEventFields(trx, eventId, toFields(input, current.policy));
     });
+    this.searchCache.invalidate();
     return toView(event);
   }
 
@@ -209,21 +213,47 @@ export class EventsService {
     return event ? toView(event) : undefined;
   }
 
-  async search(filter: Omit<SearchFilter, 'organizerId' | 'when'> & { organizer?: string; when?: SearchFilter['when'] }) {
-    let organizerId: number | undefined;
-    if (filter.organizer) {
-      const organizer = await findOrganizerBySlug(this.db, filter.organizer);
-      if (!organizer) return [];
-      organizerId = organizer.id;
-    }
-    const when = filter.when ?? (filter.query || filter.date ? 'all' : 'upcoming');
-    const query: SearchFilter = { ...filter, when, ...(organizerId !== undefined ? { organizerId } : {}) };
-    let events = await searchEvents(this.db, query);
-    // Nothing matched the words: try titles that look alike (typos), for the first page only.
-    if (events.length === 0 && filter.query && filter.query.length >= 3 && filter.page === 1) {
-      events = await searchEventsFuzzy(this.db, { ...query, query: filter.query });
-    }
-    return events.map(toEventSummary);
+  /**
+   * Served from a short-lived in-process cache keyed by the normalized search (see search-cache.ts):
+   * lifecycle changes made through this service drop it at once; other processes' changes show
+   * within its TTL.
+   */
+  async search(
+    filter: Omit<SearchFilter, 'organizerId' | 'when'> & { organizer?: string; when?: SearchFilter['when'] },
+  ): Promise<EventSummary[]> {
+    // Case and extra spaces change nothing the full-text parser or the trigram fallback see.
+    const text = filter.query === undefined ? '' : normalizeSearchText(filter.query);
+    const when = filter.when ?? (text || filter.date ? 'all' : 'upcoming');
+    const key = JSON.stringify([
+      text,
+      filter.date ?? '',
+      filter.type ?? '',
+      filter.organizer ?? '',
+      when,
+      filter.page,
+      filter.pageSize,
+    ]);
+    return this.searchCache.get(key, async () => {
+      let organizerId: number | undefined;
+      if (filter.organizer) {
+        const organizer = await findOrganizerBySlug(this.db, filter.organizer);
+        if (!organizer) return [];
+        organizerId = organizer.id;
+      }
+      const { query: _raw, ...rest } = filter;
+      const query: SearchFilter = {
+        ...rest,
+        when,
+        ...(text ? { query: text } : {}),
+        ...(organizerId !== undefined ? { organizerId } : {}),
+      };
+      let events = await searchEvents(this.db, query);
+      // Nothing matched the words: try titles that look alike (typos), for the first page only.
+      if (events.length === 0 && text.length >= 3 && filter.page === 1) {
+        events = await searchEventsFuzzy(this.db, { ...query, query: text });
+      }
+      return events.map(toEventSummary);
+    });
   }
 
   /** The organizer's own list: every status for its team, published ones for everyone else. */
@@ -250,11 +280,13 @@ export class EventsService {
 
   /** Periodic: events that have ended become COMPLETED (`event.completed` for each). */
   async completeEnded(): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
+    const completed = await this.db.transaction().execute(async (trx) => {
       const events = await completeEndedEvents(trx, 500);
       for (const event of events) await addEvent(trx, 'event.completed', event.id, payload(event));
       return events.length;
     });
+    if (completed > 0) this.searchCache.invalidate();
+    return completed;
   }
 
   /** Periodic: `event.reminder` once per event, a day before it starts (safe from several instances). */
@@ -290,6 +322,7 @@ export class EventsService {
       if (to === 'CANCELLED') await addEvent(trx, 'event.cancelled', eventId, { ...payload(updated), reason });
       return updated;
     });
+    this.searchCache.invalidate();
     return toView(event);
   }
 }

@@ -10,9 +10,12 @@ import type { Principal } from '../../platform/http/access.ts';
 import './catalog.events.ts';
 
 export { catalogMigrations } from './catalog.migrations.ts';
+export { catalogSearchMigrations } from './catalog.search.migrations.ts';
 export type { EventsService, EventView, SellableCheck } from './events.service.ts';
 export type { UserDirectory } from './organizers.service.ts';
 export type { EventLifecyclePayload } from './catalog.events.ts';
+export { importEvents, EventsImportError, type EventsImportSummary } from './events-import.ts';
+export { generateEventsFile } from './events-generator.ts';
 
 export interface CatalogModule {
   organizers: OrganizersService;

@@ -1,0 +1,3 @@
+import { searchScenario } from './catalog.events-list.ts';
+
+export default searchScenario('catalog.search-concert', 'концерт');
