@@ -11,7 +11,7 @@ import type { Scenario, ServiceContext } from '../lib/scenario.ts';
 //
 // Data: on PostgreSQL the setup imports HackLoad-shaped events into the bench database once (kept
 // across rounds): 10,000 upcoming ones and BENCH_CATALOG_ARCHIVE_ROWS past ones (default 100,000;
-// 6000000 for the full archive, which takes about ten minutes), from files generated into the temp
+// 6000000 for the full archive, which takes 10–15 minutes), from files generated into the temp
 // directory and kept for the next run (the same files bench/import-events.ts uses). On PGlite the
 // service owns its data directory, so there is nothing to import into: the searches then run over
 // an empty catalog (the cached path is the same, the responses are empty).
