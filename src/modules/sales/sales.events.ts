@@ -12,6 +12,17 @@ export interface BookingEventPayload {
   quantity: number;
 }
 
+/** A waitlist entry was offered inventory: held for them in `bookingId` until `offerExpiresAt`. */
+export interface WaitlistOfferPayload {
+  entryId: number;
+  eventId: number;
+  ticketTypeId: number | null;
+  userId: number;
+  quantity: number;
+  bookingId: number;
+  offerExpiresAt: string;
+}
+
 declare module '../../platform/bus/event-map.ts' {
   interface EventMap {
     'booking.created': BookingEventPayload;
@@ -19,5 +30,6 @@ declare module '../../platform/bus/event-map.ts' {
     'booking.expired': BookingEventPayload;
     /** With `refund: true` when a paid booking was cancelled. */
     'booking.cancelled': BookingEventPayload & { reason: string; refund: boolean };
+    'waitlist.offered': WaitlistOfferPayload;
   }
 }
