@@ -20,6 +20,7 @@ import { createMetrics } from './platform/metrics/metrics.ts';
 import { registerHackloadRoutes } from './compat/hackload/hackload.routes.ts';
 import { createCatalogModule, type CatalogModule } from './modules/catalog/index.ts';
 import { createSalesModule, type SalesModule } from './modules/sales/index.ts';
+import { createTicketsModule, type TicketsModule } from './modules/tickets/index.ts';
 import { createIdentityModule, DEFAULT_LOGIN_LIMITS, type IdentityModule } from './modules/identity/index.ts';
 
 export interface Service {
@@ -34,6 +35,7 @@ export interface Service {
   identity: IdentityModule;
   catalog: CatalogModule;
   sales: SalesModule;
+  tickets: TicketsModule;
   /** The bound address when the api role listens. */
   address: string | undefined;
   stop(): Promise<void>;
@@ -114,9 +116,23 @@ export async function startService(config: Config, options: StartOptions = {}): 
     expiryIntervalMs: config.expirySweepIntervalMs,
     defaultCurrency: config.defaultCurrency,
   });
+  const tickets = await createTicketsModule(db, {
+    bus,
+    inventory: { describe: (trx, seatIds, ticketTypeId) => sales.service.describeItems(trx, seatIds, ticketTypeId) },
+    events: {
+      find: async (eventId) => {
+        const event = await catalog.events.findForSale(eventId);
+        return (
+          event && { id: event.id, title: event.title, venue: event.venue, starts_at: event.starts_at, status: event.status }
+        );
+      },
+      canScan: (principal, eventId) => catalog.canScanEvent(principal, eventId),
+    },
+  });
   identity.registerRoutes(app);
   catalog.registerRoutes(app);
   sales.registerRoutes(app);
+  tickets.registerRoutes(app);
   registerHackloadRoutes(app, sales.service);
   let migrationsApplied = false;
   registerHealthRoutes(app, {
@@ -157,7 +173,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     })();
     return stopping;
   };
-  return { config, logger, database, bus, relay, jobs, app, identity, catalog, sales, address, stop };
+  return { config, logger, database, bus, relay, jobs, app, identity, catalog, sales, tickets, address, stop };
 }
 
 /**

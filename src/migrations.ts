@@ -1,6 +1,7 @@
 import { catalogMigrations, catalogSearchMigrations } from './modules/catalog/index.ts';
 import { identityMigrations } from './modules/identity/index.ts';
 import { salesMigrations } from './modules/sales/index.ts';
+import { ticketsMigrations } from './modules/tickets/index.ts';
 import { busMigrations } from './platform/bus/bus.migrations.ts';
 import { combineMigrations } from './platform/db/migrations.ts';
 import { jobsMigrations } from './platform/jobs/jobs.migrations.ts';
@@ -13,4 +14,5 @@ export const migrations = combineMigrations(
   catalogMigrations,
   salesMigrations,
   catalogSearchMigrations,
+  ticketsMigrations,
 );

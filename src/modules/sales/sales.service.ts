@@ -203,6 +203,35 @@ export class SalesService {
   }
 
   /**
+   * For tickets: row, number and zone of seats and the name of a ticket type, read-only. Takes the
+   * caller's transaction (a bus consumer's), since PGlite has one connection.
+   */
+  async describeItems(
+    db: Kysely<object>,
+    seatIds: number[],
+    ticketTypeId: number | null,
+  ): Promise<{
+    seats: { id: number; row: number; number: number; zone: string }[];
+    ticketType: { id: number; name: string } | null;
+  }> {
+    const sales = salesDb(db);
+    const seats =
+      seatIds.length === 0
+        ? []
+        : await sales
+            .selectFrom('sales.seats')
+            .innerJoin('sales.zones', 'sales.zones.id', 'sales.seats.zone_id')
+            .select(['sales.seats.id', 'sales.seats.row', 'sales.seats.number', 'sales.zones.name as zone'])
+            .where('sales.seats.id', 'in', seatIds)
+            .execute();
+    const ticketType =
+      ticketTypeId === null
+        ? undefined
+        : await sales.selectFrom('sales.ticket_types').select(['id', 'name']).where('id', '=', ticketTypeId).executeTakeFirst();
+    return { seats, ticketType: ticketType ?? null };
+  }
+
+  /**
    * Seats by event, row, zone and status. Asking for FREE seats without a page spreads the
    * answer over the hall, so a rush of buyers is not handed the same first seats.
    */
