@@ -121,11 +121,9 @@ const checkin = (who: TestUser, code: string, gate: string, scanId: string = ran
     payload: { gate, scan_id: scanId, ...extra },
   });
 
-async function outboxCount(type: string, aggregateId: number): Promise<number> {
+async function outboxCount(type: string, aggregateId: string): Promise<number> {
   const result = await sql<{ count: number }>`
-    select count(*)::int as count from platform.outbox where type = ${type} and aggregate_id = ${String(aggregateId)}`.execute(
-    db(),
-  );
+    select count(*)::int as count from platform.outbox where type = ${type} and aggregate_id = ${aggregateId}`.execute(db());
   return result.rows[0]?.count ?? 0;
 }
 
@@ -144,9 +142,11 @@ describe('issuance', () => {
     const units = await ticketsOf(buyer, ga.id, 3);
     expect(units.every((ticket) => ticket.seat === null && ticket.ticket_type?.name === 'Вход свободный')).toBe(true);
     expect(new Set(units.map((ticket) => ticket.code)).size).toBe(3);
-    expect(await outboxCount('ticket.purchased', ga.id)).toBe(1);
+    expect(await outboxCount('ticket.purchased', `booking:${String(ga.id)}`)).toBe(1);
     const purchased = await sql<{ payload: { tickets: { id: number; code: string }[] } }>`
-      select payload from platform.outbox where type = 'ticket.purchased' and aggregate_id = ${String(ga.id)}`.execute(db());
+      select payload from platform.outbox where type = 'ticket.purchased' and aggregate_id = ${`booking:${String(ga.id)}`}`.execute(
+      db(),
+    );
     expect(purchased.rows[0]?.payload.tickets.map((ticket) => ticket.code).sort()).toEqual(
       units.map((ticket) => ticket.code).sort(),
     );
@@ -188,7 +188,7 @@ describe('issuance', () => {
       n: number;
     }>`select count(*)::int as n from tickets.tickets where booking_id = ${booking.id}`.execute(db());
     expect(stored.rows[0]?.n).toBe(2);
-    expect(await outboxCount('ticket.purchased', booking.id)).toBe(1);
+    expect(await outboxCount('ticket.purchased', `booking:${String(booking.id)}`)).toBe(1);
   });
 });
 
@@ -295,7 +295,7 @@ describe('check-in', () => {
       used_at: admitted.used_at,
       gate: 'A',
     });
-    expect(await outboxCount('ticket.checkin', ticket!.id)).toBe(1);
+    expect(await outboxCount('ticket.checkin', `ticket:${String(ticket!.id)}`)).toBe(1);
   });
 
   it('admits exactly one of 20 scanners checking in the same ticket at once', async () => {
@@ -314,7 +314,7 @@ describe('check-in', () => {
       db(),
     );
     expect(log.rows[0]?.n).toBe(1);
-    expect(await outboxCount('ticket.checkin', ticket!.id)).toBe(1);
+    expect(await outboxCount('ticket.checkin', `ticket:${String(ticket!.id)}`)).toBe(1);
   });
 
   it('refuses validation and check-in to a user outside the organizer team with 403', async () => {
@@ -378,7 +378,7 @@ describe('cancellation', () => {
       counts: { issued: 2, active: 0, used: 0, cancelled: 2 },
       revoked: tickets.map((ticket) => ({ ticket_id: ticket.id, code: ticket.code })),
     });
-    expect(await outboxCount('ticket.cancelled', booking.id)).toBe(1);
+    expect(await outboxCount('ticket.cancelled', `booking:${String(booking.id)}`)).toBe(1);
   });
 
   it('cancels every ticket of a cancelled event', async () => {

@@ -28,7 +28,7 @@ const CHECKIN = `
       select id, event_id, 'A', $2, now(), 'online', 'accepted' from used
     )
     insert into platform.outbox (type, aggregate_id, payload, published_at)
-    select 'ticket.checkin', id::text, '{}', now() from used`;
+    select 'ticket.checkin', 'ticket:' || id, '{}', now() from used`;
 const RAW_TICKETS = 200_000;
 /** Raw tickets live in event 0 (no such event in the catalog; tickets has no foreign key to it). */
 const RAW_EVENT_ID = 0;

@@ -212,7 +212,7 @@ export class TicketsService {
         ticketTypeName: row.ticket_type_name,
       }));
     if (issued.length > 0) {
-      await addEvent(trx, 'ticket.purchased', booking.bookingId, {
+      await addEvent(trx, 'ticket.purchased', bookingAggregate(booking.bookingId), {
         bookingId: booking.bookingId,
         eventId: booking.eventId,
         userId: booking.userId,
@@ -248,7 +248,7 @@ export class TicketsService {
     for (const [bookingId, tickets] of byBooking) {
       const [first] = tickets;
       if (!first) continue;
-      await addEvent(trx, 'ticket.cancelled', bookingId, {
+      await addEvent(trx, 'ticket.cancelled', bookingAggregate(bookingId), {
         eventId: first.event_id,
         bookingId,
         ticketIds: tickets.map((ticket) => ticket.id),
@@ -330,7 +330,7 @@ export class TicketsService {
           reason: null,
         });
         if (!recorded) throw scanIdReused();
-        await addEvent(trx, 'ticket.checkin', used.id, checkinPayload(used, 'online'));
+        await addEvent(trx, 'ticket.checkin', ticketAggregate(used.id), checkinPayload(used, 'online'));
         return { checked_in: true, replayed: false, used_at: usage(used).at.toISOString(), gate: scan.gate, ticket: view(used) };
       }
       const row = await findTicket(trx, claims.ticketId);
@@ -407,7 +407,7 @@ export class TicketsService {
         });
         if (used) {
           await insertCheckin(trx, { ...record, ticket_id: used.id, outcome: 'accepted', reason: null });
-          await addEvent(trx, 'ticket.checkin', used.id, checkinPayload(used, 'offline'));
+          await addEvent(trx, 'ticket.checkin', ticketAggregate(used.id), checkinPayload(used, 'offline'));
           report.accepted.push({ ...scan, ticket_id: used.id });
           continue;
         }
@@ -493,6 +493,13 @@ export class TicketsService {
     throw ticketNotFound();
   }
 }
+
+/**
+ * Outbox aggregate ids are one shared text column: ours are prefixed so a ticket or a booking's
+ * tickets never read as the sales booking (or another module's row) with the same number.
+ */
+const bookingAggregate = (bookingId: number) => `booking:${String(bookingId)}`;
+const ticketAggregate = (ticketId: number) => `ticket:${String(ticketId)}`;
 
 /** When, where and by which scan a used ticket was let in (the table's checks guarantee them). */
 function usage(row: { id: number; used_at: Date | null; used_gate: string | null; used_scan_id: string | null }) {
