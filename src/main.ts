@@ -113,6 +113,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     enableReset: config.enableReset,
     expiryIntervalMs: config.expirySweepIntervalMs,
     defaultCurrency: config.defaultCurrency,
+    waitlistOfferTtlSeconds: config.waitlistOfferTtlSeconds,
+    seatSelectRateLimit: config.seatSelectRateLimit,
   });
   identity.registerRoutes(app);
   catalog.registerRoutes(app);
