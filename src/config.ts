@@ -27,6 +27,8 @@ const EnvSchema = Type.Object({
   ENABLE_RESET: Type.Enum(['true', 'false'], { default: 'false' }),
   EXPIRY_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 60_000 }),
   DEFAULT_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'KZT' }),
+  WAITLIST_OFFER_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 1800 }),
+  SEAT_SELECT_RATE_LIMIT: Type.String({ pattern: '^(off|[1-9][0-9]*/[1-9][0-9]*)$', default: '50/10' }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -50,6 +52,9 @@ export interface Config {
   enableReset: boolean;
   expirySweepIntervalMs: number;
   defaultCurrency: string;
+  waitlistOfferTtlSeconds: number;
+  /** Seat selections per user per window, against scalping bots; undefined when off. */
+  seatSelectRateLimit: { count: number; windowMs: number } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -93,5 +98,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     enableReset: valid.ENABLE_RESET === 'true',
     expirySweepIntervalMs: valid.EXPIRY_SWEEP_INTERVAL_MS,
     defaultCurrency: valid.DEFAULT_CURRENCY,
+    waitlistOfferTtlSeconds: valid.WAITLIST_OFFER_TTL_SECONDS,
+    seatSelectRateLimit: parseRate(valid.SEAT_SELECT_RATE_LIMIT),
   };
+}
+
+/** "30/10" is 30 per 10 seconds; "off" is no limit. */
+function parseRate(value: string): { count: number; windowMs: number } | undefined {
+  if (value === 'off') return undefined;
+  const [count, seconds] = value.split('/').map(Number);
+  return { count: count ?? 1, windowMs: (seconds ?? 1) * 1000 };
 }

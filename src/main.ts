@@ -115,6 +115,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     enableReset: config.enableReset,
     expiryIntervalMs: config.expirySweepIntervalMs,
     defaultCurrency: config.defaultCurrency,
+    waitlistOfferTtlSeconds: config.waitlistOfferTtlSeconds,
+    seatSelectRateLimit: config.seatSelectRateLimit,
   });
   const tickets = await createTicketsModule(db, {
     bus,
