@@ -1,5 +1,7 @@
 import { catalogMigrations, catalogSearchMigrations } from './modules/catalog/index.ts';
 import { identityMigrations } from './modules/identity/index.ts';
+import { integrationsMigrations } from './modules/integrations/index.ts';
+import { notificationsMigrations } from './modules/notifications/index.ts';
 import { salesMigrations } from './modules/sales/index.ts';
 import { busMigrations } from './platform/bus/bus.migrations.ts';
 import { combineMigrations } from './platform/db/migrations.ts';
@@ -13,4 +15,6 @@ export const migrations = combineMigrations(
   catalogMigrations,
   salesMigrations,
   catalogSearchMigrations,
+  notificationsMigrations,
+  integrationsMigrations,
 );

@@ -3,6 +3,7 @@ import type { Bus } from '../../platform/bus/index.ts';
 import type { App } from '../../platform/http/server.ts';
 import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { registerSalesRoutes } from './sales.routes.ts';
+import { SalesDirectory } from './sales.directory.ts';
 import { SalesService, type CatalogGateway, type ContactDirectory, type SalesOptions } from './sales.service.ts';
 import './sales.events.ts';
 
@@ -10,9 +11,12 @@ export { salesMigrations } from './sales.migrations.ts';
 export { ensureHackloadSeats, HACKLOAD_ZONES } from './sales.fixtures.ts';
 export type { SalesService, CatalogGateway, BookingView } from './sales.service.ts';
 export type { BookingEventPayload, WaitlistOfferPayload } from './sales.events.ts';
+export type { SalesDirectory } from './sales.directory.ts';
 
 export interface SalesModule {
   service: SalesService;
+  /** Read-only lookups for other modules (notification recipients). */
+  directory: SalesDirectory;
   registerRoutes(app: App): void;
 }
 
@@ -38,5 +42,9 @@ export function createSalesModule(
   options.bus.subscribe('sales.event-cancelled', ['event.cancelled'], async (event, trx) => {
     await service.cancelAllOfEvent(trx, event.payload.eventId, `event cancelled: ${event.payload.reason || 'by the organizer'}`);
   });
-  return { service, registerRoutes: (app) => registerSalesRoutes(app, service, options.defaultCurrency) };
+  return {
+    service,
+    directory: new SalesDirectory(db),
+    registerRoutes: (app) => registerSalesRoutes(app, service, options.defaultCurrency),
+  };
 }
