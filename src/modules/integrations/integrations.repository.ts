@@ -126,6 +126,15 @@ export async function claimWebhookDeliveries(db: IntegrationsDb, limit: number):
     .execute();
 }
 
+/** Gives a claimed delivery back untried (its endpoint was disabled mid-batch). */
+export async function releaseClaim(db: IntegrationsDb, id: number): Promise<void> {
+  await db
+    .updateTable('integrations.webhook_deliveries')
+    .set({ status: 'pending', claimed_until: null, attempts: sql<number>`attempts - 1` })
+    .where('id', '=', id)
+    .execute();
+}
+
 export async function findEndpointsByIds(db: IntegrationsDb, ids: number[]): Promise<EndpointRow[]> {
   if (ids.length === 0) return [];
   return db.selectFrom('integrations.webhook_endpoints').selectAll().where('id', 'in', ids).execute();

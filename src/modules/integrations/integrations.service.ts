@@ -22,6 +22,7 @@ import {
   pendingForWebhooks,
   queueWebhookDeliveries,
   recordAttempt,
+  releaseClaim,
   resetEndpointFailures,
   setEndpointStatus,
   type ClaimedWebhook,
@@ -245,24 +246,34 @@ export class IntegrationsService {
     ]);
     const endpointById = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]));
     const eventById = new Map(events.map((event) => [event.event_id, event]));
+    // Endpoints in parallel; one endpoint's deliveries in event order, stopping if it gets disabled.
+    const byEndpoint = Map.groupBy(claimed, (delivery) => delivery.endpoint_id);
     await Promise.all(
-      claimed.map(async (delivery) => {
-        const endpoint = endpointById.get(delivery.endpoint_id);
-        const event = eventById.get(delivery.event_id);
-        if (!endpoint || !event) return;
-        const body = JSON.stringify({
-          id: `evt_${event.event_id}`,
-          type: event.type,
-          created_at: event.occurred_at.toISOString(),
-          data: event.payload,
-        });
-        await this.deliver(delivery, endpoint, body);
+      [...byEndpoint].map(async ([endpointId, deliveries]) => {
+        const endpoint = endpointById.get(endpointId);
+        if (!endpoint) return;
+        let active = true;
+        for (const delivery of deliveries.sort((a, b) => a.event_id - b.event_id)) {
+          const event = eventById.get(delivery.event_id);
+          if (!active || !event) {
+            await releaseClaim(this.db, delivery.id);
+            continue;
+          }
+          const body = JSON.stringify({
+            id: `evt_${event.event_id}`,
+            type: event.type,
+            created_at: event.occurred_at.toISOString(),
+            data: event.payload,
+          });
+          active = await this.deliver(delivery, endpoint, body);
+        }
       }),
     );
     return claimed.length;
   }
 
-  private async deliver(delivery: ClaimedWebhook, endpoint: EndpointRow, body: string): Promise<void> {
+  /** Sends one delivery and records the outcome; false when the endpoint is now disabled. */
+  private async deliver(delivery: ClaimedWebhook, endpoint: EndpointRow, body: string): Promise<boolean> {
     const started = performance.now();
     let statusCode: number | null = null;
     let error: string | null = null;
@@ -292,7 +303,7 @@ export class IntegrationsService {
     if (error === null) {
       await finishDelivery(this.db, delivery.id, { status: 'delivered', statusCode, error: null });
       await resetEndpointFailures(this.db, endpoint.id);
-      return;
+      return true;
     }
     const gone = statusCode === 410;
     const retryInMs = webhookRetryDelayMs(delivery.attempts, this.options.retryBaseMs);
@@ -307,6 +318,8 @@ export class IntegrationsService {
     this.logger.warn({ endpointId: endpoint.id, deliveryId: delivery.id, statusCode, error, streak }, 'webhook delivery failed');
     if (gone) await this.disable(endpoint, 'the receiver answered 410 Gone');
     else if (streak >= this.options.disableAfterFailures) await this.disable(endpoint, `${streak} deliveries failed in a row`);
+    else return true;
+    return false;
   }
 
   /** Disables the endpoint and, in the same transaction, tells its owner through the bus. */
