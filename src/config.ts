@@ -30,6 +30,8 @@ const EnvSchema = Type.Object({
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ minLength: 3, default: 'Sbor <no-reply@sbor.local>' }),
   SMS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  WAITLIST_OFFER_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 1800 }),
+  SEAT_SELECT_RATE_LIMIT: Type.String({ pattern: '^(off|[1-9][0-9]*/[1-9][0-9]*)$', default: '50/10' }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -58,6 +60,9 @@ export interface Config {
   mailFrom: string;
   /** SMS through an HTTP provider (JSON POST); unset means the built-in mailbox. */
   smsUrl: string | undefined;
+  waitlistOfferTtlSeconds: number;
+  /** Seat selections per user per window, against scalping bots; undefined when off. */
+  seatSelectRateLimit: { count: number; windowMs: number } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -104,5 +109,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     smtpUrl: valid.SMTP_URL,
     mailFrom: valid.MAIL_FROM,
     smsUrl: valid.SMS_URL,
+    waitlistOfferTtlSeconds: valid.WAITLIST_OFFER_TTL_SECONDS,
+    seatSelectRateLimit: parseRate(valid.SEAT_SELECT_RATE_LIMIT),
   };
+}
+
+/** "30/10" is 30 per 10 seconds; "off" is no limit. */
+function parseRate(value: string): { count: number; windowMs: number } | undefined {
+  if (value === 'off') return undefined;
+  const [count, seconds] = value.split('/').map(Number);
+  return { count: count ?? 1, windowMs: (seconds ?? 1) * 1000 };
 }

@@ -20,6 +20,7 @@ import { createMetrics } from './platform/metrics/metrics.ts';
 import { registerHackloadRoutes } from './compat/hackload/hackload.routes.ts';
 import { createCatalogModule, type CatalogModule } from './modules/catalog/index.ts';
 import { createSalesModule, type SalesModule } from './modules/sales/index.ts';
+import { createTicketsModule, type TicketsModule } from './modules/tickets/index.ts';
 import { createNotificationsModule, type NotificationsModule } from './modules/notifications/index.ts';
 import { createIntegrationsModule, type IntegrationsModule } from './modules/integrations/index.ts';
 import { createIdentityModule, DEFAULT_LOGIN_LIMITS, type IdentityModule } from './modules/identity/index.ts';
@@ -36,6 +37,7 @@ export interface Service {
   identity: IdentityModule;
   catalog: CatalogModule;
   sales: SalesModule;
+  tickets: TicketsModule;
   notifications: NotificationsModule;
   integrations: IntegrationsModule;
   /** The bound address when the api role listens. */
@@ -117,6 +119,21 @@ export async function startService(config: Config, options: StartOptions = {}): 
     enableReset: config.enableReset,
     expiryIntervalMs: config.expirySweepIntervalMs,
     defaultCurrency: config.defaultCurrency,
+    waitlistOfferTtlSeconds: config.waitlistOfferTtlSeconds,
+    seatSelectRateLimit: config.seatSelectRateLimit,
+  });
+  const tickets = await createTicketsModule(db, {
+    bus,
+    inventory: { describe: (trx, seatIds, ticketTypeId) => sales.service.describeItems(trx, seatIds, ticketTypeId) },
+    events: {
+      find: async (eventId) => {
+        const event = await catalog.events.findForSale(eventId);
+        return (
+          event && { id: event.id, title: event.title, venue: event.venue, starts_at: event.starts_at, status: event.status }
+        );
+      },
+      canScan: (principal, eventId) => catalog.canScanEvent(principal, eventId),
+    },
   });
   const notifications = createNotificationsModule(db, {
     directory: {
@@ -127,7 +144,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
       },
       booking: (bookingId) => sales.directory.bookingSummary(bookingId),
       holdersOfEvent: (eventId, filter) => sales.directory.holdersOfEvent(eventId, filter),
-      waitlistUsersOfEvent: (eventId) => sales.directory.waitlistUsersOfEvent(eventId),
+      waitlistUsersOfEvent: (eventId) => sales.waitlist.waitingUsers(eventId),
     },
     preferences: {
       get: async (userId) => (await identity.service.getUser(userId)).notification_preferences,
@@ -156,6 +173,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   identity.registerRoutes(app);
   catalog.registerRoutes(app);
   sales.registerRoutes(app);
+  tickets.registerRoutes(app);
   notifications.registerRoutes(app);
   integrations.registerRoutes(app);
   registerHackloadRoutes(app, sales.service);
@@ -210,6 +228,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     identity,
     catalog,
     sales,
+    tickets,
     notifications,
     integrations,
     address,

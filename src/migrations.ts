@@ -3,6 +3,7 @@ import { identityMigrations } from './modules/identity/index.ts';
 import { integrationsMigrations } from './modules/integrations/index.ts';
 import { notificationsMigrations } from './modules/notifications/index.ts';
 import { salesMigrations } from './modules/sales/index.ts';
+import { ticketsMigrations } from './modules/tickets/index.ts';
 import { busMigrations } from './platform/bus/bus.migrations.ts';
 import { combineMigrations } from './platform/db/migrations.ts';
 import { jobsMigrations } from './platform/jobs/jobs.migrations.ts';
@@ -17,4 +18,5 @@ export const migrations = combineMigrations(
   catalogSearchMigrations,
   notificationsMigrations,
   integrationsMigrations,
+  ticketsMigrations,
 );

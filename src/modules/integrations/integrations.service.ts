@@ -46,6 +46,9 @@ export const LOGGED_TYPES = [
   'booking.expired',
   'booking.cancelled',
   'waitlist.offered',
+  'ticket.purchased',
+  'ticket.cancelled',
+  'ticket.checkin',
   'webhook.disabled',
 ] as const satisfies readonly EventType[];
 
@@ -80,7 +83,11 @@ const BATCH = 20;
 
 /** `booking:12`, `event:3`, `user:7` …: the aggregate and every `<name>Id` field of the payload. */
 export function keysOf(event: Pick<BusEvent, 'type' | 'aggregateId' | 'payload'>): string[] {
-  const keys = new Set<string>([`${event.type.split('.')[0] ?? event.type}:${event.aggregateId}`]);
+  // Aggregate ids are either bare (`12`) or already typed (`waitlist:7`, `booking:12`).
+  const aggregate = event.aggregateId.includes(':')
+    ? event.aggregateId
+    : `${event.type.split('.')[0] ?? event.type}:${event.aggregateId}`;
+  const keys = new Set<string>([aggregate]);
   for (const [field, value] of Object.entries(event.payload as Record<string, unknown>)) {
     if (!field.endsWith('Id') || (typeof value !== 'number' && typeof value !== 'string')) continue;
     const name = field.slice(0, -2).replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);

@@ -5,16 +5,20 @@ import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { registerSalesRoutes } from './sales.routes.ts';
 import { SalesDirectory } from './sales.directory.ts';
 import { SalesService, type CatalogGateway, type ContactDirectory, type SalesOptions } from './sales.service.ts';
+import { registerWaitlistRoutes } from './waitlist.routes.ts';
+import { WaitlistService } from './waitlist.service.ts';
 import './sales.events.ts';
 
 export { salesMigrations } from './sales.migrations.ts';
 export { ensureHackloadSeats, HACKLOAD_ZONES } from './sales.fixtures.ts';
 export type { SalesService, CatalogGateway, BookingView } from './sales.service.ts';
+export type { WaitlistService, WaitlistEntryView } from './waitlist.service.ts';
 export type { BookingEventPayload, WaitlistOfferPayload } from './sales.events.ts';
 export type { SalesDirectory } from './sales.directory.ts';
 
 export interface SalesModule {
   service: SalesService;
+  waitlist: WaitlistService;
   /** Read-only lookups for other modules (notification recipients). */
   directory: SalesDirectory;
   registerRoutes(app: App): void;
@@ -31,10 +35,15 @@ export function createSalesModule(
   },
 ): SalesModule {
   const service = new SalesService(db, options.catalog, options.contacts, options);
+  const waitlist = new WaitlistService(db, service, options.catalog);
   // Holds are exact without it (readers compare with the database clock); this records EXPIRED,
   // returns GA units and emits booking.expired.
   options.jobs.definePeriodic('sales.expire-overdue-bookings', options.expiryIntervalMs, async () => {
     while ((await service.expireOverdue()) > 0);
+  });
+  // Offers what was freed without passing a feeder (a lapsed seat hold taken back by the sweep).
+  options.jobs.definePeriodic('sales.feed-waitlists', options.expiryIntervalMs, async () => {
+    await service.feedWaitlists();
   });
   options.jobs.definePeriodic('sales.delete-old-idempotency-keys', 3_600_000, async () => {
     await service.deleteOldIdempotencyKeys();
@@ -44,7 +53,11 @@ export function createSalesModule(
   });
   return {
     service,
+    waitlist,
     directory: new SalesDirectory(db),
-    registerRoutes: (app) => registerSalesRoutes(app, service, options.defaultCurrency),
+    registerRoutes: (app) => {
+      registerSalesRoutes(app, service, options.defaultCurrency);
+      registerWaitlistRoutes(app, waitlist);
+    },
   };
 }

@@ -43,11 +43,6 @@ export class SalesDirectory {
     return (await query.orderBy('b.user_id').execute()).map((row) => row.user_id);
   }
 
-  /** TODO(waitlist): everyone waiting for the event, once the waitlist table exists. */
-  async waitlistUsersOfEvent(_eventId: number): Promise<number[]> {
-    return [];
-  }
-
   /** What a booking holds, for messages: its seats (while held or sold), ticket type and deadline. */
   async bookingSummary(
     bookingId: number,

@@ -36,4 +36,10 @@ export const contactRequired = () =>
   new DomainError('unprocessable', 'contact-required', 'This event needs a phone number or telegram in your profile.');
 export const resetDisabled = () =>
   new DomainError('forbidden', 'reset-disabled', 'Reset is off. It exists only for load-test environments (ENABLE_RESET=true).');
+export const tooManyForUser = (max: number) =>
+  new DomainError('conflict', 'user-limit-reached', `One person may hold or buy at most ${max} tickets for this event.`, { max });
+export const selectRateLimited = (retryAfter: number) =>
+  new DomainError('rate-limited', 'too-many-selections', `Too many seat selections. Try again in ${retryAfter} s.`, {
+    retry_after: retryAfter,
+  });
 export const layoutExists = () => new DomainError('conflict', 'layout-exists', 'This event already has seats.');
