@@ -27,6 +27,9 @@ const EnvSchema = Type.Object({
   ENABLE_RESET: Type.Enum(['true', 'false'], { default: 'false' }),
   EXPIRY_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 60_000 }),
   DEFAULT_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'KZT' }),
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  MAIL_FROM: Type.String({ minLength: 3, default: 'Sbor <no-reply@sbor.local>' }),
+  SMS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   WAITLIST_OFFER_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 1800 }),
   SEAT_SELECT_RATE_LIMIT: Type.String({ pattern: '^(off|[1-9][0-9]*/[1-9][0-9]*)$', default: '50/10' }),
 });
@@ -52,6 +55,11 @@ export interface Config {
   enableReset: boolean;
   expirySweepIntervalMs: number;
   defaultCurrency: string;
+  /** Email over SMTP; unset means the built-in mailbox (GET /mailbox). */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** SMS through an HTTP provider (JSON POST); unset means the built-in mailbox. */
+  smsUrl: string | undefined;
   waitlistOfferTtlSeconds: number;
   /** Seat selections per user per window, against scalping bots; undefined when off. */
   seatSelectRateLimit: { count: number; windowMs: number } | undefined;
@@ -98,6 +106,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     enableReset: valid.ENABLE_RESET === 'true',
     expirySweepIntervalMs: valid.EXPIRY_SWEEP_INTERVAL_MS,
     defaultCurrency: valid.DEFAULT_CURRENCY,
+    smtpUrl: valid.SMTP_URL,
+    mailFrom: valid.MAIL_FROM,
+    smsUrl: valid.SMS_URL,
     waitlistOfferTtlSeconds: valid.WAITLIST_OFFER_TTL_SECONDS,
     seatSelectRateLimit: parseRate(valid.SEAT_SELECT_RATE_LIMIT),
   };

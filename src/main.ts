@@ -21,6 +21,8 @@ import { registerHackloadRoutes } from './compat/hackload/hackload.routes.ts';
 import { createCatalogModule, type CatalogModule } from './modules/catalog/index.ts';
 import { createSalesModule, type SalesModule } from './modules/sales/index.ts';
 import { createTicketsModule, type TicketsModule } from './modules/tickets/index.ts';
+import { createNotificationsModule, type NotificationsModule } from './modules/notifications/index.ts';
+import { createIntegrationsModule, type IntegrationsModule } from './modules/integrations/index.ts';
 import { createIdentityModule, DEFAULT_LOGIN_LIMITS, type IdentityModule } from './modules/identity/index.ts';
 
 export interface Service {
@@ -36,6 +38,8 @@ export interface Service {
   catalog: CatalogModule;
   sales: SalesModule;
   tickets: TicketsModule;
+  notifications: NotificationsModule;
+  integrations: IntegrationsModule;
   /** The bound address when the api role listens. */
   address: string | undefined;
   stop(): Promise<void>;
@@ -131,10 +135,47 @@ export async function startService(config: Config, options: StartOptions = {}): 
       canScan: (principal, eventId) => catalog.canScanEvent(principal, eventId),
     },
   });
+  const notifications = createNotificationsModule(db, {
+    directory: {
+      recipients: (userIds) => identity.service.notificationRecipients(userIds),
+      event: async (eventId) => {
+        const event = await catalog.events.findForSale(eventId);
+        return event && { title: event.title, startsAt: event.starts_at, timezone: event.timezone, venue: event.venue };
+      },
+      booking: (bookingId) => sales.directory.bookingSummary(bookingId),
+      holdersOfEvent: (eventId, filter) => sales.directory.holdersOfEvent(eventId, filter),
+      waitlistUsersOfEvent: (eventId) => sales.waitlist.waitingUsers(eventId),
+    },
+    preferences: {
+      get: async (userId) => (await identity.service.getUser(userId)).notification_preferences,
+      set: async (principal, preferences) =>
+        (await identity.service.updateMe(principal, { notification_preferences: preferences })).notification_preferences,
+    },
+    bus,
+    jobs,
+    logger,
+    publicUrl: config.publicUrl,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    smsUrl: config.smsUrl,
+    intervalMs: config.jobsIntervalMs,
+  });
+  const integrations = createIntegrationsModule(db, {
+    organizers: {
+      organizerOfEvent: async (eventId) => (await catalog.events.findForSale(eventId))?.organizer_id ?? undefined,
+      manageableOrganizer: (principal, slug) => catalog.canManageOrganizer(principal, slug),
+    },
+    bus,
+    jobs,
+    logger,
+    intervalMs: config.jobsIntervalMs,
+  });
   identity.registerRoutes(app);
   catalog.registerRoutes(app);
   sales.registerRoutes(app);
   tickets.registerRoutes(app);
+  notifications.registerRoutes(app);
+  integrations.registerRoutes(app);
   registerHackloadRoutes(app, sales.service);
   let migrationsApplied = false;
   registerHealthRoutes(app, {
@@ -170,12 +211,29 @@ export async function startService(config: Config, options: StartOptions = {}): 
       await jobs.stop();
       await relay.stop();
       await transport.close();
+      notifications.close();
       if (!options.database) await database.close();
       logger.info('sbor stopped');
     })();
     return stopping;
   };
-  return { config, logger, database, bus, relay, jobs, app, identity, catalog, sales, tickets, address, stop };
+  return {
+    config,
+    logger,
+    database,
+    bus,
+    relay,
+    jobs,
+    app,
+    identity,
+    catalog,
+    sales,
+    tickets,
+    notifications,
+    integrations,
+    address,
+    stop,
+  };
 }
 
 /**

@@ -1,5 +1,7 @@
 import { catalogMigrations, catalogSearchMigrations } from './modules/catalog/index.ts';
 import { identityMigrations } from './modules/identity/index.ts';
+import { integrationsMigrations } from './modules/integrations/index.ts';
+import { notificationsMigrations } from './modules/notifications/index.ts';
 import { salesMigrations } from './modules/sales/index.ts';
 import { ticketsMigrations } from './modules/tickets/index.ts';
 import { busMigrations } from './platform/bus/bus.migrations.ts';
@@ -14,5 +16,7 @@ export const migrations = combineMigrations(
   catalogMigrations,
   salesMigrations,
   catalogSearchMigrations,
+  notificationsMigrations,
+  integrationsMigrations,
   ticketsMigrations,
 );

@@ -1,7 +1,7 @@
 import type { Principal } from '../../platform/http/access.ts';
-import { notOnTeam } from './catalog.errors.ts';
+import { notOnTeam, organizerNotFound } from './catalog.errors.ts';
 import type { TeamRole } from './catalog.tables.ts';
-import { findTeamRole, type CatalogDb } from './organizers.repository.ts';
+import { findOrganizerBySlug, findTeamRole, type CatalogDb } from './organizers.repository.ts';
 
 /** Who may do what inside an organizer: owners everything, managers events, scanners check-in. */
 export const CAN_MANAGE_EVENTS: TeamRole[] = ['owner', 'manager'];
@@ -42,4 +42,15 @@ async function hasEventRole(db: CatalogDb, principal: Principal, eventId: number
   if (!event?.organizer_id) return false;
   const role = await findTeamRole(db, event.organizer_id, principal.userId);
   return role !== undefined && allowed.includes(role);
+}
+
+/**
+ * For other modules (webhook endpoints): the organizer's id when the principal may manage it
+ * (owner or manager; admins always). Throws organizer-not-found or not-on-team otherwise.
+ */
+export async function manageableOrganizerId(db: CatalogDb, principal: Principal, slug: string): Promise<number> {
+  const organizer = await findOrganizerBySlug(db, slug);
+  if (!organizer) throw organizerNotFound();
+  await requireTeamRole(db, organizer.id, principal, CAN_MANAGE_EVENTS);
+  return organizer.id;
 }

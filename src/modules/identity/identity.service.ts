@@ -235,6 +235,27 @@ export class IdentityService {
     return user ? `${user.first_name} ${user.surname}`.trim() : undefined;
   }
 
+  /** For notifications: how to reach these (active) users and in which language. */
+  async notificationRecipients(
+    userIds: number[],
+  ): Promise<{ id: number; email: string; phone: string | null; locale: 'ru' | 'en'; preferences: NotificationPreferences }[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('identity.users')
+      .select(['id', 'email', 'phone', 'locale', 'notification_preferences'])
+      .where('id', 'in', userIds)
+      .where('is_active', '=', true)
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      email: row.email,
+      phone: row.phone,
+      locale: row.locale,
+      preferences: row.notification_preferences,
+    }));
+  }
+
   private async issueTokens(userId: number, familyId: string): Promise<TokenPair> {
     const user = await findUserById(this.db, userId);
     if (!user) throw userNotFound();

@@ -3,6 +3,7 @@ import type { Bus } from '../../platform/bus/index.ts';
 import type { App } from '../../platform/http/server.ts';
 import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { registerSalesRoutes } from './sales.routes.ts';
+import { SalesDirectory } from './sales.directory.ts';
 import { SalesService, type CatalogGateway, type ContactDirectory, type SalesOptions } from './sales.service.ts';
 import { registerWaitlistRoutes } from './waitlist.routes.ts';
 import { WaitlistService } from './waitlist.service.ts';
@@ -13,10 +14,13 @@ export { ensureHackloadSeats, HACKLOAD_ZONES } from './sales.fixtures.ts';
 export type { SalesService, CatalogGateway, BookingView } from './sales.service.ts';
 export type { WaitlistService, WaitlistEntryView } from './waitlist.service.ts';
 export type { BookingEventPayload, WaitlistOfferPayload } from './sales.events.ts';
+export type { SalesDirectory } from './sales.directory.ts';
 
 export interface SalesModule {
   service: SalesService;
   waitlist: WaitlistService;
+  /** Read-only lookups for other modules (notification recipients). */
+  directory: SalesDirectory;
   registerRoutes(app: App): void;
 }
 
@@ -50,6 +54,7 @@ export function createSalesModule(
   return {
     service,
     waitlist,
+    directory: new SalesDirectory(db),
     registerRoutes: (app) => {
       registerSalesRoutes(app, service, options.defaultCurrency);
       registerWaitlistRoutes(app, waitlist);

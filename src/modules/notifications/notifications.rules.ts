@@ -1,0 +1,172 @@
+import type { BusEvent, EventType } from '../../platform/bus/index.ts';
+import type { Channel } from './notifications.tables.ts';
+import type { Facts, Locale } from './notifications.templates.ts';
+
+/** A person a message can reach, as the identity module knows them. */
+export interface Recipient {
+  id: number;
+  email: string;
+  phone: string | null;
+  locale: Locale;
+  /** Per channel: may optional messages use it? Transactional messages ignore this. */
+  preferences: { email: boolean; sms: boolean; in_app: boolean };
+}
+
+export interface EventFacts {
+  title: string;
+  startsAt: string;
+  timezone: string;
+  venue: string;
+}
+
+/**
+ * What the notifications module needs to know from the others, bound in main.ts to their public
+ * methods. Called outside any transaction (the dispatcher runs after the bus handler committed).
+ */
+export interface NotificationDirectory {
+  recipients(userIds: number[]): Promise<Recipient[]>;
+  event(eventId: number): Promise<EventFacts | undefined>;
+  booking(
+    bookingId: number,
+  ): Promise<{ seats: { row: number; number: number }[]; ticketTypeName: string | null; expiresAt: string | null } | undefined>;
+  /** Users with a booking of the event (open or confirmed, or cancelled because the event was). */
+  holdersOfEvent(eventId: number, options: { confirmedOnly: boolean }): Promise<number[]>;
+  waitlistUsersOfEvent(eventId: number): Promise<number[]>;
+}
+
+/**
+ * How one bus event type becomes messages: who gets it, on which channels, what the template
+ * needs. Adding a message type is one entry here plus its templates (notifications.templates.ts).
+ */
+export interface Rule<T extends EventType = EventType> {
+  /** Tickets, refunds, cancellations: sent whatever the user's preferences say. */
+  transactional: boolean;
+  /** Channels the message uses (email and in-app need nothing more; SMS needs a phone). */
+  channels: readonly Channel[];
+  /** The template kind (defaults to the event type). */
+  template?: string;
+  recipients(event: BusEvent<T>, directory: NotificationDirectory): Promise<number[]>;
+  facts(event: BusEvent<T>, directory: NotificationDirectory): Promise<Facts>;
+}
+
+type Rules = { [T in EventType]?: Rule<T> };
+
+const eventFacts = async (directory: NotificationDirectory, eventId: number): Promise<Facts> => {
+  const event = await directory.event(eventId);
+  return event
+    ? {
+        eventTitle: event.title,
+        startsAt: event.startsAt,
+        timezone: event.timezone,
+        venue: event.venue,
+        path: `/events/${eventId}`,
+      }
+    : { eventTitle: `#${eventId}`, path: `/events/${eventId}` };
+};
+
+async function bookingFacts(
+  directory: NotificationDirectory,
+  payload: { bookingId: number; eventId: number; totalAmount: number; currency: string; quantity: number },
+): Promise<Facts> {
+  const [event, booking] = await Promise.all([eventFacts(directory, payload.eventId), directory.booking(payload.bookingId)]);
+  return {
+    ...event,
+    bookingId: payload.bookingId,
+    amount: { minor: payload.totalAmount, currency: payload.currency },
+    seats: booking?.seats ?? [],
+    quantity: payload.quantity,
+    ticketTypeName: booking?.ticketTypeName ?? null,
+    ...(booking?.expiresAt ? { deadline: booking.expiresAt } : {}),
+    path: `/bookings/${payload.bookingId}`,
+  };
+}
+
+/** Sales cancels every booking of a cancelled event with this reason; event.cancelled tells them. */
+export const EVENT_CANCELLED_REASON_PREFIX = 'event cancelled';
+
+const ALL: readonly Channel[] = ['email', 'sms', 'in_app'];
+const NO_SMS: readonly Channel[] = ['email', 'in_app'];
+
+export const RULES: Rules = {
+  'booking.created': {
+    // The buyer is on the site when they make a hold: in-app only, no email for every cart.
+    transactional: false,
+    channels: ['in_app'],
+    recipients: async (event) => [event.payload.userId],
+    facts: (event, directory) => bookingFacts(directory, event.payload),
+  },
+  'booking.confirmed': {
+    transactional: true,
+    channels: ALL,
+    recipients: async (event) => [event.payload.userId],
+    facts: async (event, directory) => bookingFacts(directory, event.payload),
+  },
+  'booking.expired': {
+    transactional: false,
+    channels: NO_SMS,
+    recipients: async (event) => [event.payload.userId],
+    facts: async (event, directory) => ({
+      ...(await bookingFacts(directory, event.payload)),
+      path: `/events/${event.payload.eventId}`,
+    }),
+  },
+  'booking.cancelled': {
+    transactional: true,
+    channels: ALL,
+    // A cancelled event's bookings are told once, by the event.cancelled message.
+    recipients: async (event) => (event.payload.reason.startsWith(EVENT_CANCELLED_REASON_PREFIX) ? [] : [event.payload.userId]),
+    facts: async (event, directory) => ({
+      ...(await bookingFacts(directory, event.payload)),
+      reason: event.payload.reason,
+      refund: event.payload.refund,
+    }),
+  },
+  'waitlist.offered': {
+    transactional: true,
+    channels: ALL,
+    recipients: async (event) => [event.payload.userId],
+    facts: async (event, directory) => ({
+      ...(await eventFacts(directory, event.payload.eventId)),
+      bookingId: event.payload.bookingId,
+      quantity: event.payload.quantity,
+      deadline: event.payload.offerExpiresAt,
+      path: `/bookings/${event.payload.bookingId}`,
+    }),
+  },
+  'event.cancelled': {
+    transactional: true,
+    channels: ALL,
+    recipients: async (event, directory) => [
+      ...(await directory.holdersOfEvent(event.payload.eventId, { confirmedOnly: false })),
+      ...(await directory.waitlistUsersOfEvent(event.payload.eventId)),
+    ],
+    facts: async (event, directory) => ({
+      ...(await eventFacts(directory, event.payload.eventId)),
+      eventTitle: event.payload.title,
+      startsAt: event.payload.startsAt,
+      reason: event.payload.reason,
+    }),
+  },
+  'event.reminder': {
+    transactional: false,
+    channels: ALL,
+    recipients: (event, directory) => directory.holdersOfEvent(event.payload.eventId, { confirmedOnly: true }),
+    facts: async (event, directory) => ({ ...(await eventFacts(directory, event.payload.eventId)), path: '/bookings' }),
+  },
+  'webhook.disabled': {
+    transactional: true,
+    channels: NO_SMS,
+    recipients: async (event) => [event.payload.userId],
+    facts: async (event) => ({
+      extra: { url: event.payload.url, why: event.payload.reason },
+      path: `/api/organizers/${event.payload.organizerSlug}/webhooks`,
+    }),
+  },
+};
+
+/** The event types this module consumes. */
+export const NOTIFIED_TYPES = Object.keys(RULES) as EventType[];
+
+export function ruleFor(type: string): Rule | undefined {
+  return (RULES as Record<string, Rule | undefined>)[type];
+}
