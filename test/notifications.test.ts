@@ -81,7 +81,12 @@ describe('email over a real SMTP server', () => {
     expect(mail!.subject).toMatch(/^Ваши билеты на «Событие org-/);
     expect(mail!.text).toContain(`Бронь №${booking.id} подтверждена: ряд 1, место 1; ряд 1, место 2.`);
     expect(mail!.text).toMatch(/Сумма: 10\s000,00\s₸/);
-    expect(mail!.text).toContain(`https://tickets.example/bookings/${booking.id}`);
+    expect(mail!.text).toContain('https://tickets.example/tickets');
+    // The email is sent when the tickets exist, and carries their codes.
+    const tickets = await inject({ method: 'GET', url: '/api/tickets', headers: buyer.bearer });
+    const list = tickets.json<{ code: string }[]>();
+    expect(list).toHaveLength(2);
+    for (const ticket of list) expect(mail!.text).toContain(ticket.code);
     expect(mail!.html).toContain('<h1');
     expect(mail!.messageId).toMatch(/^<delivery-\d+@tickets\.example>$/);
 
@@ -171,7 +176,9 @@ describe('email over a real SMTP server', () => {
     await settled();
     expect(smtp.to(buyer.email)).toHaveLength(1);
     const event = await sql<{ id: number }>`
-      select id from platform.outbox where type = 'booking.confirmed' and aggregate_id = ${String(booking.id)}`.execute(db());
+      select id from platform.outbox where type = 'ticket.purchased' and aggregate_id = ${`booking:${String(booking.id)}`}`.execute(
+      db(),
+    );
     const eventId_ = event.rows[0]!.id;
 
     // The bus delivers it again (the consumer's inbox forgot it) …

@@ -26,9 +26,17 @@ export interface EventFacts {
 export interface NotificationDirectory {
   recipients(userIds: number[]): Promise<Recipient[]>;
   event(eventId: number): Promise<EventFacts | undefined>;
-  booking(
-    bookingId: number,
-  ): Promise<{ seats: { row: number; number: number }[]; ticketTypeName: string | null; expiresAt: string | null } | undefined>;
+  booking(bookingId: number): Promise<
+    | {
+        seats: { row: number; number: number }[];
+        ticketTypeName: string | null;
+        expiresAt: string | null;
+        totalAmount: number;
+        currency: string;
+        quantity: number;
+      }
+    | undefined
+  >;
   /** Users with a booking of the event (open or confirmed, or cancelled because the event was). */
   holdersOfEvent(eventId: number, options: { confirmedOnly: boolean }): Promise<number[]>;
   waitlistUsersOfEvent(eventId: number): Promise<number[]>;
@@ -95,11 +103,26 @@ export const RULES: Rules = {
     recipients: async (event) => [event.payload.userId],
     facts: (event, directory) => bookingFacts(directory, event.payload),
   },
-  'booking.confirmed': {
+  // A confirmed booking is told once, when its tickets exist: the message carries their codes.
+  'ticket.purchased': {
     transactional: true,
     channels: ALL,
+    template: 'booking.confirmed',
     recipients: async (event) => [event.payload.userId],
-    facts: async (event, directory) => bookingFacts(directory, event.payload),
+    facts: async (event, directory) => {
+      const booking = await directory.booking(event.payload.bookingId);
+      return {
+        ...(await bookingFacts(directory, {
+          bookingId: event.payload.bookingId,
+          eventId: event.payload.eventId,
+          totalAmount: booking?.totalAmount ?? 0,
+          currency: booking?.currency ?? 'KZT',
+          quantity: booking?.quantity ?? event.payload.tickets.length,
+        })),
+        tickets: event.payload.tickets.map((ticket) => ticket.code),
+        path: '/tickets',
+      };
+    },
   },
   'booking.expired': {
     transactional: false,

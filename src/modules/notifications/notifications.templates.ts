@@ -18,6 +18,8 @@ export interface Facts {
   seats?: { row: number; number: number }[];
   quantity?: number;
   ticketTypeName?: string | null;
+  /** Ticket codes (what a scanner reads; the QR images are on the tickets page). */
+  tickets?: string[];
   reason?: string;
   refund?: boolean;
   /** ISO instant: a waitlist offer's deadline. */
@@ -127,6 +129,7 @@ export const TEMPLATES: Record<string, Templates> = {
         `Бронь №${f.bookingId} подтверждена: ${x.seats(f)}.`,
         `Сумма: ${x.money(f.amount)}.`,
         `Ждём вас: «${title(f)}», ${when(f, x)}${place(f)}.`,
+        ...(f.tickets?.length ? [`Коды билетов (QR-коды — на странице билетов): ${f.tickets.join(', ')}`] : []),
       ],
       linkLabel: 'Билеты',
       sms: `Бронь №${f.bookingId} «${title(f)}» подтверждена: ${x.seats(f)}.`,
@@ -137,6 +140,7 @@ export const TEMPLATES: Record<string, Templates> = {
         `Booking #${f.bookingId} is confirmed: ${x.seats(f)}.`,
         `Total: ${x.money(f.amount)}.`,
         `See you at “${title(f)}”, ${when(f, x)}${place(f)}.`,
+        ...(f.tickets?.length ? [`Ticket codes (QR codes are on your tickets page): ${f.tickets.join(', ')}`] : []),
       ],
       linkLabel: 'Your tickets',
       sms: `Booking #${f.bookingId} for "${title(f)}" confirmed: ${x.seats(f)}.`,

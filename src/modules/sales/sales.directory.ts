@@ -9,6 +9,15 @@ const EVENT_CANCELLED_REASON = 'event cancelled%';
  * Read-only answers for other modules (notifications): who holds bookings of an event, what a
  * booking holds. Plain reads on the module's own tables; never called inside another's transaction.
  */
+export interface BookingSummary {
+  seats: { row: number; number: number }[];
+  ticketTypeName: string | null;
+  expiresAt: string | null;
+  totalAmount: number;
+  currency: string;
+  quantity: number;
+}
+
 export class SalesDirectory {
   private readonly db: SalesDb;
 
@@ -46,7 +55,7 @@ export class SalesDirectory {
   /** What a booking holds, for messages: its seats (while held or sold), ticket type and deadline. */
   async bookingSummary(
     bookingId: number,
-  ): Promise<{ seats: { row: number; number: number }[]; ticketTypeName: string | null; expiresAt: string | null } | undefined> {
+  ): Promise<BookingSummary | undefined> {
     const booking = await findBookingById(this.db, bookingId);
     if (!booking) return undefined;
     const [seats, ticketType] = await Promise.all([
@@ -59,6 +68,9 @@ export class SalesDirectory {
       seats: seats.map((seat) => ({ row: seat.row, number: seat.number })),
       ticketTypeName: ticketType?.name ?? null,
       expiresAt: booking.expires_at?.toISOString() ?? null,
+      totalAmount: booking.total_amount,
+      currency: booking.currency,
+      quantity: booking.quantity,
     };
   }
 }
