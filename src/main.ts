@@ -19,6 +19,7 @@ import { JobRunner } from './platform/jobs/jobs.ts';
 import { createMetrics } from './platform/metrics/metrics.ts';
 import { registerHackloadRoutes } from './compat/hackload/hackload.routes.ts';
 import { createCatalogModule, type CatalogModule } from './modules/catalog/index.ts';
+import { createPaymentsModule, type PaymentsModule } from './modules/payments/index.ts';
 import { createSalesModule, type SalesModule } from './modules/sales/index.ts';
 import { createIdentityModule, DEFAULT_LOGIN_LIMITS, type IdentityModule } from './modules/identity/index.ts';
 
@@ -34,6 +35,7 @@ export interface Service {
   identity: IdentityModule;
   catalog: CatalogModule;
   sales: SalesModule;
+  payments: PaymentsModule;
   /** The bound address when the api role listens. */
   address: string | undefined;
   stop(): Promise<void>;
@@ -113,11 +115,30 @@ export async function startService(config: Config, options: StartOptions = {}): 
     enableReset: config.enableReset,
     expiryIntervalMs: config.expirySweepIntervalMs,
     defaultCurrency: config.defaultCurrency,
+    refundCutoffHours: config.refundCutoffHours,
+  });
+  const payments = createPaymentsModule(db, {
+    sales: sales.service,
+    bus,
+    jobs,
+    logger,
+    config: {
+      gatewayUrl: config.paymentGatewayUrl,
+      terminalKey: config.paymentTerminalKey,
+      password: config.paymentPassword,
+      webhookSecret: config.paymentWebhookSecret,
+      ttlSeconds: config.paymentTtlSeconds,
+      gatewayTimeoutMs: config.paymentGatewayTimeoutMs,
+      reconcileIntervalMs: config.paymentReconcileIntervalMs,
+      sandboxDelayMs: config.sandboxDelayMs,
+      publicUrl: config.publicUrl,
+    },
   });
   identity.registerRoutes(app);
   catalog.registerRoutes(app);
   sales.registerRoutes(app);
   registerHackloadRoutes(app, sales.service);
+  await payments.registerRoutes(app);
   let migrationsApplied = false;
   registerHealthRoutes(app, {
     metrics,
@@ -157,7 +178,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     })();
     return stopping;
   };
-  return { config, logger, database, bus, relay, jobs, app, identity, catalog, sales, address, stop };
+  return { config, logger, database, bus, relay, jobs, app, identity, catalog, sales, payments, address, stop };
 }
 
 /**

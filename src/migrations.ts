@@ -1,5 +1,6 @@
 import { catalogMigrations, catalogSearchMigrations } from './modules/catalog/index.ts';
 import { identityMigrations } from './modules/identity/index.ts';
+import { paymentsMigrations } from './modules/payments/index.ts';
 import { salesMigrations } from './modules/sales/index.ts';
 import { busMigrations } from './platform/bus/bus.migrations.ts';
 import { combineMigrations } from './platform/db/migrations.ts';
@@ -13,4 +14,5 @@ export const migrations = combineMigrations(
   catalogMigrations,
   salesMigrations,
   catalogSearchMigrations,
+  paymentsMigrations,
 );
