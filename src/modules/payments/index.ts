@@ -95,7 +95,9 @@ export function createPaymentsModule(
       const payload = event.payload as { refundAmount: number } & Parameters<PaymentsService['onBookingChange']>[1]['booking'];
       await service.onBookingChange(trx, { kind: 'seats-returned', booking: payload, refundAmount: payload.refundAmount });
     } else {
-      const payload = event.payload as { refund: boolean; reason: string } & Parameters<PaymentsService['onBookingChange']>[1]['booking'];
+      const payload = event.payload as { refund: boolean; reason: string } & Parameters<
+        PaymentsService['onBookingChange']
+      >[1]['booking'];
       await service.onBookingChange(trx, { kind: 'cancelled', booking: payload, refund: payload.refund, reason: payload.reason });
     }
   });

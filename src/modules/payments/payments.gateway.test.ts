@@ -11,13 +11,15 @@ describe('the gateway request token', () => {
   });
 
   it('computes our own Init token in KZT', () => {
-    expect(computeToken({ TeamSlug: 'sbor-sandbox', Amount: 400000, OrderId: '1-abcdef01', Currency: 'KZT' }, 'sandbox-password')).toBe(
-      '7b2b6beef8ce9f3cbd4db75ee93634dc32b46f706ca4fc03181aae7a8b43e54f',
-    );
+    expect(
+      computeToken({ TeamSlug: 'sbor-sandbox', Amount: 400000, OrderId: '1-abcdef01', Currency: 'KZT' }, 'sandbox-password'),
+    ).toBe('7b2b6beef8ce9f3cbd4db75ee93634dc32b46f706ca4fc03181aae7a8b43e54f');
   });
 
   it('uses PaymentId + Password + TeamSlug when PaymentId comes without Amount (Check, full Cancel)', () => {
-    expect(tokenString({ TeamSlug: 'sbor-sandbox', PaymentId: 'sbx_123' }, 'sandbox-password')).toBe('sbx_123sandbox-passwordsbor-sandbox');
+    expect(tokenString({ TeamSlug: 'sbor-sandbox', PaymentId: 'sbx_123' }, 'sandbox-password')).toBe(
+      'sbx_123sandbox-passwordsbor-sandbox',
+    );
     expect(computeToken({ TeamSlug: 'sbor-sandbox', PaymentId: 'sbx_123' }, 'sandbox-password')).toBe(
       '4cf4727ba2dea954a3c17da3c86c37a12744f73d81a892904315c1eed1cfe31b',
     );
@@ -37,7 +39,8 @@ describe('the gateway request token', () => {
 });
 
 describe('the webhook signature', () => {
-  const body = '{"paymentId":"sbx_1","status":"AUTHORIZED","teamSlug":"sbor-sandbox","timestamp":"2026-11-24T12:00:00Z","data":{}}';
+  const body =
+    '{"paymentId":"sbx_1","status":"AUTHORIZED","teamSlug":"sbor-sandbox","timestamp":"2026-11-24T12:00:00Z","data":{}}';
   const secret = 'a-webhook-secret-of-32-characters';
 
   it('is sha256=<hex HMAC-SHA256(secret, raw body)>', () => {

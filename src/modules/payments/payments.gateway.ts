@@ -84,7 +84,11 @@ export class GatewayError extends Error {
   readonly code: string | undefined;
   readonly httpStatus: number | undefined;
 
-  constructor(kind: GatewayError['kind'], message: string, details: { code?: string; httpStatus?: number; cause?: unknown } = {}) {
+  constructor(
+    kind: GatewayError['kind'],
+    message: string,
+    details: { code?: string; httpStatus?: number; cause?: unknown } = {},
+  ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.kind = kind;
     this.code = details.code;
@@ -217,7 +221,11 @@ export class AcquiringGatewayClient implements PaymentGateway {
 
   async confirm(paymentId: string, amount?: number): Promise<GatewayPayment> {
     return toPayment(
-      await this.call('PaymentConfirm/confirm', { paymentId, ...(amount !== undefined ? { amount } : {}) }, this.options.retries ?? 2),
+      await this.call(
+        'PaymentConfirm/confirm',
+        { paymentId, ...(amount !== undefined ? { amount } : {}) },
+        this.options.retries ?? 2,
+      ),
     );
   }
 
@@ -265,9 +273,13 @@ export class AcquiringGatewayClient implements PaymentGateway {
       });
       text = await response.text();
     } catch (error) {
-      throw new GatewayError('unreachable', `payment gateway unreachable: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
+      throw new GatewayError(
+        'unreachable',
+        `payment gateway unreachable: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
     let body: Record<string, unknown>;
     try {

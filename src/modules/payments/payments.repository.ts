@@ -121,7 +121,13 @@ export async function insertHistory(
 ): Promise<void> {
   await trx
     .insertInto('payments.status_history')
-    .values({ payment_id: entry.paymentId, from_status: entry.from, to_status: entry.to, source: entry.source, detail: entry.detail ?? '' })
+    .values({
+      payment_id: entry.paymentId,
+      from_status: entry.from,
+      to_status: entry.to,
+      source: entry.source,
+      detail: entry.detail ?? '',
+    })
     .execute();
 }
 
@@ -151,7 +157,11 @@ export async function movePayment(
 }
 
 export async function touchChecked(db: PaymentsDb, paymentId: number): Promise<void> {
-  await db.updateTable('payments.payments').set({ last_checked_at: sql<Date>`now()` }).where('id', '=', paymentId).execute();
+  await db
+    .updateTable('payments.payments')
+    .set({ last_checked_at: sql<Date>`now()` })
+    .where('id', '=', paymentId)
+    .execute();
 }
 
 /**
@@ -218,7 +228,15 @@ export async function insertRefund(
   if (Number(reserved.numUpdatedRows) !== 1) return undefined;
   return trx
     .insertInto('payments.refunds')
-    .values({ payment_id: payment.id, booking_id: payment.booking_id, amount, currency: payment.currency, reason, last_error: null, completed_at: null })
+    .values({
+      payment_id: payment.id,
+      booking_id: payment.booking_id,
+      amount,
+      currency: payment.currency,
+      reason,
+      last_error: null,
+      completed_at: null,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -258,7 +276,13 @@ export async function completeRefund(trx: Transaction<PaymentsTables>, refundId:
     .executeTakeFirst();
 }
 
-export async function refundAttemptFailed(db: PaymentsDb, refundId: number, error: string, final: boolean, retryInSeconds: number) {
+export async function refundAttemptFailed(
+  db: PaymentsDb,
+  refundId: number,
+  error: string,
+  final: boolean,
+  retryInSeconds: number,
+) {
   await db
     .updateTable('payments.refunds')
     .set({

@@ -184,9 +184,14 @@ export async function registerPaymentsRoutes(app: App, payments: PaymentsService
         config: { access: 'public' },
         schema: {
           tags: ['hackload'],
-          summary: 'Gateway webhook (X-Webhook-Signature checked when PAYMENT_WEBHOOK_SECRET is set; de-duplicated by X-Webhook-Delivery).',
+          summary:
+            'Gateway webhook (X-Webhook-Signature checked when PAYMENT_WEBHOOK_SECRET is set; de-duplicated by X-Webhook-Delivery).',
           body: WebhookBody,
-          response: { 200: Type.Object({ result: Type.Union([Type.Literal('applied'), Type.Literal('duplicate'), Type.Literal('ignored')]) }) },
+          response: {
+            200: Type.Object({
+              result: Type.Union([Type.Literal('applied'), Type.Literal('duplicate'), Type.Literal('ignored')]),
+            }),
+          },
         },
       },
       async (request) => ({

@@ -109,7 +109,8 @@ export class SandboxGateway {
 
   /** The protocol: one of init, confirm, cancel, check, with the JSON body as sent. */
   handle(operation: 'init' | 'confirm' | 'cancel' | 'check', body: Record<string, unknown>): Answer {
-    if (this.faults.down) return { statusCode: 503, body: { success: false, errorCode: '9999', message: 'Gateway is down (sandbox fault switch)' } };
+    if (this.faults.down)
+      return { statusCode: 503, body: { success: false, errorCode: '9999', message: 'Gateway is down (sandbox fault switch)' } };
     if (body.teamSlug !== this.options.teamSlug) return refuse(401, '1001', 'Unknown teamSlug');
     const fields = tokenFieldsOf(body);
     if (operation === 'init' && fields.Currency === undefined) fields.Currency = 'KZT';
@@ -241,7 +242,8 @@ export class SandboxGateway {
     if (!payment) return refuse(404, '1404', 'Payment not found');
     if (payment.status === 'CONFIRMED') return refuse(409, '2409', 'Payment is already confirmed');
     if (payment.status !== 'AUTHORIZED') return refuse(409, '1100', `Payment in status ${payment.status} cannot be confirmed`);
-    if (typeof body.amount === 'number' && body.amount !== payment.amount) return refuse(400, '1100', 'amount differs from the authorized amount');
+    if (typeof body.amount === 'number' && body.amount !== payment.amount)
+      return refuse(400, '1100', 'amount differs from the authorized amount');
     this.move(payment, 'CONFIRMED');
     return { statusCode: 200, body: { success: true, errorCode: '0', ...describe(payment) } };
   }
@@ -395,7 +397,11 @@ ${body}
 </body></html>`;
 }
 
-const ProtocolBody = Type.Record(Type.String(), Type.Unknown(), { description: 'Protocol fields with teamSlug and token.' });
+// Any field name matches the pattern, so nothing is "additional": the protocol's fields pass through.
+const ProtocolBody = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'Protocol fields with teamSlug and token.',
+  additionalProperties: false,
+});
 const ProtocolAnswer = Type.Record(Type.String(), Type.Unknown());
 const FaultsSchema = Type.Object({
   dropWebhooks: Type.Boolean(),
@@ -459,13 +465,14 @@ export async function registerSandboxRoutes(app: App, sandbox: SandboxGateway, p
           schema: {
             tags,
             summary: 'Sandbox gateway: the card form is posted here; answers 303 to the success or fail URL.',
-            body: Type.Record(Type.String(), Type.String()),
+            body: Type.Record(Type.String(), Type.String(), { additionalProperties: false }),
             response: { default: Type.String({ contentMediaType: 'text/html' }) },
           },
         },
         async (request, reply) => {
           const result = await sandbox.submitForm(request.body);
-          if (result.location) return reply.code(303).header('location', result.location).type('text/html; charset=utf-8').send('');
+          if (result.location)
+            return reply.code(303).header('location', result.location).type('text/html; charset=utf-8').send('');
           return reply
             .code(result.statusCode)
             .type('text/html; charset=utf-8')

@@ -14,7 +14,13 @@ import {
   paymentInProgress,
 } from './payments.errors.ts';
 import type { PaymentEventPayload } from './payments.events.ts';
-import { GATEWAY_ERRORS, GatewayError, verifyWebhookSignature, type GatewayPayment, type PaymentGateway } from './payments.gateway.ts';
+import {
+  GATEWAY_ERRORS,
+  GatewayError,
+  verifyWebhookSignature,
+  type GatewayPayment,
+  type PaymentGateway,
+} from './payments.gateway.ts';
 import {
   claimDueRefunds,
   completeRefund,
@@ -186,7 +192,13 @@ export class PaymentsService {
           expiresAt,
         });
         if (!row) throw paymentInProgress();
-        await insertHistory(trx, { paymentId: row.id, from: null, to: 'NEW', source: 'initiate', detail: `gateway ${init.paymentId}` });
+        await insertHistory(trx, {
+          paymentId: row.id,
+          from: null,
+          to: 'NEW',
+          source: 'initiate',
+          detail: `gateway ${init.paymentId}`,
+        });
         await this.sales.startPayment(shared(trx), principal, bookingId, { amount: quote.amount, expiresAt });
         return row;
       });
@@ -226,7 +238,10 @@ export class PaymentsService {
   async handleWebhook(input: WebhookInput): Promise<'applied' | 'duplicate' | 'ignored'> {
     const secret = this.options.webhookSecret;
     if (secret && !verifyWebhookSignature(secret, input.rawBody, input.signature)) {
-      this.logger.warn({ paymentId: input.body.paymentId, deliveryId: input.deliveryId }, 'webhook with a bad signature rejected');
+      this.logger.warn(
+        { paymentId: input.body.paymentId, deliveryId: input.deliveryId },
+        'webhook with a bad signature rejected',
+      );
       throw invalidWebhookSignature();
     }
     const deliveryId = input.deliveryId ?? `${input.body.paymentId}:${input.body.status}:${input.body.timestamp ?? ''}`;
@@ -331,7 +346,8 @@ export class PaymentsService {
   }
 
   private async applyFailed(paymentId: number, remoteStatus: string, source: string): Promise<PaymentRow> {
-    const to: PaymentStatus = remoteStatus === 'REJECTED' ? 'REJECTED' : remoteStatus.includes('EXPIRED') ? 'EXPIRED' : 'CANCELLED';
+    const to: PaymentStatus =
+      remoteStatus === 'REJECTED' ? 'REJECTED' : remoteStatus.includes('EXPIRED') ? 'EXPIRED' : 'CANCELLED';
     return this.db.transaction().execute(async (trx) => {
       const locked = await lockPayment(trx, paymentId);
       // Only a payment in flight can fail; a stale signal never undoes a capture or a final state.
@@ -396,7 +412,10 @@ export class PaymentsService {
       if (!payment) continue;
       try {
         const whole = refund.amount === payment.amount;
-        await this.gateway.cancel(payment.gateway_payment_id, { ...(whole ? {} : { amount: refund.amount }), reason: refund.reason });
+        await this.gateway.cancel(payment.gateway_payment_id, {
+          ...(whole ? {} : { amount: refund.amount }),
+          reason: refund.reason,
+        });
       } catch (error) {
         const alreadyDone = error instanceof GatewayError && error.code === GATEWAY_ERRORS.alreadyCancelled;
         if (!alreadyDone) {
@@ -416,7 +435,13 @@ export class PaymentsService {
         if (!done) return;
         const locked = await lockPayment(trx, payment.id);
         const total = refunded + done.amount;
-        const updated = await movePayment(trx, locked, total >= locked.amount ? 'REFUNDED' : 'PARTIALLY_REFUNDED', 'refund', `refund ${done.id}: ${done.amount}`);
+        const updated = await movePayment(
+          trx,
+          locked,
+          total >= locked.amount ? 'REFUNDED' : 'PARTIALLY_REFUNDED',
+          'refund',
+          `refund ${done.id}: ${done.amount}`,
+        );
         await addEvent(trx, 'payment.refunded', updated.id, {
           ...this.payload(updated),
           refundId: done.id,
@@ -453,7 +478,13 @@ export class PaymentsService {
         ...this.view(payment),
         history: history
           .filter((entry) => entry.payment_id === payment.id)
-          .map((entry) => ({ from_status: entry.from_status, to_status: entry.to_status, source: entry.source, detail: entry.detail, at: entry.at.toISOString() })),
+          .map((entry) => ({
+            from_status: entry.from_status,
+            to_status: entry.to_status,
+            source: entry.source,
+            detail: entry.detail,
+            at: entry.at.toISOString(),
+          })),
       })),
       refunds: refunds.map((refund) => ({
         id: refund.id,
