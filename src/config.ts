@@ -100,7 +100,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   }
   const valid = env as Env;
   if (valid.PAYMENT_GATEWAY_URL && (raw.PAYMENT_TERMINAL_KEY === undefined || raw.PAYMENT_PASSWORD === undefined)) {
-    throw new ConfigError('PAYMENT_PASSWORD: a real gateway (PAYMENT_GATEWAY_URL) needs PAYMENT_TERMINAL_KEY and PAYMENT_PASSWORD');
+    throw new ConfigError(
+      'PAYMENT_PASSWORD: a real gateway (PAYMENT_GATEWAY_URL) needs PAYMENT_TERMINAL_KEY and PAYMENT_PASSWORD',
+    );
   }
   return {
     port: valid.PORT,

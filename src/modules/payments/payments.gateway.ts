@@ -293,7 +293,8 @@ export class AcquiringGatewayClient implements PaymentGateway {
       throw new GatewayError('failed', `payment gateway answered ${response.status}`, { httpStatus: response.status });
     }
     if (body.success !== true) {
-      const code = body.errorCode === undefined ? undefined : String(body.errorCode as string | number);
+      const raw = body.errorCode;
+      const code = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : undefined;
       const message = stringField(body, 'message') ?? stringField(body, 'details') ?? 'refused';
       throw new GatewayError('refused', `payment gateway refused (${code ?? response.status}): ${message}`, {
         ...(code !== undefined ? { code } : {}),

@@ -301,7 +301,7 @@ export async function succeededRefundTotal(db: PaymentsDb, paymentId: number): P
     .where('payment_id', '=', paymentId)
     .where('status', '=', 'SUCCEEDED')
     .executeTakeFirstOrThrow();
-  return Number(row.total);
+  return row.total;
 }
 
 export async function findDelivery(db: PaymentsDb, deliveryId: string) {

@@ -38,7 +38,9 @@ export const resetDisabled = () =>
   new DomainError('forbidden', 'reset-disabled', 'Reset is off. It exists only for load-test environments (ENABLE_RESET=true).');
 export const layoutExists = () => new DomainError('conflict', 'layout-exists', 'This event already has seats.');
 export const bookingNotPayable = (status: string) =>
-  new DomainError('conflict', 'booking-not-payable', `A booking in status ${status} cannot be paid for.`, { booking_status: status });
+  new DomainError('conflict', 'booking-not-payable', `A booking in status ${status} cannot be paid for.`, {
+    booking_status: status,
+  });
 export const bookingChanged = () =>
   new DomainError('conflict', 'booking-changed', 'The booking changed while the payment was being created; try again.');
 export const refundWindowClosed = (hours: number) =>

@@ -361,14 +361,7 @@ export class SalesService {
       if (booking.total_amount > 0)
         throw new DomainError('forbidden', 'payment-required', 'This booking is confirmed by paying for it.');
     }
-    return this.transition(
-      principal,
-      bookingId,
-      'confirm',
-      reason,
-      async (trx, locked) => this.sell(trx, locked),
-      manager,
-    );
+    return this.transition(principal, bookingId, 'confirm', reason, async (trx, locked) => this.sell(trx, locked), manager);
   }
 
   async cancel(principal: Principal, bookingId: number, reason = 'cancelled by the customer'): Promise<BookingView> {
@@ -478,7 +471,13 @@ export class SalesService {
       if (current.expires_at && current.expires_at <= (await this.databaseNow(sales))) throw bookingExpired();
       const updated = await updateBooking(sales, bookingId, { expiresAt: payment.expiresAt });
       await extendSeatHolds(sales, bookingId, payment.expiresAt);
-      await insertAudit(sales, { bookingId, from: 'PENDING', to: 'PENDING', actorUserId: principal.userId, reason: 'payment started' });
+      await insertAudit(sales, {
+        bookingId,
+        from: 'PENDING',
+        to: 'PENDING',
+        actorUserId: principal.userId,
+        reason: 'payment started',
+      });
       view = await this.viewWith(sales, updated);
     } else {
       view = await this.transition(
@@ -515,7 +514,15 @@ export class SalesService {
     if (current.status === 'CONFIRMED' || current.status === 'COMPLETED') return 'already';
     if (isOpen(current.status)) {
       if (current.expires_at === null || current.expires_at > (await this.databaseNow(sales))) {
-        await this.transition('system', bookingId, 'confirm', reason, async (inner, locked) => this.sell(inner, locked), false, sales);
+        await this.transition(
+          'system',
+          bookingId,
+          'confirm',
+          reason,
+          async (inner, locked) => this.sell(inner, locked),
+          false,
+          sales,
+        );
         return 'confirmed';
       }
       await this.expireClaimed(sales, [{ ...current, from_status: current.status }]);
