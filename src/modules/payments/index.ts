@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Bus } from '../../platform/bus/index.ts';
+import type { Bus, EventMap } from '../../platform/bus/index.ts';
 import type { App } from '../../platform/http/server.ts';
 import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { AcquiringGatewayClient, type HttpCall, type PaymentGateway } from './payments.gateway.ts';
@@ -84,20 +84,25 @@ export function createPaymentsModule(
     logger: logger.child({ module: 'payments' }),
   });
 
+  // One batch per period: payments the gateway cannot answer for stay due, and must not spin the loop.
   options.jobs.definePeriodic('payments.reconcile', config.reconcileIntervalMs, async () => {
-    while ((await service.reconcile()) === 50);
+    await service.reconcile(100);
   });
+  // Claimed refunds are leased, so each pass takes new ones and the loop ends.
   options.jobs.definePeriodic('payments.send-refunds', config.reconcileIntervalMs, async () => {
     while ((await service.processRefunds()) === 20);
   });
   options.bus.subscribe('payments.booking-changes', ['booking.cancelled', 'booking.seats-returned'], async (event, trx) => {
     if (event.type === 'booking.seats-returned') {
-      const payload = event.payload as { refundAmount: number } & Parameters<PaymentsService['onBookingChange']>[1]['booking'];
-      await service.onBookingChange(trx, { kind: 'seats-returned', booking: payload, refundAmount: payload.refundAmount });
+      const payload = event.payload as EventMap['booking.seats-returned'];
+      await service.onBookingChange(trx, {
+        kind: 'seats-returned',
+        booking: payload,
+        refundAmount: payload.refundAmount,
+        returnedSeatIds: payload.returnedSeatIds,
+      });
     } else {
-      const payload = event.payload as { refund: boolean; reason: string } & Parameters<
-        PaymentsService['onBookingChange']
-      >[1]['booking'];
+      const payload = event.payload as EventMap['booking.cancelled'];
       await service.onBookingChange(trx, { kind: 'cancelled', booking: payload, refund: payload.refund, reason: payload.reason });
     }
   });

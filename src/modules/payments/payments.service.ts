@@ -384,7 +384,7 @@ export class PaymentsService {
     trx: Transaction<object>,
     change:
       | { kind: 'cancelled'; booking: BookingEventPayload; refund: boolean; reason: string }
-      | { kind: 'seats-returned'; booking: BookingEventPayload; refundAmount: number },
+      | { kind: 'seats-returned'; booking: BookingEventPayload; refundAmount: number; returnedSeatIds: number[] },
   ): Promise<void> {
     const payments = paymentsTrx(trx);
     const bookingId = change.booking.bookingId;
@@ -398,7 +398,7 @@ export class PaymentsService {
       return;
     }
     const amount = change.kind === 'cancelled' ? captured.amount - captured.refunded_amount : change.refundAmount;
-    const reason = change.kind === 'cancelled' ? change.reason : `seats returned: ${change.booking.seatIds.length} kept`;
+    const reason = change.kind === 'cancelled' ? change.reason : `seats returned: ${change.returnedSeatIds.join(', ')}`;
     if (amount <= 0) return;
     const refund = await insertRefund(payments, captured, amount, reason);
     if (!refund) this.logger.error({ bookingId, amount }, 'refund would exceed what was paid; not recorded');
