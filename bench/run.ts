@@ -24,7 +24,8 @@ const HELP = `Usage: npm run bench [-- options]
                         they need always run
 
 Environment: BENCH_DATABASE_URL=postgres://… runs on PostgreSQL (in a fresh database sbor_bench);
-otherwise on embedded PGlite in a temp directory.`;
+otherwise on embedded PGlite in a temp directory. BENCH_DATABASE_TEMPLATE=<database> copies a database
+prepared once (e.g. the 6M-event catalog from bench/import-events.ts) instead of starting empty.`;
 
 const { values } = parseArgs({
   options: {

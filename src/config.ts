@@ -37,6 +37,8 @@ const EnvSchema = Type.Object({
   REFUND_CUTOFF_HOURS: Type.Number({ minimum: 0, maximum: 8760, default: 12 }),
   SANDBOX_DELAY_MS: Type.String({ pattern: '^\\d{1,6}(-\\d{1,6})?$', default: '500-2000' }),
   SANDBOX_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3100 }),
+  WAITLIST_OFFER_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 1800 }),
+  SEAT_SELECT_RATE_LIMIT: Type.String({ pattern: '^(off|[1-9][0-9]*/[1-9][0-9]*)$', default: '50/10' }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -73,6 +75,9 @@ export interface Config {
   /** The sandbox's processing delay range. */
   sandboxDelayMs: { min: number; max: number };
   sandboxPort: number;
+  waitlistOfferTtlSeconds: number;
+  /** Seat selections per user per window, against scalping bots; undefined when off. */
+  seatSelectRateLimit: { count: number; windowMs: number } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +136,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     refundCutoffHours: valid.REFUND_CUTOFF_HOURS,
     sandboxDelayMs: delayRange(valid.SANDBOX_DELAY_MS),
     sandboxPort: valid.SANDBOX_PORT,
+    waitlistOfferTtlSeconds: valid.WAITLIST_OFFER_TTL_SECONDS,
+    seatSelectRateLimit: parseRate(valid.SEAT_SELECT_RATE_LIMIT),
   };
 }
 
@@ -138,4 +145,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
 function delayRange(value: string): { min: number; max: number } {
   const [min = 0, max = min] = value.split('-').map(Number);
   return { min: Math.min(min, max), max: Math.max(min, max) };
+}
+
+/** "30/10" is 30 per 10 seconds; "off" is no limit. */
+function parseRate(value: string): { count: number; windowMs: number } | undefined {
+  if (value === 'off') return undefined;
+  const [count, seconds] = value.split('/').map(Number);
+  return { count: count ?? 1, windowMs: (seconds ?? 1) * 1000 };
 }

@@ -21,6 +21,7 @@ import { registerHackloadRoutes } from './compat/hackload/hackload.routes.ts';
 import { createCatalogModule, type CatalogModule } from './modules/catalog/index.ts';
 import { createPaymentsModule, type PaymentsModule } from './modules/payments/index.ts';
 import { createSalesModule, type SalesModule } from './modules/sales/index.ts';
+import { createTicketsModule, type TicketsModule } from './modules/tickets/index.ts';
 import { createIdentityModule, DEFAULT_LOGIN_LIMITS, type IdentityModule } from './modules/identity/index.ts';
 
 export interface Service {
@@ -35,6 +36,7 @@ export interface Service {
   identity: IdentityModule;
   catalog: CatalogModule;
   sales: SalesModule;
+  tickets: TicketsModule;
   payments: PaymentsModule;
   /** The bound address when the api role listens. */
   address: string | undefined;
@@ -116,6 +118,21 @@ export async function startService(config: Config, options: StartOptions = {}): 
     expiryIntervalMs: config.expirySweepIntervalMs,
     defaultCurrency: config.defaultCurrency,
     refundCutoffHours: config.refundCutoffHours,
+    waitlistOfferTtlSeconds: config.waitlistOfferTtlSeconds,
+    seatSelectRateLimit: config.seatSelectRateLimit,
+  });
+  const tickets = await createTicketsModule(db, {
+    bus,
+    inventory: { describe: (trx, seatIds, ticketTypeId) => sales.service.describeItems(trx, seatIds, ticketTypeId) },
+    events: {
+      find: async (eventId) => {
+        const event = await catalog.events.findForSale(eventId);
+        return (
+          event && { id: event.id, title: event.title, venue: event.venue, starts_at: event.starts_at, status: event.status }
+        );
+      },
+      canScan: (principal, eventId) => catalog.canScanEvent(principal, eventId),
+    },
   });
   const payments = createPaymentsModule(db, {
     sales: sales.service,
@@ -137,6 +154,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   identity.registerRoutes(app);
   catalog.registerRoutes(app);
   sales.registerRoutes(app);
+  tickets.registerRoutes(app);
   registerHackloadRoutes(app, sales.service);
   await payments.registerRoutes(app);
   let migrationsApplied = false;
@@ -178,7 +196,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     })();
     return stopping;
   };
-  return { config, logger, database, bus, relay, jobs, app, identity, catalog, sales, payments, address, stop };
+  return { config, logger, database, bus, relay, jobs, app, identity, catalog, sales, tickets, payments, address, stop };
 }
 
 /**

@@ -2,6 +2,7 @@ import { catalogMigrations, catalogSearchMigrations } from './modules/catalog/in
 import { identityMigrations } from './modules/identity/index.ts';
 import { paymentsMigrations } from './modules/payments/index.ts';
 import { salesMigrations } from './modules/sales/index.ts';
+import { ticketsMigrations } from './modules/tickets/index.ts';
 import { busMigrations } from './platform/bus/bus.migrations.ts';
 import { combineMigrations } from './platform/db/migrations.ts';
 import { jobsMigrations } from './platform/jobs/jobs.migrations.ts';
@@ -14,5 +15,6 @@ export const migrations = combineMigrations(
   catalogMigrations,
   salesMigrations,
   catalogSearchMigrations,
+  ticketsMigrations,
   paymentsMigrations,
 );

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import type { InjectOptions } from 'fastify';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Credentials } from '../src/modules/identity/index.ts';
 import { startTestService, type TestService } from './support/service.ts';
 import { basicHeader, expectOnlyOwnerCan, grantRole, signIn, signUp } from './support/users.ts';
 
@@ -187,6 +188,20 @@ describe('refresh tokens', () => {
 });
 
 describe('HTTP Basic (the HackLoad contract)', () => {
+  it('verifies the password once when many requests with new credentials arrive together', async () => {
+    const user = await signUp(service.app);
+    const verify = vi.spyOn(Credentials.prototype as unknown as { verifyPassword: () => Promise<number> }, 'verifyPassword');
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, () => service.app.inject({ method: 'GET', url: '/api/users/me', headers: user.basic })),
+      );
+      expect(responses.map((response) => response.statusCode)).toEqual(Array.from({ length: 50 }, () => 200));
+      expect(verify).toHaveBeenCalledTimes(1);
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
   it('accepts email:password on the same API', async () => {
     const user = await signUp(service.app);
     const response = await me(user.basic);

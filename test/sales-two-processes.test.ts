@@ -11,7 +11,15 @@ const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 /** A real `sbor serve` process on the shared test database; resolves with its address. */
 async function serve(url: string): Promise<{ child: ChildProcess; address: string }> {
   const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { ...process.env, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'info', AUTH_RATE_LIMITS: 'off', NATS_URL: '' },
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      AUTH_RATE_LIMITS: 'off',
+      SEAT_SELECT_RATE_LIMIT: 'off',
+      NATS_URL: '',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const address = await new Promise<string>((resolve, reject) => {

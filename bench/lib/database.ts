@@ -10,9 +10,9 @@ import { assertLoopback } from './children.ts';
 /**
  * Where the service and the raw-database baselines keep their data for one run.
  *
- * PostgreSQL (BENCH_DATABASE_URL given): a fresh database `sbor_bench` on that server, dropped and
- * created at the start and dropped at the end; service and baselines share it (never at the same
- * time). PGlite: a temp directory with one data dir for the service and one for the baselines,
+ * PostgreSQL (BENCH_DATABASE_URL given): a fresh database `sbor_bench` on that server (a copy of
+ * BENCH_DATABASE_TEMPLATE when set), dropped and created at the start and dropped at the end;
+ * service and baselines share it (never at the same time). PGlite: a temp directory with one data dir for the service and one for the baselines,
  * because a PGlite data dir belongs to one process.
  */
 export interface BenchDatabase {
@@ -51,7 +51,12 @@ async function preparePostgres(adminUrl: string, poolSize: number): Promise<Benc
   const version = await admin(async (client) => {
     // `with (force)` ends sessions a crashed earlier run may have left behind.
     await client.query(`drop database if exists ${BENCH_DATABASE_NAME} with (force)`);
-    await client.query(`create database ${BENCH_DATABASE_NAME}`);
+    // A template with data loaded once (the 6M-event catalog: bench/import-events.ts --database X)
+    // saves re-importing it for every run; it is migrated to the latest schema like any database.
+    const template = process.env.BENCH_DATABASE_TEMPLATE;
+    if (template !== undefined && !/^[a-z_][a-z0-9_]*$/.test(template))
+      throw new Error('BENCH_DATABASE_TEMPLATE: not a database name');
+    await client.query(`create database ${BENCH_DATABASE_NAME}${template ? ` template ${template}` : ''}`);
     const result = await client.query<{ server_version: string }>('show server_version');
     return `PostgreSQL ${result.rows[0]!.server_version}`;
   });

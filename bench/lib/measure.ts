@@ -26,7 +26,7 @@ export interface LoadOptions {
  */
 export async function measureHttp(
   baseUrl: string,
-  { path, nextBody, ...request }: Scenario['request'],
+  { path, nextBody, nextPath, ...request }: Scenario['request'],
   options: LoadOptions & { connections: number },
 ): Promise<Sample> {
   const url = new URL(path, baseUrl).toString();
@@ -34,8 +34,20 @@ export async function measureHttp(
     const instance = autocannon({
       url,
       ...request,
-      // With a per-request body autocannon rebuilds every request through setupRequest.
-      ...(nextBody ? { requests: [{ setupRequest: (built) => ({ ...built, body: nextBody() }) }] } : {}),
+      // With a per-request body or path autocannon rebuilds every request through setupRequest.
+      ...(nextBody || nextPath
+        ? {
+            requests: [
+              {
+                setupRequest: (built) => ({
+                  ...built,
+                  ...(nextBody ? { body: nextBody() } : {}),
+                  ...(nextPath ? { path: nextPath() } : {}),
+                }),
+              },
+            ],
+          }
+        : {}),
       connections: options.connections,
       duration,
       timeout: 10,

@@ -37,6 +37,8 @@ export interface Scenario {
      * it some CPU per request.
      */
     nextBody?: () => string;
+    /** A path for every request instead of `path` (e.g. a different ticket code), like `nextBody`. */
+    nextPath?: () => string;
   };
   /** HTTP connections for this scenario instead of `--connections` (shown in the report's header). */
   connections?: number;

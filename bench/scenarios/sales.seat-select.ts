@@ -10,8 +10,11 @@ import type { Scenario } from '../lib/scenario.ts';
 // the report, and takes 100,000 requests on PostgreSQL (50 s at 2,000/s, against the 13 s of a
 // warm-up plus a measurement).
 
-/** The statement the endpoint runs to take the seat (takeSeat in seats.repository.ts), verbatim. */
-const TAKE_SEAT = `
+/**
+ * The statement the endpoint runs to take the seat (takeSeat in seats.repository.ts), verbatim:
+ * prepared on PostgreSQL, as the service runs it.
+ */
+const TAKE_SEAT = `/* prepared */
     with booking as (
       select id, event_id, expires_at from sales.bookings
       where id = $1 and user_id = $2 and status = 'CREATED' and expires_at > now()

@@ -21,6 +21,8 @@ export async function startTestService(options: { env?: Record<string, string>; 
     RELAY_INTERVAL_MS: '20',
     JOBS_INTERVAL_MS: '50',
     AUTH_RATE_LIMITS: 'off',
+    // Tests race hundreds of selects as one user; the limit has its own test.
+    SEAT_SELECT_RATE_LIMIT: 'off',
     ...options.env,
   });
   const service = await startService(config, {

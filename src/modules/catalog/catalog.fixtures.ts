@@ -30,7 +30,12 @@ export async function ensureHackloadConcert(db: Kysely<object>): Promise<void> {
         starts_at: sql<Date>`date_trunc('day', now()) + interval '180 days' + interval '14 hours'`,
         status: 'PUBLISHED',
         published_at: sql<Date>`now()`,
-        policy: JSON.stringify({ max_tickets_per_order: 10, contact_required: false, one_active_booking_per_user: false }),
+        policy: JSON.stringify({
+          max_tickets_per_order: 10,
+          contact_required: false,
+          one_active_booking_per_user: false,
+          max_tickets_per_user: null,
+        }),
         provider: 'hackload',
       })
       .onConflict((conflict) => conflict.column('id').doNothing())

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { principalOf } from '../../platform/http/access.ts';
 import type { App } from '../../platform/http/server.ts';
+import { sharedJsonSender } from '../../platform/http/shared-json.ts';
 import {
   CancelEventBody,
   CreateEventBody,
@@ -121,6 +122,7 @@ export function registerCatalogRoutes(app: App, organizers: OrganizersService, e
   );
 
   const eventTags = ['events'];
+  const sendSearch = sharedJsonSender();
   app.get(
     '/api/events',
     {
@@ -132,7 +134,9 @@ export function registerCatalogRoutes(app: App, organizers: OrganizersService, e
         response: { 200: Summaries },
       },
     },
-    async (request) => events.search(request.query),
+    // Results come from the search cache, so most answers are the same few arrays: send them as text
+    // serialized once.
+    async (request, reply) => sendSearch(reply, await events.search(request.query)),
   );
   app.post(
     '/api/events',

@@ -91,6 +91,10 @@ export const PolicySchema = Type.Object(
     max_tickets_per_order: Type.Integer({ minimum: 1, maximum: 1000 }),
     contact_required: Type.Boolean({ description: 'Buyers need a phone or telegram in their profile.' }),
     one_active_booking_per_user: Type.Boolean({ description: 'At most one open booking per user for this event.' }),
+    max_tickets_per_user: Type.Union([Type.Integer({ minimum: 1, maximum: 100_000 }), Type.Null()], {
+      description:
+        'Most tickets or seats one user may hold or own for this event over all orders (against scalping); null: no cap.',
+    }),
   },
   { additionalProperties: false },
 );

@@ -35,6 +35,8 @@ export interface BookingPolicy {
   contact_required: boolean;
   /** One open booking per user per event (seed 000); off for the HackLoad fixture. */
   one_active_booking_per_user: boolean;
+  /** Most tickets or seats one user may hold or own for the event, over all orders; null: no cap. */
+  max_tickets_per_user: number | null;
 }
 
 export interface OrganizerTable {

@@ -37,6 +37,7 @@ export const DEFAULT_POLICY: BookingPolicy = {
   max_tickets_per_order: 10,
   contact_required: false,
   one_active_booking_per_user: true,
+  max_tickets_per_user: null,
 };
 
 /** Fields that may change after publishing: they describe the event without changing what was sold. */
@@ -103,7 +104,8 @@ function toView(event: EventRow): EventView {
     timezone: event.timezone,
     ends_at: event.ends_at?.toISOString() ?? null,
     hold_ttl_seconds: event.hold_ttl_seconds,
-    policy: event.policy,
+    // Policies stored before a field existed read with its default.
+    policy: { ...DEFAULT_POLICY, ...event.policy },
     images: event.images,
     provider: event.provider,
     published_at: event.published_at?.toISOString() ?? null,

@@ -5,7 +5,7 @@ import { registerCatalogRoutes } from './catalog.routes.ts';
 import { EventsService, type SellableCheck } from './events.service.ts';
 import { OrganizersService, type UserDirectory } from './organizers.service.ts';
 import { catalogDb } from './organizers.repository.ts';
-import { canManageEvent } from './team.ts';
+import { canManageEvent, canScanEvent } from './team.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import './catalog.events.ts';
 
@@ -21,6 +21,8 @@ export interface CatalogModule {
   organizers: OrganizersService;
   events: EventsService;
   canManageEvent(principal: Principal, eventId: number): Promise<boolean>;
+  /** Owner, manager or scanner of the event's organizer team (check-in), or an admin. */
+  canScanEvent(principal: Principal, eventId: number): Promise<boolean>;
   registerRoutes(app: App): void;
 }
 
@@ -42,6 +44,7 @@ export function createCatalogModule(
     organizers,
     events,
     canManageEvent: (principal, eventId) => canManageEvent(catalogDb(db), principal, eventId),
+    canScanEvent: (principal, eventId) => canScanEvent(catalogDb(db), principal, eventId),
     registerRoutes: (app) => registerCatalogRoutes(app, organizers, events),
   };
 }

@@ -28,9 +28,18 @@ export async function isOnTeam(db: CatalogDb, organizerId: number | null, princi
 
 /** For other modules: may this principal manage (sell, box office) the event? */
 export async function canManageEvent(db: CatalogDb, principal: Principal, eventId: number): Promise<boolean> {
+  return hasEventRole(db, principal, eventId, CAN_MANAGE_EVENTS);
+}
+
+/** For other modules: may this principal validate and check in tickets of the event? */
+export async function canScanEvent(db: CatalogDb, principal: Principal, eventId: number): Promise<boolean> {
+  return hasEventRole(db, principal, eventId, CAN_SCAN);
+}
+
+async function hasEventRole(db: CatalogDb, principal: Principal, eventId: number, allowed: TeamRole[]): Promise<boolean> {
   if (principal.role === 'admin') return true;
   const event = await db.selectFrom('catalog.events').select('organizer_id').where('id', '=', eventId).executeTakeFirst();
   if (!event?.organizer_id) return false;
   const role = await findTeamRole(db, event.organizer_id, principal.userId);
-  return role !== undefined && CAN_MANAGE_EVENTS.includes(role);
+  return role !== undefined && allowed.includes(role);
 }

@@ -20,7 +20,7 @@ interface AuthState {
 export interface CredentialOptions {
   /** How long an account's state (active, role, version) is trusted before it is read again. */
   stateTtlMs: number;
-  /** How long a verified Basic credential is remembered. */
+  /** How long a verified Basic credential is remembered after its last use. */
   basicTtlMs: number;
   maxEntries: number;
 }
@@ -36,8 +36,9 @@ export const DEFAULT_CREDENTIAL_OPTIONS: CredentialOptions = { stateTtlMs: 2_000
  *
  * Basic: the password is verified once with argon2id (or the legacy SHA-256, upgraded on the
  * spot); then an HMAC of the credentials under a per-process random key, never the password,
- * remembers the verified pair for `basicTtlMs`. The entry records the credentials version, so a
- * password change or deactivation invalidates it with the state check above.
+ * remembers the verified pair until it goes unused for `basicTtlMs`. Concurrent requests with
+ * credentials not yet remembered share one verification. The entry records the credentials
+ * version, so a password change or deactivation invalidates it with the state check above.
  */
 export class Credentials {
   private readonly db: Kysely<IdentityTables>;
@@ -47,6 +48,7 @@ export class Credentials {
   private readonly digestKey = randomBytes(32);
   private readonly states = new Map<number, AuthState>();
   private readonly verifiedBasic = new Map<string, { userId: number; version: number; expiresAt: number }>();
+  private readonly verifyingBasic = new Map<string, Promise<{ userId: number; role: Principal['role'] }>>();
 
   constructor(db: Kysely<object>, keys: TokenKeys, guard: LoginGuard, options: CredentialOptions = DEFAULT_CREDENTIAL_OPTIONS) {
     this.db = identityDb(db);
@@ -112,11 +114,29 @@ export class Credentials {
     const password = decoded.slice(colon + 1);
     const digest = createHmac('sha256', this.digestKey).update(email).update('\0').update(password).digest('base64url');
     const remembered = this.verifiedBasic.get(digest);
-    if (remembered && remembered.expiresAt > Date.now()) {
+    const now = Date.now();
+    if (remembered && remembered.expiresAt > now) {
       const state = await this.stateOf(remembered.userId);
-      if (state?.active && state.version === remembered.version) return { userId: remembered.userId, email, role: state.role };
+      if (state?.active && state.version === remembered.version) {
+        // Idle expiry: a credential in steady use is not re-verified (the state check above still
+        // ends it within stateTtlMs of a password change or deactivation).
+        remembered.expiresAt = now + this.options.basicTtlMs;
+        return { userId: remembered.userId, email, role: state.role };
+      }
       this.verifiedBasic.delete(digest);
     }
+    // Concurrent requests with the same credentials share one verification: a rush of one user
+    // must not start hundreds of argon2id runs at once.
+    let pending = this.verifyingBasic.get(digest);
+    if (!pending) {
+      pending = this.verifyBasic(email, password, ip, digest).finally(() => this.verifyingBasic.delete(digest));
+      this.verifyingBasic.set(digest, pending);
+    }
+    const verified = await pending;
+    return { userId: verified.userId, email, role: verified.role };
+  }
+
+  private async verifyBasic(email: string, password: string, ip: string, digest: string) {
     const userId = await this.verifyPassword(email, password, ip);
     this.forget(userId);
     const state = await this.stateOf(userId);
@@ -126,7 +146,7 @@ export class Credentials {
       version: state.version,
       expiresAt: Date.now() + this.options.basicTtlMs,
     });
-    return { userId, email, role: state.role };
+    return { userId, role: state.role };
   }
 
   private async stateOf(userId: number): Promise<AuthState | undefined> {

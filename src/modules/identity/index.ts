@@ -10,6 +10,7 @@ export { identityMigrations } from './identity.migrations.ts';
 export type { IdentityService, UserView, TokenPair } from './identity.service.ts';
 export type { Role } from './identity.tables.ts';
 export { DEFAULT_LOGIN_LIMITS } from './login-guard.ts';
+export { Credentials } from './credentials.ts';
 export { importUsers, UsersImportError, type ImportSummary } from './users-import.ts';
 export { generateUsersFile, plainPasswordFor } from './users-generator.ts';
 

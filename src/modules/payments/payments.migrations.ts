@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Migrations } from '../../platform/db/migrations.ts';
 
 export const paymentsMigrations: Migrations = {
-  '20261124T1200_payments': {
+  '20261124T1300_payments': {
     async up(db: Kysely<unknown>) {
       await sql`create schema if not exists payments`.execute(db);
       await sql`

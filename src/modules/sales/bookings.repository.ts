@@ -1,6 +1,7 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
+import type { BookingEventPayload } from './sales.events.ts';
 import type { BookingStatus, BookingTable, SalesTables } from './sales.tables.ts';
-import type { SalesDb } from './seats.repository.ts';
+import { seatsOfBookings, type SalesDb } from './seats.repository.ts';
 
 export type BookingRow = Selectable<BookingTable>;
 
@@ -170,4 +171,24 @@ export async function countBookings(db: SalesDb, eventId: number): Promise<{ boo
     .where('event_id', '=', eventId)
     .executeTakeFirstOrThrow();
   return row;
+}
+
+/** What the booking.* events carry: the booking as it is now, with its seats. */
+export async function bookingPayload(db: SalesDb, booking: BookingRow): Promise<BookingEventPayload> {
+  const seats = await seatsOfBookings(db, [booking.id]);
+  return {
+    bookingId: booking.id,
+    eventId: booking.event_id,
+    userId: booking.user_id,
+    status: booking.status,
+    totalAmount: booking.total_amount,
+    currency: booking.currency,
+    seatIds: seats.map((seat) => seat.id),
+    ticketTypeId: booking.ticket_type_id,
+    quantity: booking.quantity,
+  };
+}
+
+export async function deleteBooking(trx: Transaction<SalesTables>, id: number): Promise<void> {
+  await trx.deleteFrom('sales.bookings').where('id', '=', id).execute();
 }

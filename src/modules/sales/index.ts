@@ -4,15 +4,19 @@ import type { App } from '../../platform/http/server.ts';
 import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { registerSalesRoutes } from './sales.routes.ts';
 import { SalesService, type CatalogGateway, type ContactDirectory, type SalesOptions } from './sales.service.ts';
+import { registerWaitlistRoutes } from './waitlist.routes.ts';
+import { WaitlistService } from './waitlist.service.ts';
 import './sales.events.ts';
 
 export { salesMigrations } from './sales.migrations.ts';
 export { ensureHackloadSeats, HACKLOAD_ZONES } from './sales.fixtures.ts';
 export type { SalesService, CatalogGateway, BookingView, PaymentQuote, SettleOutcome } from './sales.service.ts';
+export type { WaitlistService, WaitlistEntryView } from './waitlist.service.ts';
 export type { BookingEventPayload, WaitlistOfferPayload } from './sales.events.ts';
 
 export interface SalesModule {
   service: SalesService;
+  waitlist: WaitlistService;
   registerRoutes(app: App): void;
 }
 
@@ -27,10 +31,15 @@ export function createSalesModule(
   },
 ): SalesModule {
   const service = new SalesService(db, options.catalog, options.contacts, options);
+  const waitlist = new WaitlistService(db, service, options.catalog);
   // Holds are exact without it (readers compare with the database clock); this records EXPIRED,
   // returns GA units and emits booking.expired.
   options.jobs.definePeriodic('sales.expire-overdue-bookings', options.expiryIntervalMs, async () => {
     while ((await service.expireOverdue()) > 0);
+  });
+  // Offers what was freed without passing a feeder (a lapsed seat hold taken back by the sweep).
+  options.jobs.definePeriodic('sales.feed-waitlists', options.expiryIntervalMs, async () => {
+    await service.feedWaitlists();
   });
   options.jobs.definePeriodic('sales.delete-old-idempotency-keys', 3_600_000, async () => {
     await service.deleteOldIdempotencyKeys();
@@ -38,5 +47,12 @@ export function createSalesModule(
   options.bus.subscribe('sales.event-cancelled', ['event.cancelled'], async (event, trx) => {
     await service.cancelAllOfEvent(trx, event.payload.eventId, `event cancelled: ${event.payload.reason || 'by the organizer'}`);
   });
-  return { service, registerRoutes: (app) => registerSalesRoutes(app, service, options.defaultCurrency) };
+  return {
+    service,
+    waitlist,
+    registerRoutes: (app) => {
+      registerSalesRoutes(app, service, options.defaultCurrency);
+      registerWaitlistRoutes(app, waitlist);
+    },
+  };
 }

@@ -36,6 +36,12 @@ export const contactRequired = () =>
   new DomainError('unprocessable', 'contact-required', 'This event needs a phone number or telegram in your profile.');
 export const resetDisabled = () =>
   new DomainError('forbidden', 'reset-disabled', 'Reset is off. It exists only for load-test environments (ENABLE_RESET=true).');
+export const tooManyForUser = (max: number) =>
+  new DomainError('conflict', 'user-limit-reached', `One person may hold or buy at most ${max} tickets for this event.`, { max });
+export const selectRateLimited = (retryAfter: number) =>
+  new DomainError('rate-limited', 'too-many-selections', `Too many seat selections. Try again in ${retryAfter} s.`, {
+    retry_after: retryAfter,
+  });
 export const layoutExists = () => new DomainError('conflict', 'layout-exists', 'This event already has seats.');
 export const bookingNotPayable = (status: string) =>
   new DomainError('conflict', 'booking-not-payable', `A booking in status ${status} cannot be paid for.`, {

@@ -103,4 +103,36 @@ export const salesMigrations: Migrations = {
         )`.execute(db);
     },
   },
+  '20261124T1100_sales_waitlist': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table sales.waitlist_entries (
+          id bigint generated always as identity primary key,
+          event_id bigint not null,
+          -- General admission: the ticket type waited for; null waits for any seats of a seated event.
+          ticket_type_id bigint references sales.ticket_types (id),
+          user_id bigint not null,
+          quantity integer not null check (quantity > 0),
+          priority integer not null default 0,
+          status text not null default 'WAITING'
+            check (status in ('WAITING', 'OFFERED', 'CLAIMED', 'LAPSED', 'LEFT', 'CANCELLED')),
+          booking_id bigint references sales.bookings (id),
+          offered_at timestamptz,
+          offer_expires_at timestamptz,
+          created_at timestamptz not null default now(),
+          updated_at timestamptz not null default now(),
+          check (status not in ('OFFERED', 'CLAIMED') or booking_id is not null)
+        )`.execute(db);
+      // One live place per user in each queue.
+      await sql`create unique index waitlist_one_live_idx on sales.waitlist_entries (event_id, coalesce(ticket_type_id, 0), user_id)
+        where status in ('WAITING', 'OFFERED')`.execute(db);
+      // The head of each queue: highest priority, then first come.
+      await sql`create index waitlist_queue_idx on sales.waitlist_entries (event_id, coalesce(ticket_type_id, 0), priority desc, id)
+        where status = 'WAITING'`.execute(db);
+      await sql`create index waitlist_user_idx on sales.waitlist_entries (user_id, id desc)`.execute(db);
+      await sql`create unique index waitlist_booking_idx on sales.waitlist_entries (booking_id) where booking_id is not null`.execute(
+        db,
+      );
+    },
+  },
 };

@@ -2,9 +2,11 @@ import type { Kysely, Transaction } from 'kysely';
 import { addEvent } from '../../platform/bus/index.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import { DomainError } from '../../platform/errors.ts';
+import { RateLimiter } from '../../platform/http/rate-limit.ts';
 import { isOpen, nextStatus, type BookingAction } from './booking.state.ts';
 import { deleteOldIdempotencyKeys, runIdempotent, type IdempotentResult } from './idempotency.ts';
 import {
+  bookingPayload,
   claimOverdueBookings,
   countBookings,
   findBookingById,
@@ -41,9 +43,10 @@ import {
   seatTaken,
   soldOut,
   ticketTypeNotFound,
+  tooManyForUser,
   tooManySeats,
+  selectRateLimited,
 } from './sales.errors.ts';
-import type { BookingEventPayload } from './sales.events.ts';
 import type { BookingStatus, SalesTables, SeatStatus } from './sales.tables.ts';
 import {
   eventHasSeats,
@@ -63,8 +66,11 @@ import {
   sellSeatsOfBooking,
   suggestFreeSeats,
   takeSeat,
+  ticketsOfUser,
   type ZoneLayout,
 } from './seats.repository.ts';
+import { anyoneWaiting, cancelWaitingOfEvent, waitingQueues } from './waitlist.repository.ts';
+import { WaitlistOffers } from './waitlist.offers.ts';
 import {
   availableUnits,
   findTicketType,
@@ -83,7 +89,12 @@ export interface SaleEvent {
   status: string;
   hold_ttl_seconds: number;
   starts_at: string;
-  policy: { max_tickets_per_order: number; contact_required: boolean; one_active_booking_per_user: boolean };
+  policy: {
+    max_tickets_per_order: number;
+    contact_required: boolean;
+    one_active_booking_per_user: boolean;
+    max_tickets_per_user: number | null;
+  };
 }
 
 export interface CatalogGateway {
@@ -100,6 +111,10 @@ export interface SalesOptions {
   /** POST /api/reset restores event 1; never on unless a load-test environment asks for it. */
   enableReset: boolean;
   defaultCurrency: string;
+  /** How long a waitlist offer holds its inventory for the person offered. */
+  waitlistOfferTtlSeconds: number;
+  /** Seat selections per user per window (per process); undefined: no limit. */
+  seatSelectRateLimit?: { count: number; windowMs: number } | undefined;
   /** Paid bookings can be cancelled (refunded) until this many hours before the event; unset: any time. */
   refundCutoffHours?: number;
 }
@@ -132,6 +147,8 @@ export interface BookingView {
 }
 
 const EVENT_CACHE_MS = 2_000;
+/** Bookings whose event is remembered (it never changes), so a seat select needs no extra read. */
+const BOOKING_EVENTS_CACHED = 200_000;
 const SUGGESTION_LIMIT = 20;
 
 export class SalesService {
@@ -141,12 +158,19 @@ export class SalesService {
   private readonly options: SalesOptions;
   private readonly events = new Map<number, { event: SaleEvent | undefined; until: number }>();
   private readonly halls = new Map<number, { rows: number; seatsPerRow: number } | undefined>();
+  private readonly offers: WaitlistOffers;
+  private readonly bookingEvents = new Map<number, number>();
+  private readonly selectLimiter = new RateLimiter();
 
   constructor(db: Kysely<object>, catalog: CatalogGateway, contacts: ContactDirectory, options: SalesOptions) {
     this.db = salesDb(db);
     this.catalog = catalog;
     this.contacts = contacts;
     this.options = options;
+    this.offers = new WaitlistOffers({
+      offerTtlSeconds: options.waitlistOfferTtlSeconds,
+      defaultCurrency: options.defaultCurrency,
+    });
   }
 
   // ── Inventory ────────────────────────────────────────────────────────────────────────────────
@@ -225,6 +249,35 @@ export class SalesService {
   }
 
   /**
+   * For tickets: row, number and zone of seats and the name of a ticket type, read-only. Takes the
+   * caller's transaction (a bus consumer's), since PGlite has one connection.
+   */
+  async describeItems(
+    db: Kysely<object>,
+    seatIds: number[],
+    ticketTypeId: number | null,
+  ): Promise<{
+    seats: { id: number; row: number; number: number; zone: string }[];
+    ticketType: { id: number; name: string } | null;
+  }> {
+    const sales = salesDb(db);
+    const seats =
+      seatIds.length === 0
+        ? []
+        : await sales
+            .selectFrom('sales.seats')
+            .innerJoin('sales.zones', 'sales.zones.id', 'sales.seats.zone_id')
+            .select(['sales.seats.id', 'sales.seats.row', 'sales.seats.number', 'sales.zones.name as zone'])
+            .where('sales.seats.id', 'in', seatIds)
+            .execute();
+    const ticketType =
+      ticketTypeId === null
+        ? undefined
+        : await sales.selectFrom('sales.ticket_types').select(['id', 'name']).where('id', '=', ticketTypeId).executeTakeFirst();
+    return { seats, ticketType: ticketType ?? null };
+  }
+
+  /**
    * Seats by event, row, zone and status. Asking for FREE seats without a page spreads the
    * answer over the hall, so a rush of buyers is not handed the same first seats.
    */
@@ -257,7 +310,7 @@ export class SalesService {
       await this.expireClaimed(trx, await claimOverdueBookings(trx, { limit: 50, eventId: event.id, userId: principal.userId }));
       let ticketType: { id: number; price: number; currency: string; quantity: number } | undefined;
       if (input.ticketTypeId !== undefined)
-        ticketType = await this.holdTickets(trx, event, input.ticketTypeId, input.quantity ?? 1);
+        ticketType = await this.holdTickets(trx, event, principal.userId, input.ticketTypeId, input.quantity ?? 1);
       const created = await insertBooking(trx, {
         eventId: event.id,
         userId: principal.userId,
@@ -283,6 +336,7 @@ export class SalesService {
             userId: principal.userId,
             seatId,
             maxSeats: event.policy.max_tickets_per_order,
+            maxPerUser: event.policy.max_tickets_per_user,
           }))
         ) {
           throw await this.explainFailedSelect(trx, created.id, principal, seatId);
@@ -290,9 +344,10 @@ export class SalesService {
       }
       const total = seatIds.length > 0 ? await this.totalOfSeats(trx, created.id) : created.total_amount;
       const booking = total !== created.total_amount ? await updateBooking(trx, created.id, { totalAmount: total }) : created;
-      await addEvent(trx, 'booking.created', booking.id, await this.payload(trx, booking));
+      await addEvent(trx, 'booking.created', booking.id, await bookingPayload(trx, booking));
       return booking;
     });
+    this.rememberEventOf(booking.id, booking.event_id);
     return this.view(booking);
   }
 
@@ -318,12 +373,18 @@ export class SalesService {
 
   /** HackLoad's PATCH /api/seats/select: one seat into the caller's open booking. */
   async selectSeat(principal: Principal, bookingId: number, seatId: number): Promise<void> {
+    const limit = this.options.seatSelectRateLimit;
+    if (limit) {
+      const retryAfter = this.selectLimiter.hit(`select:${String(principal.userId)}`, limit.count, limit.windowMs);
+      if (retryAfter > 0) throw selectRateLimited(retryAfter);
+    }
     const event = await this.eventOfBooking(bookingId);
     const taken = await takeSeat(this.db, {
       bookingId,
       userId: principal.userId,
       seatId,
       maxSeats: event.policy.max_tickets_per_order,
+      maxPerUser: event.policy.max_tickets_per_user,
     });
     if (!taken) throw await this.explainFailedSelect(this.db, bookingId, principal, seatId);
   }
@@ -335,8 +396,17 @@ export class SalesService {
 
   /** Takes a seat out of the caller's open booking (HackLoad release, or DELETE …/seats/:seatId). */
   async releaseSeat(principal: Principal, seatId: number, bookingId?: number): Promise<void> {
-    if (await releaseSeat(this.db, { seatId, userId: principal.userId, ...(bookingId !== undefined ? { bookingId } : {}) }))
+    const eventId = await releaseSeat(this.db, {
+      seatId,
+      userId: principal.userId,
+      ...(bookingId !== undefined ? { bookingId } : {}),
+    });
+    if (eventId !== undefined) {
+      // A seat given back while people wait for one goes to the head of the queue.
+      const queue = { eventId, ticketTypeId: null };
+      if (await anyoneWaiting(this.db, queue)) await this.db.transaction().execute((trx) => this.offers.feed(trx, queue));
       return;
+    }
     const seat = await findSeat(this.db, seatId);
     if (!seat) throw seatNotFound();
     if (seat.status === 'FREE' || seat.hold_passed) throw seatNotHeld();
@@ -579,7 +649,7 @@ export class SalesService {
       const updated = await updateBooking(trx, bookingId, { totalAmount: current.total_amount - refundAmount });
       const reason = `seats returned: ${returned.map((seat) => seat.id).join(', ')}`;
       await insertAudit(trx, { bookingId, from: 'CONFIRMED', to: 'CONFIRMED', actorUserId: principal.userId, reason });
-      const payload = await this.payload(trx, updated);
+      const payload = await bookingPayload(trx, updated);
       await addEvent(trx, 'booking.seats-returned', bookingId, {
         ...payload,
         returnedSeatIds: returned.map((seat) => seat.id),
@@ -615,11 +685,26 @@ export class SalesService {
   }
 
   /**
+   * Periodic: offers inventory freed in ways that pass no feeder (a seat hold that lapsed and was
+   * tidied, capacity added) to the queues that wait. Multi-instance safe: heads are locked with
+   * SKIP LOCKED and holds are conditional updates.
+   */
+  async feedWaitlists(): Promise<number> {
+    let offered = 0;
+    for (const queue of await waitingQueues(this.db, 1_000)) {
+      offered += await this.db.transaction().execute((trx) => this.offers.feed(trx, queue));
+    }
+    return offered;
+  }
+
+  /**
    * The event was cancelled: every open or paid booking is cancelled (paid ones refunded). Runs in
    * the bus consumer's transaction, so it happens once with the event's inbox entry.
    */
   async cancelAllOfEvent(trx: Transaction<object>, eventId: number, reason: string): Promise<number> {
     const sales = trx as unknown as Transaction<SalesTables>;
+    // Nobody waits for a cancelled event: ended first, so the inventory given back below is not offered.
+    await cancelWaitingOfEvent(sales, eventId);
     const live = await sales
       .selectFrom('sales.bookings')
       .select('id')
@@ -696,8 +781,11 @@ export class SalesService {
         actorUserId: principal === 'system' ? null : principal.userId,
         reason,
       });
-      const payload = await this.payload(trx, updated);
-      if (to === 'CONFIRMED') await addEvent(trx, 'booking.confirmed', bookingId, payload);
+      const payload = await bookingPayload(trx, updated);
+      if (to === 'CONFIRMED') {
+        await this.offers.offerEnded(trx, bookingId, 'CLAIMED');
+        await addEvent(trx, 'booking.confirmed', bookingId, payload);
+      }
       if (to === 'CANCELLED') {
         await addEvent(trx, 'booking.cancelled', bookingId, { ...payload, reason, refund: current.status === 'CONFIRMED' });
       }
@@ -710,12 +798,12 @@ export class SalesService {
   /** Expires claimed bookings: inventory back, an audit entry and `booking.expired` for each. */
   private async expireClaimed(
     trx: Transaction<SalesTables>,
-    claimed: { id: number; from_status: BookingStatus; ticket_type_id: number | null; quantity: number }[],
+    claimed: { id: number; event_id: number; from_status: BookingStatus; ticket_type_id: number | null; quantity: number }[],
   ): Promise<void> {
     for (const booking of claimed) {
       const row = await findBookingById(trx, booking.id);
       if (!row) continue;
-      const payload = await this.payload(trx, { ...row, status: 'EXPIRED' });
+      const payload = await bookingPayload(trx, { ...row, status: 'EXPIRED' });
       if (booking.ticket_type_id !== null) await releaseUnits(trx, booking.ticket_type_id, booking.quantity);
       await freeSeatsOfBooking(trx, booking.id);
       await insertAudit(trx, {
@@ -726,6 +814,8 @@ export class SalesService {
         reason: 'hold expired',
       });
       await addEvent(trx, 'booking.expired', booking.id, payload);
+      await this.offers.offerEnded(trx, booking.id, 'LAPSED');
+      await this.offers.feed(trx, { eventId: booking.event_id, ticketTypeId: booking.ticket_type_id });
     }
   }
 
@@ -743,13 +833,24 @@ export class SalesService {
       else await releaseUnits(trx, booking.ticket_type_id, booking.quantity);
     }
     await freeSeatsOfBooking(trx, booking.id);
+    await this.offers.offerEnded(trx, booking.id, 'LAPSED');
+    await this.offers.feed(trx, { eventId: booking.event_id, ticketTypeId: booking.ticket_type_id });
   }
 
-  private async holdTickets(trx: Transaction<SalesTables>, event: SaleEvent, ticketTypeId: number, quantity: number) {
+  private async holdTickets(
+    trx: Transaction<SalesTables>,
+    event: SaleEvent,
+    userId: number,
+    ticketTypeId: number,
+    quantity: number,
+  ) {
     const type = await findTicketType(trx, event.id, ticketTypeId);
     if (!type) throw ticketTypeNotFound();
     const max = Math.min(type.max_per_order, event.policy.max_tickets_per_order);
     if (quantity > max) throw quantityTooLarge(max);
+    const perUser = event.policy.max_tickets_per_user;
+    // Strict with the default one-open-booking policy (the user's bookings are serialized by it).
+    if (perUser !== null && (await ticketsOfUser(trx, userId, event.id)) + quantity > perUser) throw tooManyForUser(perUser);
     const now = await this.databaseNow(trx);
     if ((type.sales_start && type.sales_start > now) || (type.sales_end && type.sales_end <= now)) throw notOnSaleWindow();
     // Units whose hold has passed are free at this second: give them back before counting.
@@ -776,18 +877,22 @@ export class SalesService {
     if (!seat || seat.event_id !== booking.event_id) return seatNotFound();
     if (seat.status === 'FREE' || seat.hold_passed) {
       const event = await this.saleEvent(booking.event_id);
+      const perUser = event.policy.max_tickets_per_user;
+      if (perUser !== null && (await ticketsOfUser(db, principal.userId, booking.event_id)) >= perUser)
+        return tooManyForUser(perUser);
       return tooManySeats(event.policy.max_tickets_per_order);
     }
     return seatTaken();
   }
 
-  private async requireManager(principal: Principal, eventId: number): Promise<void> {
+  async requireManager(principal: Principal, eventId: number): Promise<void> {
     if (!(await this.catalog.canManage(principal, eventId))) {
       throw new DomainError('forbidden', 'not-on-team', "This needs the owner or manager role in the event's organizer team.");
     }
   }
 
-  private async saleEvent(eventId: number): Promise<SaleEvent> {
+  /** The event, if it is on sale (cached briefly); otherwise a problem. */
+  async saleEvent(eventId: number): Promise<SaleEvent> {
     const cached = this.events.get(eventId);
     let event = cached && cached.until > Date.now() ? cached.event : undefined;
     if (!event) {
@@ -799,9 +904,19 @@ export class SalesService {
   }
 
   private async eventOfBooking(bookingId: number): Promise<SaleEvent> {
-    const booking = await findBookingById(this.db, bookingId);
-    if (!booking) throw bookingNotFound();
-    return this.saleEvent(booking.event_id);
+    let eventId = this.bookingEvents.get(bookingId);
+    if (eventId === undefined) {
+      const booking = await findBookingById(this.db, bookingId);
+      if (!booking) throw bookingNotFound();
+      eventId = booking.event_id;
+      this.rememberEventOf(bookingId, eventId);
+    }
+    return this.saleEvent(eventId);
+  }
+
+  private rememberEventOf(bookingId: number, eventId: number): void {
+    if (this.bookingEvents.size >= BOOKING_EVENTS_CACHED) this.bookingEvents.clear();
+    this.bookingEvents.set(bookingId, eventId);
   }
 
   private async hallOf(eventId: number) {
@@ -816,21 +931,6 @@ export class SalesService {
   private async databaseNow(db: Kysely<SalesTables>): Promise<Date> {
     const row = await db.selectNoFrom((eb) => eb.fn<Date>('now').as('now')).executeTakeFirstOrThrow();
     return row.now;
-  }
-
-  private async payload(db: Kysely<SalesTables>, booking: BookingRow): Promise<BookingEventPayload> {
-    const seats = await seatsOfBookings(db, [booking.id]);
-    return {
-      bookingId: booking.id,
-      eventId: booking.event_id,
-      userId: booking.user_id,
-      status: booking.status,
-      totalAmount: booking.total_amount,
-      currency: booking.currency,
-      seatIds: seats.map((seat) => seat.id),
-      ticketTypeId: booking.ticket_type_id,
-      quantity: booking.quantity,
-    };
   }
 
   private async view(booking: BookingRow): Promise<BookingView> {

@@ -82,6 +82,27 @@ export interface IdempotencyKeyTable {
   created_at: Generated<Date>;
 }
 
+export const WAITLIST_STATUSES = ['WAITING', 'OFFERED', 'CLAIMED', 'LAPSED', 'LEFT', 'CANCELLED'] as const;
+export type WaitlistStatus = (typeof WAITLIST_STATUSES)[number];
+
+export interface WaitlistEntryTable {
+  id: Generated<number>;
+  event_id: number;
+  /** The ticket type waited for; null for any seats of a seated event. */
+  ticket_type_id: number | null;
+  user_id: number;
+  quantity: number;
+  /** Higher goes first; first come first served within a priority. Organizers set it. */
+  priority: Generated<number>;
+  status: Generated<WaitlistStatus>;
+  /** The booking holding the offered inventory (OFFERED, then CLAIMED or LAPSED). */
+  booking_id: number | null;
+  offered_at: Date | null;
+  offer_expires_at: Date | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
 export type SalesTables = {
   'sales.zones': ZoneTable;
   'sales.seats': SeatTable;
@@ -89,4 +110,5 @@ export type SalesTables = {
   'sales.bookings': BookingTable;
   'sales.booking_audit': BookingAuditTable;
   'sales.idempotency_keys': IdempotencyKeyTable;
+  'sales.waitlist_entries': WaitlistEntryTable;
 };

@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { PREPARED } from '../../platform/db/database.ts';
 import type { SalesTables, SeatStatus } from './sales.tables.ts';
 
 export type SalesDb = Kysely<SalesTables>;
@@ -89,29 +90,27 @@ export async function listSeats(
  * Free seats starting at a random place in the hall, wrapping around: concurrent buyers asking
  * for "some free seats" get different ones and rarely collide. Every seat returned is free now.
  */
-export async function suggestFreeSeats(db: SalesDb, eventId: number, count: number, start: { row: number; number: number }) {
-  const after = await db
-    .selectFrom('sales.seats')
-    .select(['id', 'row', 'number', 'price', 'zone_id', sql<SeatStatus>`'FREE'`.as('status')])
-    .where('event_id', '=', eventId)
-    .where('status', '=', 'FREE')
-    .where(sql<boolean>`(row, number) >= (${start.row}, ${start.number})`)
-    .orderBy('row')
-    .orderBy('number')
-    .limit(count)
-    .execute();
-  if (after.length === count) return after;
-  const before = await db
-    .selectFrom('sales.seats')
-    .select(['id', 'row', 'number', 'price', 'zone_id', sql<SeatStatus>`'FREE'`.as('status')])
-    .where('event_id', '=', eventId)
-    .where('status', '=', 'FREE')
-    .where(sql<boolean>`(row, number) < (${start.row}, ${start.number})`)
-    .orderBy('row')
-    .orderBy('number')
-    .limit(count - after.length)
-    .execute();
-  return [...after, ...before];
+export async function suggestFreeSeats(
+  db: SalesDb,
+  eventId: number,
+  count: number,
+  start: { row: number; number: number },
+): Promise<SeatListing[]> {
+  // One statement (the listing is HackLoad's hot read): seats from the start to the end of the hall,
+  // then wrapping round from its beginning. Each branch walks the partial index of free seats.
+  const result = await sql<SeatListing>`${sql.raw(PREPARED)}
+    select id, row, number, price, zone_id, 'FREE' as status from (
+      (select id, row, number, price, zone_id, 0 as lap from sales.seats
+        where event_id = ${eventId} and status = 'FREE' and (row, number) >= (${start.row}::int, ${start.number}::int)
+        order by row, number limit ${count})
+      union all
+      (select id, row, number, price, zone_id, 1 as lap from sales.seats
+        where event_id = ${eventId} and status = 'FREE' and (row, number) < (${start.row}::int, ${start.number}::int)
+        order by row, number limit ${count})
+    ) as free
+    order by lap, row, number
+    limit ${count}`.execute(db);
+  return result.rows;
 }
 
 export async function hallSize(db: SalesDb, eventId: number): Promise<{ rows: number; seatsPerRow: number } | undefined> {
@@ -124,6 +123,25 @@ export async function hallSize(db: SalesDb, eventId: number): Promise<{ rows: nu
 }
 
 /**
+ * Seats and general-admission units a user holds (unexpired) or owns for an event, over all their
+ * bookings: what the per-user cap counts.
+ */
+function ticketsOfUserSql(userId: number, eventId: RawBuilder<number> | number) {
+  return sql<number>`(
+    (select count(*) from sales.seats mine join sales.bookings owner on owner.id = mine.booking_id
+      where owner.user_id = ${userId} and owner.event_id = ${eventId}
+        and (mine.status = 'SOLD' or mine.held_until > now()))
+    + (select coalesce(sum(quantity), 0) from sales.bookings units
+      where units.user_id = ${userId} and units.event_id = ${eventId} and units.ticket_type_id is not null
+        and (units.status in ('CONFIRMED', 'COMPLETED') or (units.status in ('CREATED', 'PENDING') and units.expires_at > now()))))`;
+}
+
+export async function ticketsOfUser(db: SalesDb, userId: number, eventId: number): Promise<number> {
+  const row = await db.selectNoFrom(ticketsOfUserSql(userId, eventId).as('tickets')).executeTakeFirstOrThrow();
+  return row.tickets;
+}
+
+/**
  * Puts a seat into an open booking, in one statement: the booking must be the caller's, open and
  * unexpired (its row is locked, so a concurrent cancel or a second select of the same booking
  * waits), under the seat limit, and the seat free — or held by a hold that has passed. Of any
@@ -131,9 +149,9 @@ export async function hallSize(db: SalesDb, eventId: number): Promise<{ rows: nu
  */
 export async function takeSeat(
   db: SalesDb,
-  input: { bookingId: number; userId: number; seatId: number; maxSeats: number },
+  input: { bookingId: number; userId: number; seatId: number; maxSeats: number; maxPerUser: number | null },
 ): Promise<boolean> {
-  const result = await sql<{ id: number }>`
+  const result = await sql<{ id: number }>`${sql.raw(PREPARED)}
     with booking as (
       select id, event_id, expires_at from sales.bookings
       where id = ${input.bookingId} and user_id = ${input.userId} and status = 'CREATED' and expires_at > now()
@@ -146,8 +164,34 @@ export async function takeSeat(
     where seat.id = ${input.seatId} and seat.event_id = booking.event_id
       and (seat.status = 'FREE' or (seat.status = 'RESERVED' and seat.held_until <= now()))
       and (select count(*) from sales.seats held where held.booking_id = booking.id) < ${input.maxSeats}
+      ${input.maxPerUser === null ? sql`` : sql`and ${ticketsOfUserSql(input.userId, sql`booking.event_id`)} < ${input.maxPerUser}`}
     returning seat.id`.execute(db);
   return result.rows.length === 1;
+}
+
+/**
+ * Puts `count` free seats (the front-most: lowest row, then number) into a booking, all or none:
+ * a waitlist offer for a seated event. Seats another transaction is taking are skipped.
+ */
+export async function takeFreeSeats(
+  trx: Transaction<SalesTables>,
+  input: { eventId: number; bookingId: number; count: number; heldUntil: Date },
+): Promise<number> {
+  const result = await sql<{ id: number }>`
+    with picked as (
+      select id from sales.seats
+      where event_id = ${input.eventId}
+        and (status = 'FREE' or (status = 'RESERVED' and held_until <= now()))
+      order by row, number
+      limit ${input.count}
+      for update skip locked
+    )
+    update sales.seats as seat
+    set status = 'RESERVED', booking_id = ${input.bookingId}, held_until = ${input.heldUntil}
+    from picked
+    where seat.id = picked.id and (select count(*) from picked) = ${input.count}
+    returning seat.id`.execute(trx);
+  return result.rows.length;
 }
 
 export async function findSeat(db: SalesDb, seatId: number) {
@@ -167,17 +211,20 @@ export async function findSeat(db: SalesDb, seatId: number) {
     .executeTakeFirst();
 }
 
-/** Takes a seat out of the caller's open booking. */
-export async function releaseSeat(db: SalesDb, input: { seatId: number; userId: number; bookingId?: number }): Promise<boolean> {
-  const result = await sql<{ id: number }>`
+/** Takes a seat out of the caller's open booking; returns the seat's event, or undefined when it was not theirs to release. */
+export async function releaseSeat(
+  db: SalesDb,
+  input: { seatId: number; userId: number; bookingId?: number },
+): Promise<number | undefined> {
+  const result = await sql<{ event_id: number }>`
     update sales.seats as seat
     set status = 'FREE', booking_id = null, held_until = null
     from sales.bookings as booking
     where seat.id = ${input.seatId} and seat.status = 'RESERVED' and seat.booking_id = booking.id
       and booking.user_id = ${input.userId} and booking.status = 'CREATED'
       ${input.bookingId === undefined ? sql`` : sql`and booking.id = ${input.bookingId}`}
-    returning seat.id`.execute(db);
-  return result.rows.length === 1;
+    returning seat.event_id`.execute(db);
+  return result.rows[0]?.event_id;
 }
 
 export async function seatsOfBookings(db: SalesDb, bookingIds: number[]) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
@@ -35,6 +36,36 @@ function parseSafeInteger(text: string): number {
   return value;
 }
 
+/**
+ * Statements that begin with the comment `/* prepared *\/` go to PostgreSQL as named statements:
+ * each connection parses and plans them once instead of on every call. Kept for the few hot-path
+ * statements (taking a seat), whose planning costs as much as running them; the name is derived
+ * from the text, so two texts never share one.
+ */
+export const PREPARED = '/* prepared */';
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `sbor_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/** Rewrites a connection's query() so texts starting with PREPARED become named statements. */
+function prepareMarkedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (...args: unknown[]) => {
+    const [text, values, ...rest] = args;
+    if (typeof text === 'string' && text.startsWith(PREPARED) && (values === undefined || Array.isArray(values))) {
+      return query({ name: statementName(text), text, values }, ...rest);
+    }
+    return query(...args);
+  };
+}
+
 export const PGLITE_EXTENSIONS = { btree_gist, pg_trgm };
 
 export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<PGlite> {
@@ -50,6 +81,7 @@ export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if ('url' in options) {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types });
+    pool.on('connect', prepareMarkedStatements);
     await pool.query('select 1');
     return fromPool(pool, 'postgres', async () => undefined);
   }

@@ -1,0 +1,172 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { CheckinTable, TicketStatus, TicketsTables, TicketTable } from './tickets.tables.ts';
+
+export type TicketsDb = Kysely<TicketsTables>;
+export type TicketRow = Selectable<TicketTable>;
+
+export function ticketsDb(db: Kysely<object>): TicketsDb {
+  return db.$extendTables<TicketsTables>();
+}
+
+export function asTickets(trx: Transaction<object>): Transaction<TicketsTables> {
+  return trx as unknown as Transaction<TicketsTables>;
+}
+
+/** Ticket ids come from the sequence first: the code signs the id, and the row stores the code. */
+export async function nextTicketIds(trx: Transaction<TicketsTables>, count: number): Promise<number[]> {
+  const result = await sql<{ id: number }>`
+    select nextval(pg_get_serial_sequence('tickets.tickets', 'id'))::int8 as id from generate_series(1, ${count}::int)`.execute(
+    trx,
+  );
+  return result.rows.map((row) => row.id);
+}
+
+/** Inserts what is not there yet; a seat or unit of a booking already issued is skipped. */
+export async function insertTickets(
+  trx: Transaction<TicketsTables>,
+  rows: Omit<
+    TicketTable,
+    'status' | 'code_version' | 'issued_at' | 'used_at' | 'used_gate' | 'used_scan_id' | 'cancelled_at' | 'cancel_reason'
+  >[],
+): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const inserted = await trx
+    .insertInto('tickets.tickets')
+    .values(rows)
+    .onConflict((conflict) => conflict.doNothing())
+    .returning('id')
+    .execute();
+  return inserted.map((row) => row.id);
+}
+
+/** Active tickets matching `where` become cancelled; returns them (id, booking, event). */
+export async function cancelTickets(
+  trx: Transaction<TicketsTables>,
+  where: { bookingId?: number; eventId?: number; seatIds?: number[] },
+  reason: string,
+): Promise<{ id: number; booking_id: number; event_id: number }[]> {
+  let query = trx
+    .updateTable('tickets.tickets')
+    .set({ status: 'cancelled', cancelled_at: sql<Date>`now()`, cancel_reason: reason })
+    .where('status', '=', 'active');
+  if (where.bookingId !== undefined) query = query.where('booking_id', '=', where.bookingId);
+  if (where.eventId !== undefined) query = query.where('event_id', '=', where.eventId);
+  if (where.seatIds !== undefined) query = query.where('seat_id', 'in', where.seatIds.length ? where.seatIds : [-1]);
+  return query.returning(['id', 'booking_id', 'event_id']).execute();
+}
+
+export async function findTicket(db: TicketsDb, id: number): Promise<TicketRow | undefined> {
+  return db.selectFrom('tickets.tickets').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listTicketsOfHolder(
+  db: TicketsDb,
+  holderUserId: number,
+  filter: { eventId?: number; status?: TicketStatus; limit: number; offset: number },
+): Promise<TicketRow[]> {
+  let query = db.selectFrom('tickets.tickets').selectAll().where('holder_user_id', '=', holderUserId);
+  if (filter.eventId !== undefined) query = query.where('event_id', '=', filter.eventId);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  return query.orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
+}
+
+/**
+ * active → used, exactly once: one conditional UPDATE. Concurrent scans of one ticket serialize on
+ * its row; the losers re-check the condition after the winner commits and update nothing.
+ */
+export async function markUsed(
+  trx: Transaction<TicketsTables>,
+  claims: { ticketId: number; eventId: number; version: number },
+  scan: { gate: string; scanId: string; at: Date | 'now' },
+): Promise<TicketRow | undefined> {
+  return trx
+    .updateTable('tickets.tickets')
+    .set({
+      status: 'used',
+      used_at: scan.at === 'now' ? sql<Date>`now()` : sql<Date>`least(${scan.at}::timestamptz, now())`,
+      used_gate: scan.gate,
+      used_scan_id: scan.scanId,
+    })
+    .where('id', '=', claims.ticketId)
+    .where('event_id', '=', claims.eventId)
+    .where('code_version', '=', claims.version)
+    .where('status', '=', 'active')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Records a scan once per scan id; false when that scan id is already recorded. */
+export async function insertCheckin(
+  trx: Transaction<TicketsTables>,
+  row: Omit<CheckinTable, 'id' | 'recorded_at'>,
+): Promise<boolean> {
+  const inserted = await trx
+    .insertInto('tickets.checkins')
+    .values(row)
+    .onConflict((conflict) => conflict.column('scan_id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+export async function findCheckinByScanId(db: TicketsDb, scanId: string) {
+  return db.selectFrom('tickets.checkins').selectAll().where('scan_id', '=', scanId).executeTakeFirst();
+}
+
+export async function ticketCounts(db: TicketsDb, eventId: number): Promise<Record<TicketStatus, number>> {
+  const rows = await db
+    .selectFrom('tickets.tickets')
+    .select(['status', sql<number>`count(*)::int`.as('count')])
+    .where('event_id', '=', eventId)
+    .groupBy('status')
+    .execute();
+  const counts: Record<TicketStatus, number> = { active: 0, used: 0, cancelled: 0 };
+  for (const row of rows) counts[row.status] = row.count;
+  return counts;
+}
+
+export async function revokedTickets(db: TicketsDb, eventId: number) {
+  return db
+    .selectFrom('tickets.tickets')
+    .select(['id', 'code', 'cancelled_at'])
+    .where('event_id', '=', eventId)
+    .where('status', '=', 'cancelled')
+    .orderBy('id')
+    .execute();
+}
+
+export async function usedTickets(db: TicketsDb, eventId: number) {
+  return db
+    .selectFrom('tickets.tickets')
+    .select(['id', 'used_at', 'used_gate', 'used_scan_id'])
+    .where('event_id', '=', eventId)
+    .where('status', '=', 'used')
+    .orderBy('id')
+    .execute();
+}
+
+export async function checkinsPerGate(db: TicketsDb, eventId: number) {
+  return db
+    .selectFrom('tickets.checkins')
+    .select(['gate', sql<number>`count(*) filter (where outcome = 'accepted')::int`.as('checked_in')])
+    .select(sql<number>`count(*) filter (where outcome = 'conflict')::int`.as('conflicts'))
+    .where('event_id', '=', eventId)
+    .groupBy('gate')
+    .orderBy('gate')
+    .execute();
+}
+
+export async function checkinsOverTime(db: TicketsDb, eventId: number, bucketMinutes: number) {
+  const bucket = sql<Date>`date_bin(make_interval(mins => ${bucketMinutes}::int), scanned_at, timestamptz '2000-01-01')`;
+  return (
+    db
+      .selectFrom('tickets.checkins')
+      .select([bucket.as('bucket_start'), sql<number>`count(*)::int`.as('checked_in')])
+      .where('event_id', '=', eventId)
+      .where('outcome', '=', 'accepted')
+      // By position: the bucket expression carries a parameter, so repeating it would not match.
+      .groupBy(sql`1`)
+      .orderBy(sql`1`)
+      .execute()
+  );
+}
