@@ -6,6 +6,7 @@ import { createLogger, openConfiguredDatabase, startService } from './main.ts';
 import { migrations } from './migrations.ts';
 import { EventsImportError, importEvents } from './modules/catalog/index.ts';
 import { importUsers, UsersImportError } from './modules/identity/index.ts';
+import { startSandboxServer } from './modules/payments/index.ts';
 import { migrateToLatest } from './platform/db/migrations.ts';
 import { seedDemoData } from './seed.ts';
 
@@ -21,6 +22,10 @@ Commands:
   import events <file>
             apply migrations, import a HackLoad events data set (events.json, events_archive.json
             or their .sql) into catalog.events, print a summary, and exit; safe to run again
+  sandbox-gateway
+            run the sandbox payment gateway as its own server on SANDBOX_PORT (HOST), with
+            PAYMENT_TERMINAL_KEY, PAYMENT_PASSWORD, PAYMENT_WEBHOOK_SECRET and SANDBOX_DELAY_MS;
+            point a service at it with PAYMENT_GATEWAY_URL=<printed url>/api/v1
 
 Configuration comes from the environment; see .env.example.`;
 
@@ -143,6 +148,27 @@ async function main(): Promise<void> {
       } finally {
         await database.close();
       }
+      return;
+    }
+    case 'sandbox-gateway': {
+      const sandbox = await startSandboxServer({
+        port: config.sandboxPort,
+        host: config.host,
+        teamSlug: config.paymentTerminalKey,
+        password: config.paymentPassword,
+        webhookSecret: config.paymentWebhookSecret,
+        delayMs: config.sandboxDelayMs,
+        logger,
+      });
+      logger.info({ url: sandbox.url, api: `${sandbox.url}/api/v1` }, 'sandbox gateway listening');
+      const stop = () => {
+        sandbox.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
       return;
     }
     default:

@@ -30,6 +30,16 @@ const EnvSchema = Type.Object({
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ minLength: 3, default: 'Sbor <no-reply@sbor.local>' }),
   SMS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  PAYMENT_GATEWAY_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  PAYMENT_TERMINAL_KEY: Type.String({ minLength: 1, maxLength: 100, default: 'sbor-sandbox' }),
+  PAYMENT_PASSWORD: Type.String({ minLength: 1, default: 'sandbox-password' }),
+  PAYMENT_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  PAYMENT_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 1800 }),
+  PAYMENT_GATEWAY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  PAYMENT_RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 60_000 }),
+  REFUND_CUTOFF_HOURS: Type.Number({ minimum: 0, maximum: 8760, default: 12 }),
+  SANDBOX_DELAY_MS: Type.String({ pattern: '^\\d{1,6}(-\\d{1,6})?$', default: '500-2000' }),
+  SANDBOX_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3100 }),
   WAITLIST_OFFER_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 1800 }),
   SEAT_SELECT_RATE_LIMIT: Type.String({ pattern: '^(off|[1-9][0-9]*/[1-9][0-9]*)$', default: '50/10' }),
 });
@@ -60,6 +70,19 @@ export interface Config {
   mailFrom: string;
   /** SMS through an HTTP provider (JSON POST); unset means the built-in mailbox. */
   smsUrl: string | undefined;
+  /** The acquiring gateway's API base (…/api/v1); undefined: the embedded sandbox under /sandbox. */
+  paymentGatewayUrl: string | undefined;
+  paymentTerminalKey: string;
+  paymentPassword: string;
+  /** Webhooks must carry a matching X-Webhook-Signature when set. */
+  paymentWebhookSecret: string | undefined;
+  paymentTtlSeconds: number;
+  paymentGatewayTimeoutMs: number;
+  paymentReconcileIntervalMs: number;
+  refundCutoffHours: number;
+  /** The sandbox's processing delay range. */
+  sandboxDelayMs: { min: number; max: number };
+  sandboxPort: number;
   waitlistOfferTtlSeconds: number;
   /** Seat selections per user per window, against scalping bots; undefined when off. */
   seatSelectRateLimit: { count: number; windowMs: number } | undefined;
@@ -89,6 +112,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     throw new ConfigError(`${variable}: ${firstError.message} (got ${JSON.stringify(raw[variable])})`);
   }
   const valid = env as Env;
+  if (valid.PAYMENT_GATEWAY_URL && (raw.PAYMENT_TERMINAL_KEY === undefined || raw.PAYMENT_PASSWORD === undefined)) {
+    throw new ConfigError(
+      'PAYMENT_PASSWORD: a real gateway (PAYMENT_GATEWAY_URL) needs PAYMENT_TERMINAL_KEY and PAYMENT_PASSWORD',
+    );
+  }
   return {
     port: valid.PORT,
     host: valid.HOST,
@@ -109,9 +137,25 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     smtpUrl: valid.SMTP_URL,
     mailFrom: valid.MAIL_FROM,
     smsUrl: valid.SMS_URL,
+    paymentGatewayUrl: valid.PAYMENT_GATEWAY_URL?.replace(/\/$/, ''),
+    paymentTerminalKey: valid.PAYMENT_TERMINAL_KEY,
+    paymentPassword: valid.PAYMENT_PASSWORD,
+    paymentWebhookSecret: valid.PAYMENT_WEBHOOK_SECRET,
+    paymentTtlSeconds: valid.PAYMENT_TTL_SECONDS,
+    paymentGatewayTimeoutMs: valid.PAYMENT_GATEWAY_TIMEOUT_MS,
+    paymentReconcileIntervalMs: valid.PAYMENT_RECONCILE_INTERVAL_MS,
+    refundCutoffHours: valid.REFUND_CUTOFF_HOURS,
+    sandboxDelayMs: delayRange(valid.SANDBOX_DELAY_MS),
+    sandboxPort: valid.SANDBOX_PORT,
     waitlistOfferTtlSeconds: valid.WAITLIST_OFFER_TTL_SECONDS,
     seatSelectRateLimit: parseRate(valid.SEAT_SELECT_RATE_LIMIT),
   };
+}
+
+/** "500-2000" → { min: 500, max: 2000 }; "5" → { min: 5, max: 5 }. */
+function delayRange(value: string): { min: number; max: number } {
+  const [min = 0, max = min] = value.split('-').map(Number);
+  return { min: Math.min(min, max), max: Math.max(min, max) };
 }
 
 /** "30/10" is 30 per 10 seconds; "off" is no limit. */

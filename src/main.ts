@@ -19,6 +19,7 @@ import { JobRunner } from './platform/jobs/jobs.ts';
 import { createMetrics } from './platform/metrics/metrics.ts';
 import { registerHackloadRoutes } from './compat/hackload/hackload.routes.ts';
 import { createCatalogModule, type CatalogModule } from './modules/catalog/index.ts';
+import { createPaymentsModule, type PaymentsModule } from './modules/payments/index.ts';
 import { createSalesModule, type SalesModule } from './modules/sales/index.ts';
 import { createTicketsModule, type TicketsModule } from './modules/tickets/index.ts';
 import { createNotificationsModule, type NotificationsModule } from './modules/notifications/index.ts';
@@ -38,6 +39,7 @@ export interface Service {
   catalog: CatalogModule;
   sales: SalesModule;
   tickets: TicketsModule;
+  payments: PaymentsModule;
   notifications: NotificationsModule;
   integrations: IntegrationsModule;
   /** The bound address when the api role listens. */
@@ -119,6 +121,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     enableReset: config.enableReset,
     expiryIntervalMs: config.expirySweepIntervalMs,
     defaultCurrency: config.defaultCurrency,
+    refundCutoffHours: config.refundCutoffHours,
     waitlistOfferTtlSeconds: config.waitlistOfferTtlSeconds,
     seatSelectRateLimit: config.seatSelectRateLimit,
   });
@@ -170,6 +173,23 @@ export async function startService(config: Config, options: StartOptions = {}): 
     logger,
     intervalMs: config.jobsIntervalMs,
   });
+  const payments = createPaymentsModule(db, {
+    sales: sales.service,
+    bus,
+    jobs,
+    logger,
+    config: {
+      gatewayUrl: config.paymentGatewayUrl,
+      terminalKey: config.paymentTerminalKey,
+      password: config.paymentPassword,
+      webhookSecret: config.paymentWebhookSecret,
+      ttlSeconds: config.paymentTtlSeconds,
+      gatewayTimeoutMs: config.paymentGatewayTimeoutMs,
+      reconcileIntervalMs: config.paymentReconcileIntervalMs,
+      sandboxDelayMs: config.sandboxDelayMs,
+      publicUrl: config.publicUrl,
+    },
+  });
   identity.registerRoutes(app);
   catalog.registerRoutes(app);
   sales.registerRoutes(app);
@@ -177,6 +197,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   notifications.registerRoutes(app);
   integrations.registerRoutes(app);
   registerHackloadRoutes(app, sales.service);
+  await payments.registerRoutes(app);
   let migrationsApplied = false;
   registerHealthRoutes(app, {
     metrics,
@@ -229,6 +250,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     catalog,
     sales,
     tickets,
+    payments,
     notifications,
     integrations,
     address,

@@ -2,6 +2,7 @@ import { catalogMigrations, catalogSearchMigrations } from './modules/catalog/in
 import { identityMigrations } from './modules/identity/index.ts';
 import { integrationsMigrations } from './modules/integrations/index.ts';
 import { notificationsMigrations } from './modules/notifications/index.ts';
+import { paymentsMigrations } from './modules/payments/index.ts';
 import { salesMigrations } from './modules/sales/index.ts';
 import { ticketsMigrations } from './modules/tickets/index.ts';
 import { busMigrations } from './platform/bus/bus.migrations.ts';
@@ -19,4 +20,5 @@ export const migrations = combineMigrations(
   notificationsMigrations,
   integrationsMigrations,
   ticketsMigrations,
+  paymentsMigrations,
 );

@@ -8,11 +8,12 @@ import type { BookingStatus } from './sales.tables.ts';
  *      │  └────────confirm (free / box office)──┘  │
  *      ├──cancel──► CANCELLED ◄──cancel (refund)───┘
  *      └──expire──► EXPIRED        (PENDING may also be cancelled or expire)
+ *                     EXPIRED ──pay-late──► CONFIRMED   (paid late; the inventory was still free)
  *
  * CREATED is an open booking seats can be added to (HackLoad); PENDING awaits payment with the
  * inventory fixed; holds of both end at `expires_at`.
  */
-export type BookingAction = 'checkout' | 'confirm' | 'cancel' | 'expire' | 'complete';
+export type BookingAction = 'checkout' | 'confirm' | 'cancel' | 'expire' | 'complete' | 'pay-late';
 
 const TRANSITIONS: Record<BookingAction, { from: readonly BookingStatus[]; to: BookingStatus }> = {
   checkout: { from: ['CREATED'], to: 'PENDING' },
@@ -20,6 +21,8 @@ const TRANSITIONS: Record<BookingAction, { from: readonly BookingStatus[]; to: B
   cancel: { from: ['CREATED', 'PENDING', 'CONFIRMED'], to: 'CANCELLED' },
   expire: { from: ['CREATED', 'PENDING'], to: 'EXPIRED' },
   complete: { from: ['CONFIRMED'], to: 'COMPLETED' },
+  // Paid after the hold ended, and its inventory was taken again (payments' late-payment path).
+  'pay-late': { from: ['EXPIRED'], to: 'CONFIRMED' },
 };
 
 /** Statuses whose booking holds inventory until `expires_at`. */

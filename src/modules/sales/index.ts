@@ -11,7 +11,7 @@ import './sales.events.ts';
 
 export { salesMigrations } from './sales.migrations.ts';
 export { ensureHackloadSeats, HACKLOAD_ZONES } from './sales.fixtures.ts';
-export type { SalesService, CatalogGateway, BookingView } from './sales.service.ts';
+export type { SalesService, CatalogGateway, BookingView, PaymentQuote, SettleOutcome } from './sales.service.ts';
 export type { WaitlistService, WaitlistEntryView } from './waitlist.service.ts';
 export type { BookingEventPayload, WaitlistOfferPayload } from './sales.events.ts';
 export type { SalesDirectory } from './sales.directory.ts';

@@ -43,3 +43,15 @@ export const selectRateLimited = (retryAfter: number) =>
     retry_after: retryAfter,
   });
 export const layoutExists = () => new DomainError('conflict', 'layout-exists', 'This event already has seats.');
+export const bookingNotPayable = (status: string) =>
+  new DomainError('conflict', 'booking-not-payable', `A booking in status ${status} cannot be paid for.`, {
+    booking_status: status,
+  });
+export const bookingChanged = () =>
+  new DomainError('conflict', 'booking-changed', 'The booking changed while the payment was being created; try again.');
+export const refundWindowClosed = (hours: number) =>
+  new DomainError('conflict', 'refund-window-closed', `Paid bookings can be cancelled until ${hours} hours before the event.`, {
+    cutoff_hours: hours,
+  });
+export const seatNotInBooking = () =>
+  new DomainError('conflict', 'seat-not-in-booking', 'Only sold seats of this booking can be returned.');

@@ -31,5 +31,7 @@ declare module '../../platform/bus/event-map.ts' {
     /** With `refund: true` when a paid booking was cancelled. */
     'booking.cancelled': BookingEventPayload & { reason: string; refund: boolean };
     'waitlist.offered': WaitlistOfferPayload;
+    /** Some seats of a paid booking were returned: `refundAmount` is owed back (payments refunds it). */
+    'booking.seats-returned': BookingEventPayload & { returnedSeatIds: number[]; refundAmount: number };
   }
 }

@@ -22,9 +22,11 @@ import {
 } from './bookings.repository.ts';
 import {
   activeBookingExists,
+  bookingChanged,
   bookingExpired,
   bookingNotFound,
   bookingNotOpen,
+  bookingNotPayable,
   contactRequired,
   emptyBooking,
   eventNotOnSale,
@@ -32,9 +34,11 @@ import {
   notOnSaleWindow,
   notYourBooking,
   quantityTooLarge,
+  refundWindowClosed,
   resetDisabled,
   seatNotFound,
   seatNotHeld,
+  seatNotInBooking,
   seatNotYours,
   seatTaken,
   soldOut,
@@ -54,6 +58,8 @@ import {
   insertLayout,
   listSeats,
   releaseSeat,
+  retakeSeatsAsSold,
+  returnSoldSeats,
   salesDb,
   seatCounts,
   seatsOfBookings,
@@ -73,6 +79,7 @@ import {
   listTicketTypes,
   releaseUnits,
   sellUnits,
+  sellUnitsIfAvailable,
   unsellUnits,
 } from './ticket-types.repository.ts';
 
@@ -108,7 +115,22 @@ export interface SalesOptions {
   waitlistOfferTtlSeconds: number;
   /** Seat selections per user per window (per process); undefined: no limit. */
   seatSelectRateLimit?: { count: number; windowMs: number } | undefined;
+  /** Paid bookings can be cancelled (refunded) until this many hours before the event; unset: any time. */
+  refundCutoffHours?: number;
 }
+
+/** What a payment for a booking charges, and for what (payments keeps it as the receipt). */
+export interface PaymentQuote {
+  bookingId: number;
+  userId: number;
+  eventId: number;
+  amount: number;
+  currency: string;
+  items: { seatIds: number[]; ticketTypeId: number | null; quantity: number };
+}
+
+/** How a payment's money met its booking: confirmed now, already, re-taken late, or nothing left to sell. */
+export type SettleOutcome = 'confirmed' | 'already' | 'retaken' | 'unavailable';
 
 export interface BookingView {
   id: number;
@@ -409,21 +431,11 @@ export class SalesService {
       if (booking.total_amount > 0)
         throw new DomainError('forbidden', 'payment-required', 'This booking is confirmed by paying for it.');
     }
-    return this.transition(
-      principal,
-      bookingId,
-      'confirm',
-      reason,
-      async (trx, locked) => {
-        if (locked.ticket_type_id !== null) await sellUnits(trx, locked.ticket_type_id, locked.quantity);
-        else if ((await sellSeatsOfBooking(trx, locked.id)) === 0) throw emptyBooking();
-        return { expiresAt: null };
-      },
-      manager,
-    );
+    return this.transition(principal, bookingId, 'confirm', reason, async (trx, locked) => this.sell(trx, locked), manager);
   }
 
   async cancel(principal: Principal, bookingId: number, reason = 'cancelled by the customer'): Promise<BookingView> {
+    await this.assertRefundWindow(bookingId);
     return this.transition(principal, bookingId, 'cancel', reason, async (trx, booking) => {
       await this.giveBack(trx, booking);
       return { expiresAt: null };
@@ -488,6 +500,175 @@ export class SalesService {
       bookings_count: bookings.bookings,
       zones: [...zones.values()],
     };
+  }
+
+  // ── Payments hooks ───────────────────────────────────────────────────────────────────────────
+
+  /** What paying for this booking costs now; refuses a booking that is not the caller's or not payable. */
+  async paymentQuote(principal: Principal, bookingId: number): Promise<PaymentQuote> {
+    const booking = await findBookingById(this.db, bookingId);
+    if (!booking) throw bookingNotFound();
+    if (booking.user_id !== principal.userId && principal.role !== 'admin') throw notYourBooking();
+    if (!isOpen(booking.status)) throw bookingNotPayable(booking.status);
+    if (booking.expires_at && booking.expires_at <= (await this.databaseNow(this.db))) throw bookingExpired();
+    const seats = booking.ticket_type_id === null ? await seatsOfBookings(this.db, [booking.id]) : [];
+    if (booking.ticket_type_id === null && seats.length === 0) throw emptyBooking();
+    return {
+      bookingId: booking.id,
+      userId: booking.user_id,
+      eventId: booking.event_id,
+      amount: booking.ticket_type_id === null ? seats.reduce((sum, seat) => sum + seat.price, 0) : booking.total_amount,
+      currency: booking.currency,
+      items: { seatIds: seats.map((seat) => seat.id), ticketTypeId: booking.ticket_type_id, quantity: booking.quantity },
+    };
+  }
+
+  /**
+   * In the payment's transaction: the booking awaits payment (CREATED → PENDING, or stays PENDING)
+   * and holds its inventory until the payment expires. Throws if its amount is no longer `amount`.
+   */
+  async startPayment(
+    trx: Transaction<object>,
+    principal: Principal,
+    bookingId: number,
+    payment: { amount: number; expiresAt: Date },
+  ): Promise<BookingView> {
+    const sales = trx as unknown as Transaction<SalesTables>;
+    const current = await lockBookingById(sales, bookingId);
+    let view: BookingView;
+    if (current?.status === 'PENDING') {
+      if (current.user_id !== principal.userId && principal.role !== 'admin') throw notYourBooking();
+      if (current.expires_at && current.expires_at <= (await this.databaseNow(sales))) throw bookingExpired();
+      const updated = await updateBooking(sales, bookingId, { expiresAt: payment.expiresAt });
+      await extendSeatHolds(sales, bookingId, payment.expiresAt);
+      await insertAudit(sales, {
+        bookingId,
+        from: 'PENDING',
+        to: 'PENDING',
+        actorUserId: principal.userId,
+        reason: 'payment started',
+      });
+      view = await this.viewWith(sales, updated);
+    } else {
+      view = await this.transition(
+        principal,
+        bookingId,
+        'checkout',
+        'awaiting payment',
+        async (inner, booking) => ({
+          expiresAt: payment.expiresAt,
+          totalAmount: booking.ticket_type_id === null ? await this.totalOfSeats(inner, booking.id) : booking.total_amount,
+        }),
+        false,
+        sales,
+      );
+    }
+    if (view.total_amount !== payment.amount) throw bookingChanged();
+    return view;
+  }
+
+  /**
+   * In the payment's transaction, once the money is captured: PENDING → CONFIRMED (seats SOLD). A
+   * booking whose hold has passed is expired, then re-taken if all its inventory is still free
+   * (EXPIRED → CONFIRMED); otherwise, or if it was cancelled, 'unavailable' (payments refunds).
+   */
+  async settlePaid(
+    trx: Transaction<object>,
+    bookingId: number,
+    items: PaymentQuote['items'],
+    reason: string,
+  ): Promise<SettleOutcome> {
+    const sales = trx as unknown as Transaction<SalesTables>;
+    const current = await lockBookingById(sales, bookingId);
+    if (!current || current.status === 'CANCELLED') return 'unavailable';
+    if (current.status === 'CONFIRMED' || current.status === 'COMPLETED') return 'already';
+    if (isOpen(current.status)) {
+      if (current.expires_at === null || current.expires_at > (await this.databaseNow(sales))) {
+        await this.transition(
+          'system',
+          bookingId,
+          'confirm',
+          reason,
+          async (inner, locked) => this.sell(inner, locked),
+          false,
+          sales,
+        );
+        return 'confirmed';
+      }
+      await this.expireClaimed(sales, [{ ...current, from_status: current.status }]);
+      await sales.updateTable('sales.bookings').set({ status: 'EXPIRED' }).where('id', '=', current.id).execute();
+    }
+    const retaken =
+      items.ticketTypeId !== null
+        ? await sellUnitsIfAvailable(sales, items.ticketTypeId, items.quantity)
+        : await retakeSeatsAsSold(sales, bookingId, items.seatIds);
+    if (!retaken) return 'unavailable';
+    await this.transition('system', bookingId, 'pay-late', `${reason} after the hold ended`, async () => ({}), false, sales);
+    return 'retaken';
+  }
+
+  /** In the payment's transaction: the payment failed, so an open booking is cancelled and its inventory freed. */
+  async failPayment(trx: Transaction<object>, bookingId: number, reason: string): Promise<'cancelled' | 'expired' | 'none'> {
+    const sales = trx as unknown as Transaction<SalesTables>;
+    const current = await lockBookingById(sales, bookingId);
+    if (!current || !isOpen(current.status)) return 'none';
+    if (current.expires_at !== null && current.expires_at <= (await this.databaseNow(sales))) {
+      await this.expireClaimed(sales, [{ ...current, from_status: current.status }]);
+      await sales.updateTable('sales.bookings').set({ status: 'EXPIRED' }).where('id', '=', current.id).execute();
+      return 'expired';
+    }
+    await this.transition(
+      'system',
+      bookingId,
+      'cancel',
+      reason,
+      async (inner, locked) => {
+        await this.giveBack(inner, locked);
+        return { expiresAt: null };
+      },
+      false,
+      sales,
+    );
+    return 'cancelled';
+  }
+
+  /**
+   * Returns some seats of a paid booking (a partial refund): they go back on sale, the total drops,
+   * and `booking.seats-returned` carries the amount owed. Returning every seat cancels the booking.
+   */
+  async returnSeats(principal: Principal, bookingId: number, seatIds: number[]): Promise<BookingView> {
+    await this.assertRefundWindow(bookingId);
+    const booking = await this.db.transaction().execute(async (trx) => {
+      const current = await lockBookingById(trx, bookingId);
+      if (!current) throw bookingNotFound();
+      if (current.user_id !== principal.userId && principal.role !== 'admin') throw notYourBooking();
+      if (current.status !== 'CONFIRMED' || current.ticket_type_id !== null) throw seatNotInBooking();
+      const returned = await returnSoldSeats(trx, bookingId, seatIds);
+      if (returned.length !== new Set(seatIds).size) throw seatNotInBooking();
+      const refundAmount = returned.reduce((sum, seat) => sum + seat.price, 0);
+      const updated = await updateBooking(trx, bookingId, { totalAmount: current.total_amount - refundAmount });
+      const reason = `seats returned: ${returned.map((seat) => seat.id).join(', ')}`;
+      await insertAudit(trx, { bookingId, from: 'CONFIRMED', to: 'CONFIRMED', actorUserId: principal.userId, reason });
+      const payload = await bookingPayload(trx, updated);
+      await addEvent(trx, 'booking.seats-returned', bookingId, {
+        ...payload,
+        returnedSeatIds: returned.map((seat) => seat.id),
+        refundAmount,
+      });
+      return { updated, remaining: payload.seatIds.length };
+    });
+    if (booking.remaining === 0) return this.cancel(principal, bookingId, 'every seat returned');
+    return this.view(booking.updated);
+  }
+
+  /** Paid bookings are refundable until REFUND_CUTOFF_HOURS before the event (checked before the transaction). */
+  private async assertRefundWindow(bookingId: number): Promise<void> {
+    const hours = this.options.refundCutoffHours;
+    if (hours === undefined) return;
+    const booking = await findBookingById(this.db, bookingId);
+    if (booking?.status !== 'CONFIRMED') return;
+    const event = await this.catalog.findEvent(booking.event_id);
+    if (event && Date.parse(event.starts_at) - hours * 3_600_000 <= Date.now()) throw refundWindowClosed(hours);
   }
 
   // ── Background and bus ───────────────────────────────────────────────────────────────────────
@@ -636,6 +817,13 @@ export class SalesService {
       await this.offers.offerEnded(trx, booking.id, 'LAPSED');
       await this.offers.feed(trx, { eventId: booking.event_id, ticketTypeId: booking.ticket_type_id });
     }
+  }
+
+  /** Held units or seats become sold (confirming a booking). */
+  private async sell(trx: Transaction<SalesTables>, booking: BookingRow): Promise<{ expiresAt: null }> {
+    if (booking.ticket_type_id !== null) await sellUnits(trx, booking.ticket_type_id, booking.quantity);
+    else if ((await sellSeatsOfBooking(trx, booking.id)) === 0) throw emptyBooking();
+    return { expiresAt: null };
   }
 
   /** Returns a booking's inventory: held units or seats back to free; sold ones too on a refund. */

@@ -286,3 +286,35 @@ export async function seatCounts(db: SalesDb, eventId: number) {
     .execute(db)
     .then((result) => result.rows);
 }
+
+/**
+ * A late payment takes its seats again: all of them (locked) must be free, passed holds, or still
+ * this booking's; then they are SOLD to it. Returns false, changing nothing, if any is gone.
+ */
+export async function retakeSeatsAsSold(trx: Transaction<SalesTables>, bookingId: number, seatIds: number[]): Promise<boolean> {
+  if (seatIds.length === 0) return true;
+  const free = await sql<{ id: number }>`
+    select id from sales.seats
+    where id in (${sql.join(seatIds)})
+      and (status = 'FREE' or (status = 'RESERVED' and (held_until <= now() or booking_id = ${bookingId})))
+    for update`.execute(trx);
+  if (free.rows.length !== new Set(seatIds).size) return false;
+  await trx
+    .updateTable('sales.seats')
+    .set({ status: 'SOLD', booking_id: bookingId, held_until: null })
+    .where('id', 'in', seatIds)
+    .execute();
+  return true;
+}
+
+/** Seats of a paid booking given back (a partial refund): SOLD → FREE; returns them with prices. */
+export async function returnSoldSeats(trx: Transaction<SalesTables>, bookingId: number, seatIds: number[]) {
+  return trx
+    .updateTable('sales.seats')
+    .set({ status: 'FREE', booking_id: null, held_until: null })
+    .where('booking_id', '=', bookingId)
+    .where('status', '=', 'SOLD')
+    .where('id', 'in', seatIds)
+    .returning(['id', 'price'])
+    .execute();
+}

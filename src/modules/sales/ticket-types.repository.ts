@@ -85,3 +85,14 @@ export async function availableUnits(db: SalesDb, eventId: number) {
     .execute(db)
     .then((result) => result.rows);
 }
+
+/** A late payment sells units straight away if they fit (the hold it had is gone). */
+export async function sellUnitsIfAvailable(trx: Transaction<SalesTables>, id: number, quantity: number): Promise<boolean> {
+  const result = await trx
+    .updateTable('sales.ticket_types')
+    .set({ sold: sql<number>`sold + ${quantity}` })
+    .where('id', '=', id)
+    .where(sql<boolean>`sold + held + ${quantity} <= quantity`)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

@@ -1,0 +1,42 @@
+import { DomainError } from '../../platform/errors.ts';
+import type { GatewayError } from './payments.gateway.ts';
+
+/** The gateway did not answer (down, refused the connection, timed out): 503, try again later. */
+export const gatewayUnavailable = (error: GatewayError) =>
+  new DomainError(
+    'unavailable',
+    'payment-gateway-unavailable',
+    'The payment gateway is not answering. The booking is unchanged; try again shortly.',
+    {
+      gateway_error: error.kind,
+    },
+  );
+/** The gateway answered, but not with a payment (5xx, refusal, nonsense): routes map it to 502. */
+export const gatewayFailed = (error: GatewayError) =>
+  new DomainError(
+    'unavailable',
+    'payment-gateway-error',
+    'The payment gateway could not start the payment. The booking is unchanged; try again later.',
+    {
+      gateway_error: error.kind,
+      ...(error.code ? { gateway_code: error.code } : {}),
+    },
+  );
+export const paymentInProgress = () =>
+  new DomainError('conflict', 'payment-in-progress', 'A payment for this booking is being processed; wait for its outcome.');
+export const nothingToPay = () =>
+  new DomainError('conflict', 'nothing-to-pay', 'This booking costs nothing; confirm it instead of paying.');
+export const amountTooSmall = (minimum: number) =>
+  new DomainError(
+    'unprocessable',
+    'amount-below-gateway-minimum',
+    `The gateway takes payments of at least ${minimum} minor units.`,
+    {
+      minimum,
+    },
+  );
+export const invalidWebhookSignature = () =>
+  new DomainError('unauthenticated', 'invalid-webhook-signature', 'The webhook signature is missing or does not match.');
+
+/** Status overrides for the routes that start payments (HackLoad and native). */
+export const GATEWAY_PROBLEM_STATUS = { 'payment-gateway-error': 502 };

@@ -1,0 +1,23 @@
+/** What the payments module tells the rest of the system, through the outbox. */
+export interface PaymentEventPayload {
+  paymentId: number;
+  orderId: string;
+  bookingId: number;
+  userId: number;
+  eventId: number;
+  amount: number;
+  currency: string;
+}
+
+declare module '../../platform/bus/event-map.ts' {
+  interface EventMap {
+    /** Money captured and the booking confirmed (or re-taken after a late payment). */
+    'payment.succeeded': PaymentEventPayload;
+    /** Declined, cancelled or expired: the booking was cancelled and its inventory freed. */
+    'payment.failed': PaymentEventPayload & { reason: string };
+    /** A refund reached the gateway. */
+    'payment.refunded': PaymentEventPayload & { refundId: number; refundAmount: number; reason: string };
+    /** Paid after the hold ended and the seats were gone: refunded automatically; tell the buyer. */
+    'payment.late-refunded': PaymentEventPayload & { reason: string };
+  }
+}

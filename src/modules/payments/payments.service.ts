@@ -1,0 +1,533 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import { addEvent } from '../../platform/bus/index.ts';
+import type { Principal } from '../../platform/http/access.ts';
+import { DomainError } from '../../platform/errors.ts';
+import type { BookingEventPayload, BookingView, SalesService } from '../sales/index.ts';
+import {
+  amountTooSmall,
+  gatewayFailed,
+  gatewayUnavailable,
+  invalidWebhookSignature,
+  nothingToPay,
+  paymentInProgress,
+} from './payments.errors.ts';
+import type { PaymentEventPayload } from './payments.events.ts';
+import {
+  GATEWAY_ERRORS,
+  GatewayError,
+  verifyWebhookSignature,
+  type GatewayPayment,
+  type PaymentGateway,
+} from './payments.gateway.ts';
+import {
+  claimDueRefunds,
+  completeRefund,
+  findDelivery,
+  findLivePayment,
+  findPayment,
+  findPaymentByGatewayId,
+  findPaymentByOrderId,
+  insertHistory,
+  insertPayment,
+  insertRefund,
+  listHistory,
+  listPaymentsOfBooking,
+  listRefundsOfBooking,
+  lockCapturedPayment,
+  lockPayment,
+  movePayment,
+  paymentsDb,
+  paymentsToReconcile,
+  paymentsTrx,
+  recordDelivery,
+  refundAttemptFailed,
+  requestVoid,
+  succeededRefundTotal,
+  touchChecked,
+  type PaymentRow,
+  type PaymentsDb,
+} from './payments.repository.ts';
+import { CAPTURED_STATUSES, LIVE_STATUSES, type PaymentStatus, type PaymentsTables } from './payments.tables.ts';
+
+/** What payments needs from sales (the Payments hooks of SalesService). */
+export type SalesForPayments = Pick<SalesService, 'paymentQuote' | 'startPayment' | 'settlePaid' | 'failPayment' | 'returnSeats'>;
+
+export interface PaymentsOptions {
+  gateway: PaymentGateway;
+  /** Where the gateway sends the browser back and posts webhooks. */
+  publicUrl: string;
+  ttlSeconds: number;
+  /** Verifies X-Webhook-Signature when set. */
+  webhookSecret: string | undefined;
+  /** The gateway's merchant id; webhooks naming another are ignored. */
+  teamSlug: string;
+  /** Payments in flight are checked with the gateway when not checked for this long. */
+  staleSeconds: number;
+  logger: Logger;
+}
+
+export interface PaymentView {
+  id: number;
+  order_id: string;
+  booking_id: number;
+  status: PaymentStatus;
+  amount: number;
+  refunded_amount: number;
+  currency: string;
+  payment_url: string;
+  expires_at: string;
+  created_at: string;
+}
+
+export interface WebhookInput {
+  rawBody: string;
+  body: { paymentId: string; status: string; teamSlug: string; timestamp?: string; data?: Record<string, unknown> };
+  signature: string | undefined;
+  deliveryId: string | undefined;
+}
+
+const GATEWAY_MINIMUM = 1000;
+const MAX_REFUND_ATTEMPTS = 10;
+
+type RemoteOutcome = 'authorized' | 'captured' | 'failed' | 'open' | 'other';
+
+function classify(status: string): RemoteOutcome {
+  switch (status) {
+    case 'AUTHORIZED':
+      return 'authorized';
+    case 'CONFIRMED':
+    case 'PARTIAL_REFUNDED':
+    case 'REFUNDED':
+      return 'captured';
+    case 'REJECTED':
+    case 'CANCELLED':
+    case 'REVERSED':
+    case 'EXPIRED':
+    case 'DEADLINE_EXPIRED':
+      return 'failed';
+    case 'NEW':
+    case 'FORM_SHOWED':
+    case 'AUTHORIZING':
+    case 'CONFIRMING':
+      return 'open';
+    default:
+      return 'other';
+  }
+}
+
+/**
+ * Payments: starting one for a booking, learning its outcome (callbacks, webhooks and the
+ * reconciliation job all lead to `settle`, which asks the gateway), refunds, and late payments.
+ * Calls to the gateway never happen inside a database transaction.
+ */
+export class PaymentsService {
+  private readonly db: PaymentsDb;
+  private readonly sales: SalesForPayments;
+  private readonly options: PaymentsOptions;
+  private readonly gateway: PaymentGateway;
+  private readonly logger: Logger;
+
+  constructor(db: Kysely<object>, sales: SalesForPayments, options: PaymentsOptions) {
+    this.db = paymentsDb(db);
+    this.sales = sales;
+    this.options = options;
+    this.gateway = options.gateway;
+    this.logger = options.logger;
+  }
+
+  // ── Starting ─────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Starts paying for a booking: asks the gateway for a payment page (outside any transaction),
+   * then in one transaction records the payment and moves the booking to PENDING until the
+   * payment expires. A gateway failure changes nothing; a booking with a payment page already
+   * open gets that page again.
+   */
+  async initiate(principal: Principal, bookingId: number): Promise<PaymentView> {
+    const quote = await this.sales.paymentQuote(principal, bookingId);
+    const live = await findLivePayment(this.db, bookingId);
+    if (live) {
+      if (live.status !== 'AUTHORIZED' && !live.void_requested && live.expires_at.getTime() > Date.now()) return this.view(live);
+      throw paymentInProgress();
+    }
+    if (quote.amount === 0) throw nothingToPay();
+    if (quote.amount < GATEWAY_MINIMUM) throw amountTooSmall(GATEWAY_MINIMUM);
+    const orderId = `${bookingId}-${randomBytes(4).toString('hex')}`;
+    const expiresAt = new Date(Date.now() + this.options.ttlSeconds * 1000);
+    const base = this.options.publicUrl;
+    let init;
+    try {
+      init = await this.gateway.init({
+        orderId,
+        amount: quote.amount,
+        currency: quote.currency,
+        description: `Sbor booking ${bookingId}`,
+        successUrl: `${base}/api/payments/success?orderId=${encodeURIComponent(orderId)}`,
+        failUrl: `${base}/api/payments/fail?orderId=${encodeURIComponent(orderId)}`,
+        notificationUrl: `${base}/api/payments/notifications`,
+        expiryMinutes: Math.max(1, Math.ceil(this.options.ttlSeconds / 60)),
+        email: principal.email,
+        data: { bookingId: String(bookingId) },
+      });
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      this.logger.warn({ err: error, bookingId, orderId }, 'payment gateway failed at init; booking unchanged');
+      throw error.kind === 'unreachable' || (error.httpStatus ?? 0) >= 500 ? gatewayUnavailable(error) : gatewayFailed(error);
+    }
+    try {
+      const payment = await this.db.transaction().execute(async (trx) => {
+        const row = await insertPayment(trx, {
+          bookingId,
+          userId: quote.userId,
+          eventId: quote.eventId,
+          orderId,
+          gateway: this.gateway.name,
+          gatewayPaymentId: init.paymentId,
+          amount: quote.amount,
+          currency: quote.currency,
+          paymentUrl: init.paymentUrl,
+          items: quote.items,
+          expiresAt,
+        });
+        if (!row) throw paymentInProgress();
+        await insertHistory(trx, {
+          paymentId: row.id,
+          from: null,
+          to: 'NEW',
+          source: 'initiate',
+          detail: `gateway ${init.paymentId}`,
+        });
+        await this.sales.startPayment(shared(trx), principal, bookingId, { amount: quote.amount, expiresAt });
+        return row;
+      });
+      return this.view(payment);
+    } catch (error) {
+      // The booking cannot await this payment (it changed, or another payment won): void the page.
+      await this.gateway.cancel(init.paymentId, { reason: 'not recorded' }).catch((cancelError: unknown) => {
+        this.logger.error({ err: cancelError, paymentId: init.paymentId }, 'could not void an unrecorded gateway payment');
+      });
+      if (error instanceof DomainError && error.code === 'payment-in-progress') {
+        const winner = await findLivePayment(this.db, bookingId);
+        if (winner) return this.view(winner);
+      }
+      throw error;
+    }
+  }
+
+  // ── Learning the outcome ─────────────────────────────────────────────────────────────────────
+
+  /** The browser came back (success or fail URL): settle by asking the gateway, never by the URL alone. */
+  async settleOrder(orderId: string, source: string): Promise<PaymentView | undefined> {
+    let payment = await findPaymentByOrderId(this.db, orderId);
+    // HackLoad's own examples put the booking id in orderId.
+    if (!payment && /^\d{1,15}$/.test(orderId)) payment = (await listPaymentsOfBooking(this.db, Number(orderId)))[0];
+    if (!payment) {
+      this.logger.warn({ orderId, source }, 'payment callback for an unknown order; nothing changed');
+      return undefined;
+    }
+    return this.view(await this.settle(payment, source));
+  }
+
+  /**
+   * A gateway webhook: the signature is checked when a secret is configured (a forged one changes
+   * nothing), a delivery id seen before is only counted, and the payment is settled by asking the
+   * gateway, so late, duplicated and out-of-order deliveries are harmless.
+   */
+  async handleWebhook(input: WebhookInput): Promise<'applied' | 'duplicate' | 'ignored'> {
+    const secret = this.options.webhookSecret;
+    if (secret && !verifyWebhookSignature(secret, input.rawBody, input.signature)) {
+      this.logger.warn(
+        { paymentId: input.body.paymentId, deliveryId: input.deliveryId },
+        'webhook with a bad signature rejected',
+      );
+      throw invalidWebhookSignature();
+    }
+    const deliveryId = input.deliveryId ?? `${input.body.paymentId}:${input.body.status}:${input.body.timestamp ?? ''}`;
+    const delivery = { deliveryId, gatewayPaymentId: input.body.paymentId, status: input.body.status };
+    if (await findDelivery(this.db, deliveryId)) {
+      await recordDelivery(this.db, delivery);
+      return 'duplicate';
+    }
+    const payment =
+      input.body.teamSlug === this.options.teamSlug
+        ? await findPaymentByGatewayId(this.db, this.gateway.name, input.body.paymentId)
+        : undefined;
+    if (!payment) {
+      this.logger.warn({ ...delivery, teamSlug: input.body.teamSlug }, 'webhook for an unknown payment; nothing changed');
+      await recordDelivery(this.db, delivery);
+      return 'ignored';
+    }
+    await this.settle(payment, 'webhook');
+    // Recorded after settling: if settling failed, the gateway's retry is not mistaken for a duplicate.
+    await recordDelivery(this.db, delivery);
+    return 'applied';
+  }
+
+  /**
+   * The one settlement step. Asks the gateway for the payment's state and acts on it:
+   * AUTHORIZED → Confirm, then as CONFIRMED; CONFIRMED → booking confirmed (or re-taken, or
+   * refunded when its inventory is gone); REJECTED/CANCELLED/EXPIRED → booking cancelled;
+   * still open past expiry (or voided) → Cancel at the gateway, then as failed. Idempotent.
+   */
+  async settle(payment: PaymentRow, source: string): Promise<PaymentRow> {
+    let remote: GatewayPayment | undefined;
+    try {
+      const found = await this.gateway.check({ paymentId: payment.gateway_payment_id });
+      remote = found.find((entry) => entry.paymentId === payment.gateway_payment_id) ?? found[0];
+    } catch (error) {
+      this.logger.warn({ err: error, paymentId: payment.id, source }, 'payment check failed; will retry');
+      await touchChecked(this.db, payment.id);
+      return payment;
+    }
+    if (!remote) return payment;
+    let outcome = classify(remote.status);
+    if (outcome === 'authorized') {
+      try {
+        await this.gateway.confirm(payment.gateway_payment_id, payment.amount);
+        outcome = 'captured';
+      } catch (error) {
+        if (error instanceof GatewayError && error.code === GATEWAY_ERRORS.alreadyConfirmed) outcome = 'captured';
+        else {
+          this.logger.warn({ err: error, paymentId: payment.id, source }, 'payment confirm failed; will retry');
+          return this.record(payment.id, 'AUTHORIZED', source, 'confirm pending');
+        }
+      }
+    }
+    if (outcome === 'captured') return this.applyCaptured(payment.id, source);
+    if (outcome === 'failed') return this.applyFailed(payment.id, remote.status, source);
+    if (outcome === 'open') {
+      if (payment.void_requested || payment.expires_at.getTime() <= Date.now()) {
+        const reason = payment.void_requested ? 'booking went away' : 'payment expired';
+        try {
+          await this.gateway.cancel(payment.gateway_payment_id, { reason });
+        } catch (error) {
+          this.logger.warn({ err: error, paymentId: payment.id, source }, 'cancelling an open payment failed; will recheck');
+          await touchChecked(this.db, payment.id);
+          return payment;
+        }
+        return this.applyFailed(payment.id, payment.void_requested ? 'CANCELLED' : 'EXPIRED', source);
+      }
+      return remote.status === 'FORM_SHOWED' ? this.record(payment.id, 'FORM_SHOWED', source) : this.touched(payment);
+    }
+    return this.touched(payment);
+  }
+
+  /** Reconciliation: payments in flight past expiry, voided, or unchecked for a while. Returns how many. */
+  async reconcile(limit = 50): Promise<number> {
+    const due = await paymentsToReconcile(this.db, limit, this.options.staleSeconds);
+    for (const payment of due) {
+      try {
+        await this.settle(payment, 'reconcile');
+      } catch (error) {
+        this.logger.error({ err: error, paymentId: payment.id }, 'reconciling a payment failed');
+      }
+    }
+    return due.length;
+  }
+
+  private async applyCaptured(paymentId: number, source: string): Promise<PaymentRow> {
+    return this.db.transaction().execute(async (trx) => {
+      const locked = await lockPayment(trx, paymentId);
+      if (CAPTURED_STATUSES.includes(locked.status)) return locked;
+      const outcome = await this.sales.settlePaid(shared(trx), locked.booking_id, locked.items, `paid (payment ${locked.id})`);
+      const updated = await movePayment(trx, locked, 'CONFIRMED', source, `booking ${outcome}`);
+      if (outcome === 'unavailable') {
+        // Paid after the hold ended and the inventory is gone (or the booking was cancelled): refund it all.
+        const reason = 'paid after the booking ended; its seats were no longer available';
+        await insertRefund(trx, updated, updated.amount, reason);
+        await addEvent(trx, 'payment.late-refunded', updated.id, { ...this.payload(updated), reason });
+      } else {
+        await addEvent(trx, 'payment.succeeded', updated.id, this.payload(updated));
+      }
+      return updated;
+    });
+  }
+
+  private async applyFailed(paymentId: number, remoteStatus: string, source: string): Promise<PaymentRow> {
+    const to: PaymentStatus =
+      remoteStatus === 'REJECTED' ? 'REJECTED' : remoteStatus.includes('EXPIRED') ? 'EXPIRED' : 'CANCELLED';
+    return this.db.transaction().execute(async (trx) => {
+      const locked = await lockPayment(trx, paymentId);
+      // Only a payment in flight can fail; a stale signal never undoes a capture or a final state.
+      if (!LIVE_STATUSES.includes(locked.status)) return locked;
+      const reason = `payment ${to.toLowerCase()}`;
+      const updated = await movePayment(trx, locked, to, source, '', { failureReason: reason });
+      await this.sales.failPayment(shared(trx), locked.booking_id, reason);
+      await addEvent(trx, 'payment.failed', updated.id, { ...this.payload(updated), reason });
+      return updated;
+    });
+  }
+
+  private async record(paymentId: number, to: PaymentStatus, source: string, detail = ''): Promise<PaymentRow> {
+    return this.db.transaction().execute(async (trx) => {
+      const locked = await lockPayment(trx, paymentId);
+      if (!LIVE_STATUSES.includes(locked.status)) return locked;
+      return movePayment(trx, locked, to, source, detail);
+    });
+  }
+
+  private async touched(payment: PaymentRow): Promise<PaymentRow> {
+    await touchChecked(this.db, payment.id);
+    return payment;
+  }
+
+  // ── Refunds ──────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Bus (booking.cancelled, booking.seats-returned), in the consumer's transaction: a refunded
+   * cancellation or returned seats record a refund of the captured payment; a cancelled unpaid
+   * booking has its payment in flight voided. The gateway is called later, by `processRefunds`.
+   */
+  async onBookingChange(
+    trx: Transaction<object>,
+    change:
+      | { kind: 'cancelled'; booking: BookingEventPayload; refund: boolean; reason: string }
+      | { kind: 'seats-returned'; booking: BookingEventPayload; refundAmount: number; returnedSeatIds: number[] },
+  ): Promise<void> {
+    const payments = paymentsTrx(trx);
+    const bookingId = change.booking.bookingId;
+    if (change.kind === 'cancelled' && !change.refund) {
+      await requestVoid(payments, bookingId);
+      return;
+    }
+    const captured = await lockCapturedPayment(payments, bookingId);
+    if (!captured) {
+      this.logger.info({ bookingId }, 'refund owed for a booking paid outside the gateway; nothing to send');
+      return;
+    }
+    const amount = change.kind === 'cancelled' ? captured.amount - captured.refunded_amount : change.refundAmount;
+    const reason = change.kind === 'cancelled' ? change.reason : `seats returned: ${change.returnedSeatIds.join(', ')}`;
+    if (amount <= 0) return;
+    const refund = await insertRefund(payments, captured, amount, reason);
+    if (!refund) this.logger.error({ bookingId, amount }, 'refund would exceed what was paid; not recorded');
+  }
+
+  /** Sends due refunds to the gateway (Cancel with the amount); retried with backoff, parked after 10 attempts. */
+  async processRefunds(limit = 20): Promise<number> {
+    const due = await claimDueRefunds(this.db, limit);
+    for (const refund of due) {
+      const payment = await findPayment(this.db, refund.payment_id);
+      if (!payment) continue;
+      try {
+        const whole = refund.amount === payment.amount;
+        await this.gateway.cancel(payment.gateway_payment_id, {
+          ...(whole ? {} : { amount: refund.amount }),
+          reason: refund.reason,
+        });
+      } catch (error) {
+        const alreadyDone = error instanceof GatewayError && error.code === GATEWAY_ERRORS.alreadyCancelled;
+        if (!alreadyDone) {
+          const final = refund.attempts >= MAX_REFUND_ATTEMPTS;
+          const message = error instanceof Error ? error.message : String(error);
+          (final ? this.logger.error.bind(this.logger) : this.logger.warn.bind(this.logger))(
+            { refundId: refund.id, attempts: refund.attempts, err: error },
+            final ? 'refund failed for good; needs an operator' : 'refund attempt failed; will retry',
+          );
+          await refundAttemptFailed(this.db, refund.id, message, final, Math.min(3600, 2 ** refund.attempts));
+          continue;
+        }
+      }
+      const refunded = await succeededRefundTotal(this.db, payment.id);
+      await this.db.transaction().execute(async (trx) => {
+        const done = await completeRefund(trx, refund.id);
+        if (!done) return;
+        const locked = await lockPayment(trx, payment.id);
+        const total = refunded + done.amount;
+        const updated = await movePayment(
+          trx,
+          locked,
+          total >= locked.amount ? 'REFUNDED' : 'PARTIALLY_REFUNDED',
+          'refund',
+          `refund ${done.id}: ${done.amount}`,
+        );
+        await addEvent(trx, 'payment.refunded', updated.id, {
+          ...this.payload(updated),
+          refundId: done.id,
+          refundAmount: done.amount,
+          reason: done.reason,
+        });
+      });
+    }
+    return due.length;
+  }
+
+  /** Returns some seats of a paid booking; the refund follows through the bus. */
+  async returnSeats(principal: Principal, bookingId: number, seatIds: number[]): Promise<BookingView> {
+    return this.sales.returnSeats(principal, bookingId, seatIds);
+  }
+
+  // ── Reading ──────────────────────────────────────────────────────────────────────────────────
+
+  async paymentsOfBooking(principal: Principal, bookingId: number) {
+    const payments = await listPaymentsOfBooking(this.db, bookingId);
+    const owner = payments[0]?.user_id;
+    if (owner !== undefined && owner !== principal.userId && principal.role !== 'admin') {
+      throw new DomainError('not-found', 'booking-not-found', 'No such booking.');
+    }
+    const [history, refunds] = await Promise.all([
+      listHistory(
+        this.db,
+        payments.map((payment) => payment.id),
+      ),
+      listRefundsOfBooking(this.db, bookingId),
+    ]);
+    return {
+      payments: payments.map((payment) => ({
+        ...this.view(payment),
+        history: history
+          .filter((entry) => entry.payment_id === payment.id)
+          .map((entry) => ({
+            from_status: entry.from_status,
+            to_status: entry.to_status,
+            source: entry.source,
+            detail: entry.detail,
+            at: entry.at.toISOString(),
+          })),
+      })),
+      refunds: refunds.map((refund) => ({
+        id: refund.id,
+        payment_id: refund.payment_id,
+        amount: refund.amount,
+        currency: refund.currency,
+        reason: refund.reason,
+        status: refund.status,
+        created_at: refund.created_at.toISOString(),
+        completed_at: refund.completed_at?.toISOString() ?? null,
+      })),
+    };
+  }
+
+  view(payment: PaymentRow): PaymentView {
+    return {
+      id: payment.id,
+      order_id: payment.order_id,
+      booking_id: payment.booking_id,
+      status: payment.status,
+      amount: payment.amount,
+      refunded_amount: payment.refunded_amount,
+      currency: payment.currency,
+      payment_url: payment.payment_url,
+      expires_at: payment.expires_at.toISOString(),
+      created_at: payment.created_at.toISOString(),
+    };
+  }
+
+  private payload(payment: PaymentRow): PaymentEventPayload {
+    return {
+      paymentId: payment.id,
+      orderId: payment.order_id,
+      bookingId: payment.booking_id,
+      userId: payment.user_id,
+      eventId: payment.event_id,
+      amount: payment.amount,
+      currency: payment.currency,
+    };
+  }
+}
+
+/** Our transaction, handed to another module's pass-the-transaction hook. */
+function shared(trx: Transaction<PaymentsTables>): Transaction<object> {
+  return trx as unknown as Transaction<object>;
+}
