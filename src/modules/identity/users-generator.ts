@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import type { UsersFileFormat } from './users-import.ts';
+import { USERS_FILE_COLUMNS, type UsersFileFormat } from './users-import.ts';
 
 /**
  * Data shaped like the HackLoad users set (hackload-kz/data, generate_ticket_users.py), for tests
@@ -31,19 +31,6 @@ export interface GeneratedUser {
   /** YYYY-MM-DD HH:MM:SS, UTC, not before registered_at. */
   last_logged_in: string;
 }
-
-export const USERS_COLUMNS = [
-  'user_id',
-  'email',
-  'password_hash',
-  'password_plain',
-  'first_name',
-  'surname',
-  'birthday',
-  'registered_at',
-  'is_active',
-  'last_logged_in',
-] as const;
 
 const DOMAINS = [
   'cool.ti',
@@ -202,7 +189,7 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-export const CSV_HEADER = `${USERS_COLUMNS.join(',')}\r\n`;
+export const CSV_HEADER = `${USERS_FILE_COLUMNS.join(',')}\r\n`;
 
 /** One CSV line as csv.DictWriter writes it (True/False, empty birthday, `\r\n`). */
 export function formatCsvRow(user: GeneratedUser): string {
@@ -253,7 +240,7 @@ CREATE TABLE users (
 BEGIN TRANSACTION;
 `;
 
-export const SQL_INSERT_HEADER = `INSERT INTO users (${USERS_COLUMNS.join(', ')}) VALUES\n`;
+export const SQL_INSERT_HEADER = `INSERT INTO users (${USERS_FILE_COLUMNS.join(', ')}) VALUES\n`;
 
 const SQL_BATCH = 1000;
 
