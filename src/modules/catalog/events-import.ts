@@ -1,6 +1,13 @@
 import { extname } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { BulkLoad, SkippedRows, advanceIdSequence, type ImportOptions } from '../../platform/import/bulk-load.ts';
+import {
+  BulkLoad,
+  advanceIdSequence,
+  notInserted,
+  type BulkLoadSummary,
+  type ImportOptions,
+  type SkippedRows,
+} from '../../platform/import/bulk-load.ts';
 import { isCalendarDate } from '../../platform/import/calendar.ts';
 import { bareArray, quotedArray } from '../../platform/import/pg-arrays.ts';
 import { columnName, sqlDumpRows } from '../../platform/import/sql-dump.ts';
@@ -40,9 +47,9 @@ export interface SkippedEventRow {
   reason: string;
 }
 
-export interface EventsImportSummary {
+/** `skipped` = invalid + idTaken; `invalid`: rows that did not validate (id, title, type, date, JSON or SQL syntax). */
+export interface EventsImportSummary extends BulkLoadSummary<SkippedEventRow> {
   format: EventsFileFormat;
-  rowsRead: number;
   /** Rows inserted by this run. */
   imported: number;
   /** Of those, starting from now on (PUBLISHED) and already started (COMPLETED). */
@@ -50,20 +57,10 @@ export interface EventsImportSummary {
   completed: number;
   /** Rows whose event (same id, imported, same title) was already there; left untouched. */
   existing: number;
-  /** invalid + idTaken. */
-  skipped: number;
-  /** Rows that did not validate (id, title, type, date, JSON or SQL syntax). */
-  invalid: number;
   /** Rows whose id belongs to a different event (created by an organizer, or another title). */
   idTaken: number;
-  /** The first skipped rows (at most `maxReportedSkips`). */
-  firstSkipped: SkippedEventRow[];
   /** The largest id in catalog.events afterwards (the sequence continues after it). */
   maxId: number | null;
-  durationMs: number;
-  rowsPerSecond: number;
-  /** Peak resident set size of this process so far. */
-  peakRssBytes: number;
 }
 
 export interface EventsImportOptions extends ImportOptions<SkippedEventRow> {
@@ -102,11 +99,9 @@ export async function importEvents(
   const format = eventsFileFormat(filePath);
   const catalog = db.$extendTables<CatalogTables>();
 
-  const counts = { imported: 0, published: 0, completed: 0, existing: 0, invalid: 0, idTaken: 0 };
-  const skipped = new SkippedRows<SkippedEventRow>(options);
-  const skippedCount = () => counts.invalid + counts.idTaken;
+  const counts = { imported: 0, published: 0, completed: 0, existing: 0, idTaken: 0 };
 
-  const flush = async (batch: Batch): Promise<void> => {
+  const flush = async (batch: Batch, skipped: SkippedRows<SkippedEventRow>): Promise<void> => {
     const inserted = await catalog
       .insertInto('catalog.events')
       .columns(['id', 'title', 'description', 'type', 'timezone', 'starts_at', 'status', 'provider'])
@@ -131,14 +126,14 @@ export async function importEvents(
       if (row.status === 'COMPLETED') counts.completed++;
       else counts.published++;
     }
-    if (inserted.length === batch.ids.length) return;
+    const missed = notInserted(batch.ids, inserted).map((position) => ({
+      id: batch.ids[position] ?? 0,
+      title: batch.titles[position] ?? '',
+      line: batch.lines[position] ?? 0,
+    }));
+    if (missed.length === 0) return;
 
     // The others were there already: the same imported event (a re-import), or another one.
-    const insertedIds = new Set(inserted.map((row) => row.id));
-    const missed: { id: number; title: string; line: number }[] = [];
-    batch.ids.forEach((id, position) => {
-      if (!insertedIds.delete(id)) missed.push({ id, title: batch.titles[position] ?? '', line: batch.lines[position] ?? 0 });
-    });
     const holders = await catalog
       .selectFrom('catalog.events')
       .select(['id', 'title', 'organizer_id'])
@@ -167,19 +162,13 @@ export async function importEvents(
     concurrency: options.concurrency ?? 2,
     rows: format === 'json' ? jsonRecords : sqlRecords,
     newBatch: () => new Batch(),
-    addRow: (batch, record: RawRecord) => {
-      const problem = addRow(batch, record);
-      if (problem) {
-        counts.invalid++;
-        skipped.add(problem);
-      }
-    },
+    addRow,
     flush,
-    counts: () => ({ imported: counts.imported, existing: counts.existing, skipped: skippedCount() }),
+    counts: () => counts,
   });
 
   let maxId: number | null = null;
-  await load.run(filePath, async (failed) => {
+  const summary = await load.run(filePath, async (failed) => {
     try {
       maxId = await advanceIdSequence(db, 'catalog.events');
       if (!failed && options.analyze !== false && counts.imported > 0) await sql`vacuum (analyze) catalog.events`.execute(db);
@@ -189,15 +178,7 @@ export async function importEvents(
     }
   });
 
-  return {
-    format,
-    rowsRead: load.rowsRead,
-    ...counts,
-    skipped: skippedCount(),
-    firstSkipped: skipped.first,
-    maxId,
-    ...load.figures(),
-  };
+  return { format, ...counts, maxId, ...summary };
 }
 
 /** Column-wise arrays of one batch: what the unnest insert takes, with no per-row objects. */

@@ -2,9 +2,11 @@ import { extname } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import {
   BulkLoad,
-  SkippedRows,
   advanceIdSequence,
+  notInserted,
+  type BulkLoadSummary,
   type ImportOptions as BulkImportOptions,
+  type SkippedRows,
 } from '../../platform/import/bulk-load.ts';
 import { isCalendarDate } from '../../platform/import/calendar.ts';
 import { bareArray, quotedArray } from '../../platform/import/pg-arrays.ts';
@@ -38,31 +40,24 @@ export interface SkippedRow {
   reason: string;
 }
 
-export interface ImportSummary {
+/**
+ * `skipped` = invalid + emailTaken + idTaken + otherConflicts; `invalid`: rows that did not
+ * validate (bad email, hash, id, date, flag, field count…); `firstSkipped` in file order per batch.
+ */
+export interface ImportSummary extends BulkLoadSummary<SkippedRow> {
   format: UsersFileFormat;
-  rowsRead: number;
   /** Rows inserted by this run. */
   imported: number;
   /** Rows whose user (same id and email) was already present; left untouched. */
   existing: number;
-  /** invalid + emailTaken + idTaken + otherConflicts. */
-  skipped: number;
-  /** Rows that did not validate (bad email, hash, id, date, flag, field count…). */
-  invalid: number;
   /** Rows whose email belongs to a different user. */
   emailTaken: number;
   /** Rows whose id belongs to a user with another email. */
   idTaken: number;
   /** Rows not inserted for a conflict that could not be attributed (a concurrent change). */
   otherConflicts: number;
-  /** The first skipped rows (at most `maxReportedSkips`), in file order per batch. */
-  firstSkipped: SkippedRow[];
   /** The largest id in identity.users after the import (the sequence continues after it). */
   maxId: number | null;
-  durationMs: number;
-  rowsPerSecond: number;
-  /** Peak resident set size of this process so far. */
-  peakRssBytes: number;
 }
 
 export type ImportOptions = BulkImportOptions<SkippedRow>;
@@ -117,11 +112,9 @@ export async function importUsers(db: Kysely<object>, filePath: string, options:
   const format = usersFileFormat(filePath);
   const users = db.$extendTables<IdentityTables>();
 
-  const counts = { imported: 0, existing: 0, invalid: 0, emailTaken: 0, idTaken: 0, otherConflicts: 0 };
-  const skipped = new SkippedRows<SkippedRow>(options);
-  const skippedCount = () => counts.invalid + counts.emailTaken + counts.idTaken + counts.otherConflicts;
+  const counts = { imported: 0, existing: 0, emailTaken: 0, idTaken: 0, otherConflicts: 0 };
 
-  const flush = async (batch: Batch): Promise<void> => {
+  const flush = async (batch: Batch, skipped: SkippedRows<SkippedRow>): Promise<void> => {
     const inserted = await users
       .insertInto('identity.users')
       .columns([
@@ -150,15 +143,14 @@ export async function importUsers(db: Kysely<object>, filePath: string, options:
       .returning('id')
       .execute();
     counts.imported += inserted.length;
-    if (inserted.length === batch.ids.length) return;
+    const missed = notInserted(batch.ids, inserted).map((position) => ({
+      id: batch.ids[position] ?? 0,
+      email: batch.emails[position] ?? '',
+      line: batch.lines[position] ?? 0,
+    }));
+    if (missed.length === 0) return;
 
-    // Work out why the others were not inserted. A row whose id the statement returned was
-    // inserted; with a duplicate id in the batch, the first row (unnest keeps order) is the one.
-    const insertedIds = new Set(inserted.map((row) => row.id));
-    const missed: { id: number; email: string; line: number }[] = [];
-    batch.ids.forEach((id, position) => {
-      if (!insertedIds.delete(id)) missed.push({ id, email: batch.emails[position] ?? '', line: batch.lines[position] ?? 0 });
-    });
+    // Work out why the others were not inserted.
     // Two index lookups, not one `id = any(…) or email = any(…)`: the planner takes the OR of two
     // large arrays for a sequential scan of the whole table (5x slower at a million users).
     const owners = await users
@@ -209,31 +201,16 @@ export async function importUsers(db: Kysely<object>, filePath: string, options:
       }
     },
     newBatch: () => new Batch(),
-    addRow: (batch, record: RawRecord) => {
-      const problem = addRow(batch, record, layout);
-      if (problem) {
-        counts.invalid++;
-        skipped.add(problem);
-      }
-    },
+    addRow: (batch, record: RawRecord) => addRow(batch, record, layout),
     flush,
-    counts: () => ({ imported: counts.imported, existing: counts.existing, skipped: skippedCount() }),
+    counts: () => counts,
   });
 
   let maxId: number | null = null;
-  await load.run(filePath, async () => {
+  const summary = await load.run(filePath, async () => {
     maxId = await advanceIdSequence(db, 'identity.users');
   });
-
-  return {
-    format,
-    rowsRead: load.rowsRead,
-    ...counts,
-    skipped: skippedCount(),
-    firstSkipped: skipped.first,
-    maxId,
-    ...load.figures(),
-  };
+  return { format, ...counts, maxId, ...summary };
 }
 
 /** Column-wise arrays of one batch: what the unnest insert takes, with no per-row objects. */

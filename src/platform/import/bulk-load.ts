@@ -44,24 +44,44 @@ export interface ColumnBatch {
 }
 
 /** What an importer knows: its file format, its rows, its batches and how to insert one. */
-export interface BulkLoadPipeline<Batch extends ColumnBatch, Row> {
+export interface BulkLoadPipeline<Batch extends ColumnBatch, Row, Skip> {
   /** Batches being inserted at once (default 1: one is inserted while the next is parsed). */
   concurrency?: number | undefined;
   /** Parses the file's text into rows, one array per chunk read. */
   rows: (chunks: AsyncIterable<string>) => AsyncIterable<readonly Row[]>;
   newBatch: () => Batch;
-  /** Validates a row and adds it to the batch, or counts it and reports it as skipped. */
-  addRow: (batch: Batch, row: Row) => void;
-  /** Inserts a full batch (and counts what became of its rows). */
-  flush: (batch: Batch) => Promise<void>;
+  /** Validates a row and adds it to the batch; returns why it was refused, if it was. */
+  addRow: (batch: Batch, row: Row) => Skip | undefined;
+  /**
+   * Inserts a full batch and counts what became of its rows; a row skipped there (a conflict the
+   * importer does not take for an existing row) goes to `skipped`.
+   */
+  flush: (batch: Batch, skipped: SkippedRows<Skip>) => Promise<void>;
   /** The importer's counts for a progress report. */
-  counts: () => Pick<ImportProgress, 'imported' | 'existing' | 'skipped'>;
+  counts: () => Pick<ImportProgress, 'imported' | 'existing'>;
 }
 
-export class BulkLoad<Batch extends ColumnBatch, Row> {
-  rowsRead = 0;
-  private readonly options: Pick<ImportOptions<unknown>, 'onProgress' | 'progressIntervalMs' | 'chunkBytes'>;
-  private readonly pipeline: BulkLoadPipeline<Batch, Row>;
+/** The figures every import summary has. */
+export interface BulkLoadSummary<Skip> {
+  rowsRead: number;
+  /** Rows that did not validate. */
+  invalid: number;
+  /** Every skipped row: invalid, or skipped by the insert. */
+  skipped: number;
+  /** The first skipped rows (at most `maxReportedSkips`). */
+  firstSkipped: Skip[];
+  durationMs: number;
+  rowsPerSecond: number;
+  /** Peak resident set size of this process so far. */
+  peakRssBytes: number;
+}
+
+export class BulkLoad<Batch extends ColumnBatch, Row, Skip> {
+  private rowsRead = 0;
+  private invalid = 0;
+  private readonly skipped: SkippedRows<Skip>;
+  private readonly options: ImportOptions<Skip>;
+  private readonly pipeline: BulkLoadPipeline<Batch, Row, Skip>;
   private readonly batchSize: number;
   private readonly concurrency: number;
   private readonly startedAt = performance.now();
@@ -71,10 +91,7 @@ export class BulkLoad<Batch extends ColumnBatch, Row> {
   /** The first failed insert; the next hand-over (or the end) throws it. */
   private flushFailure: { error: unknown } | undefined;
 
-  constructor(
-    options: Pick<ImportOptions<unknown>, 'batchSize' | 'onProgress' | 'progressIntervalMs' | 'chunkBytes'>,
-    pipeline: BulkLoadPipeline<Batch, Row>,
-  ) {
+  constructor(options: ImportOptions<Skip>, pipeline: BulkLoadPipeline<Batch, Row, Skip>) {
     this.batchSize = options.batchSize ?? 5000;
     if (!Number.isSafeInteger(this.batchSize) || this.batchSize < 1) throw new RangeError('batchSize must be a positive integer');
     this.concurrency = pipeline.concurrency ?? 1;
@@ -82,6 +99,7 @@ export class BulkLoad<Batch extends ColumnBatch, Row> {
       throw new RangeError('concurrency must be a positive integer');
     this.options = options;
     this.pipeline = pipeline;
+    this.skipped = new SkippedRows(options);
     this.batch = pipeline.newBatch();
   }
 
@@ -92,14 +110,18 @@ export class BulkLoad<Batch extends ColumnBatch, Row> {
    * runs in any case, told whether the load failed: even after a failure part of the file may be
    * in (the id sequence must move past it). The first failure is thrown at the end.
    */
-  async run(filePath: string, after: (failed: boolean) => Promise<void>): Promise<void> {
+  async run(filePath: string, after: (failed: boolean) => Promise<void>): Promise<BulkLoadSummary<Skip>> {
     const stream = createReadStream(filePath, { encoding: 'utf8', highWaterMark: this.options.chunkBytes ?? 256 * 1024 });
     let failure: unknown;
     try {
       for await (const rows of this.pipeline.rows(textChunks(stream))) {
         for (const row of rows) {
           this.rowsRead++;
-          this.pipeline.addRow(this.batch, row);
+          const problem = this.pipeline.addRow(this.batch, row);
+          if (problem !== undefined) {
+            this.invalid++;
+            this.skipped.add(problem);
+          }
           if (this.batch.ids.length >= this.batchSize) await this.handOver();
         }
       }
@@ -117,23 +139,23 @@ export class BulkLoad<Batch extends ColumnBatch, Row> {
       failure ??= error;
     }
     if (failure !== undefined) throw failure as Error;
-  }
-
-  elapsedMs(): number {
-    return performance.now() - this.startedAt;
-  }
-
-  rowsPerSecond(): number {
-    return Math.round(this.rowsRead / Math.max(this.elapsedMs() / 1000, 0.001));
-  }
-
-  /** The summary's figures: duration, rate, and the peak resident set size of this process so far. */
-  figures(): { durationMs: number; rowsPerSecond: number; peakRssBytes: number } {
     return {
+      rowsRead: this.rowsRead,
+      invalid: this.invalid,
+      skipped: this.skipped.count,
+      firstSkipped: this.skipped.first,
       durationMs: Math.round(this.elapsedMs()),
       rowsPerSecond: this.rowsPerSecond(),
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     };
+  }
+
+  private elapsedMs(): number {
+    return performance.now() - this.startedAt;
+  }
+
+  private rowsPerSecond(): number {
+    return Math.round(this.rowsRead / Math.max(this.elapsedMs() / 1000, 0.001));
   }
 
   private async handOver(): Promise<void> {
@@ -146,7 +168,7 @@ export class BulkLoad<Batch extends ColumnBatch, Row> {
   private async submit(batch: Batch): Promise<void> {
     while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
     if (this.flushFailure) throw this.flushFailure.error as Error;
-    const pending: Promise<void> = this.pipeline.flush(batch).then(
+    const pending: Promise<void> = this.pipeline.flush(batch, this.skipped).then(
       () => {
         this.inFlight.delete(pending);
       },
@@ -171,14 +193,19 @@ export class BulkLoad<Batch extends ColumnBatch, Row> {
     onProgress({
       rowsRead: this.rowsRead,
       ...this.pipeline.counts(),
+      skipped: this.skipped.count,
       elapsedMs: Math.round(this.elapsedMs()),
       rowsPerSecond: this.rowsPerSecond(),
     });
   }
 }
 
-/** The first skipped rows (at most `maxReportedSkips`, default 10), each passed to `onSkip` as it is found. */
+/**
+ * Skipped rows: all counted, the first (at most `maxReportedSkips`, default 10) kept for the
+ * summary and passed to `onSkip` as they are found.
+ */
 export class SkippedRows<Skip> {
+  count = 0;
   readonly first: Skip[] = [];
   private readonly max: number;
   private readonly onSkip: ((row: Skip) => void) | undefined;
@@ -189,10 +216,26 @@ export class SkippedRows<Skip> {
   }
 
   add(row: Skip): void {
+    this.count++;
     if (this.first.length >= this.max) return;
     this.first.push(row);
     this.onSkip?.(row);
   }
+}
+
+/**
+ * The rows of a batch that an `insert … on conflict do nothing returning id` did not insert, by
+ * position. A row whose id the statement returned was inserted; with the same id twice in the
+ * batch, the first row is the one (unnest keeps the order).
+ */
+export function notInserted(ids: readonly number[], inserted: readonly { id: number }[]): number[] {
+  if (inserted.length === ids.length) return [];
+  const insertedIds = new Set(inserted.map((row) => row.id));
+  const missed: number[] = [];
+  ids.forEach((id, position) => {
+    if (!insertedIds.delete(id)) missed.push(position);
+  });
+  return missed;
 }
 
 /**
