@@ -4,7 +4,7 @@
 //   node bench/generate-events.ts --set archive --rows 6000000 --format json --out /tmp/events_archive.json
 //   node bench/generate-events.ts --set upcoming --rows 10000 --format sql --out /tmp/events.sql
 import { stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { fail, parseOptions } from './lib/args.ts';
 import { generateEventsFile } from '../src/modules/catalog/index.ts';
 
 const HELP = `Usage: node bench/generate-events.ts --set upcoming|archive --rows N --format json|jsonl|sql --out PATH
@@ -15,22 +15,16 @@ const HELP = `Usage: node bench/generate-events.ts --set upcoming|archive --rows
   json is the scripts' layout (one array, indent 2), jsonl one object per line, sql
   insert_events_from_json.py's 1000-row INSERTs.`;
 
-const { values } = parseArgs({
-  options: {
-    set: { type: 'string' },
-    rows: { type: 'string' },
-    format: { type: 'string', default: 'json' },
-    out: { type: 'string' },
-    seed: { type: 'string', default: '42' },
-    'first-id': { type: 'string' },
-    today: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
+const values = parseOptions(HELP, {
+  set: { type: 'string' },
+  rows: { type: 'string' },
+  format: { type: 'string', default: 'json' },
+  out: { type: 'string' },
+  seed: { type: 'string', default: '42' },
+  'first-id': { type: 'string' },
+  today: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
 });
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
 const rows = Number(values.rows);
 const seed = Number(values.seed);
 const { set, format, out } = values;
@@ -45,10 +39,8 @@ if (
   !out ||
   (firstId !== undefined && (!Number.isSafeInteger(firstId) || firstId < 1)) ||
   (today !== undefined && Number.isNaN(today.getTime()))
-) {
-  console.error(HELP);
-  process.exit(2);
-}
+)
+  fail(HELP);
 const startedAt = performance.now();
 await generateEventsFile(out, {
   set,

@@ -3,24 +3,18 @@
 //
 //   node bench/generate-users.ts --rows 1000000 --format csv|sql --out users.csv [--seed 42]
 import { stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { fail, parseOptions } from './lib/args.ts';
 import { generateUsersFile } from '../src/modules/identity/index.ts';
 
 const HELP = `Usage: node bench/generate-users.ts --rows N --format csv|sql --out PATH [--seed S]`;
 
-const { values } = parseArgs({
-  options: {
-    rows: { type: 'string' },
-    format: { type: 'string' },
-    out: { type: 'string' },
-    seed: { type: 'string', default: '42' },
-    help: { type: 'boolean', short: 'h' },
-  },
+const values = parseOptions(HELP, {
+  rows: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  seed: { type: 'string', default: '42' },
+  help: { type: 'boolean', short: 'h' },
 });
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
 const rows = Number(values.rows);
 const seed = Number(values.seed);
 const format = values.format;
@@ -30,10 +24,8 @@ if (
   !Number.isSafeInteger(seed) ||
   (format !== 'csv' && format !== 'sql') ||
   !values.out
-) {
-  console.error(HELP);
-  process.exit(2);
-}
+)
+  fail(HELP);
 const startedAt = performance.now();
 await generateUsersFile(values.out, { rows, format, seed });
 const seconds = (performance.now() - startedAt) / 1000;

@@ -7,19 +7,17 @@
 // Files are generated into the temp directory when missing and kept for the next run. Each import
 // runs as its own process (`node bin/sbor.js import events FILE`, under /usr/bin/time -v when
 // present), so the peak RSS is the importer's alone.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { migrations } from '../src/migrations.ts';
 import { generateEventsFile } from '../src/modules/catalog/index.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { migrateToLatest } from '../src/platform/db/migrations.ts';
 import { assertLoopback } from './lib/children.ts';
+import { fail, parseOptions } from './lib/args.ts';
+import { admin, ensureGenerated, round1, timeImportProcess, type ImportRun } from './lib/import-runner.ts';
 
 const HELP = `Usage: node bench/import-events.ts [options]
 
@@ -35,23 +33,17 @@ const HELP = `Usage: node bench/import-events.ts [options]
 Environment: BENCH_DATABASE_URL=postgres://… (a loopback server; its database is used to create
 and drop the bench database).`;
 
-const { values } = parseArgs({
-  options: {
-    archive: { type: 'string', default: '6000000' },
-    upcoming: { type: 'string', default: '10000' },
-    format: { type: 'string', default: 'json' },
-    database: { type: 'string', default: 'sbor_search_bench' },
-    'no-import': { type: 'boolean', default: false },
-    reimport: { type: 'boolean', default: false },
-    measure: { type: 'boolean', default: false },
-    drop: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h' },
-  },
+const values = parseOptions(HELP, {
+  archive: { type: 'string', default: '6000000' },
+  upcoming: { type: 'string', default: '10000' },
+  format: { type: 'string', default: 'json' },
+  database: { type: 'string', default: 'sbor_search_bench' },
+  'no-import': { type: 'boolean', default: false },
+  reimport: { type: 'boolean', default: false },
+  measure: { type: 'boolean', default: false },
+  drop: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h' },
 });
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
 const archiveRows = Number(values.archive);
 const upcomingRows = Number(values.upcoming);
 const format = values.format;
@@ -85,21 +77,11 @@ const SEARCHES: { name: string; query?: string; date?: string }[] = [
   { name: '(edge) Красная шапчка', query: 'Красная шапчка' },
 ];
 
-const BIN = new URL('../bin/sbor.js', import.meta.url).pathname;
-const TIME = '/usr/bin/time';
 const today = new Date().toISOString().slice(0, 10);
 
-interface Result {
+interface Result extends ImportRun {
   file: string;
   run: string;
-  rowsRead: number;
-  imported: number;
-  existing: number;
-  skipped: number;
-  importSeconds: number;
-  rowsPerSecond: number;
-  processSeconds: number;
-  peakRssMiB: number;
 }
 
 if (!values['no-import']) {
@@ -109,8 +91,8 @@ if (!values['no-import']) {
   if (archiveRows > 0) await ensureFile(archiveFile, 'archive', archiveRows);
   if (upcomingRows > 0) await ensureFile(upcomingFile, 'upcoming', upcomingRows);
 
-  await admin(`drop database if exists ${databaseName} with (force)`);
-  await admin(`create database ${databaseName}`);
+  await admin(adminUrl, `drop database if exists ${databaseName} with (force)`);
+  await admin(adminUrl, `create database ${databaseName}`);
   const database = await openDatabase({ url: benchUrl, poolSize: 2 });
   try {
     await migrateToLatest(database, migrations);
@@ -132,7 +114,7 @@ if (!values['no-import']) {
 
 if (values.measure) await measureSearch();
 
-if (values.drop) await admin(`drop database if exists ${databaseName} with (force)`);
+if (values.drop) await admin(adminUrl, `drop database if exists ${databaseName} with (force)`);
 
 interface LatencyRow {
   search: string;
@@ -300,53 +282,15 @@ function describePlan(plan: PlanNode): string {
 }
 
 async function ensureFile(file: string, set: 'archive' | 'upcoming', rows: number): Promise<void> {
-  if (existsSync(file)) return;
-  console.error(`generating ${rows} ${set} events into ${file} …`);
-  const startedAt = performance.now();
-  await generateEventsFile(`${file}.partial`, { set, rows, format: format as 'json' | 'sql' });
-  const { rename } = await import('node:fs/promises');
-  await rename(`${file}.partial`, file);
-  console.error(`generated in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+  await ensureGenerated(file, `${rows} ${set} events`, (path) =>
+    generateEventsFile(path, { set, rows, format: format as 'json' | 'sql' }),
+  );
 }
 
 async function timeImport(file: string, run: string): Promise<Result> {
   const { size } = await stat(file);
   console.error(`\n${run} of ${file} (${(size / 1048576).toFixed(0)} MiB) …`);
-  const useTime = existsSync(TIME);
-  const command = useTime ? TIME : process.execPath;
-  const args = useTime ? ['-v', process.execPath, BIN, 'import', 'events', file] : [BIN, 'import', 'events', file];
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: benchUrl, LOG_LEVEL: 'info' };
-  delete env.NATS_URL;
-  const startedAt = performance.now();
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let summary: Record<string, unknown> | undefined;
-  let maxRssKb: number | undefined;
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    if (!line.startsWith('{')) return;
-    const entry = JSON.parse(line) as Record<string, unknown>;
-    if (entry.msg === 'events imported') summary = entry;
-  });
-  createInterface({ input: child.stderr }).on('line', (line) => {
-    const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(line);
-    if (rss) maxRssKb = Number(rss[1]);
-    else if (!line.startsWith('\t')) console.error(`  ${line}`);
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const processSeconds = (performance.now() - startedAt) / 1000;
-  if (code !== 0 || !summary) fail(`the import of ${file} exited with ${code}`);
-  const peakRssBytes = maxRssKb !== undefined ? maxRssKb * 1024 : Number(summary.peakRssBytes);
-  return {
-    file: file.split('/').pop() ?? file,
-    run,
-    rowsRead: Number(summary.rowsRead),
-    imported: Number(summary.imported),
-    existing: Number(summary.existing),
-    skipped: Number(summary.skipped),
-    importSeconds: round1(Number(summary.durationMs) / 1000),
-    rowsPerSecond: Number(summary.rowsPerSecond),
-    processSeconds: round1(processSeconds),
-    peakRssMiB: Math.round(peakRssBytes / 1048576),
-  };
+  return { file: file.split('/').pop() ?? file, run, ...(await timeImportProcess('events', file, { DATABASE_URL: benchUrl })) };
 }
 
 async function query<T extends pg.QueryResultRow>(statement: string): Promise<T[]> {
@@ -357,23 +301,4 @@ async function query<T extends pg.QueryResultRow>(statement: string): Promise<T[
   } finally {
     await client.end();
   }
-}
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
-}
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(2);
 }

@@ -1,6 +1,5 @@
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { finished } from 'node:stream/promises';
+import { pick, rowRandom } from '../../platform/import/seeded-random.ts';
+import { writeTextFile } from '../../platform/import/text-file.ts';
 
 /**
  * Data shaped like the HackLoad events sets (hackload-kz/data), for tests and benchmarks:
@@ -137,31 +136,9 @@ const ARCHIVE_DESCRIPTIONS = [
 
 // --- randomness ----------------------------------------------------------------------------------
 
-/** A small, fast PRNG (mulberry32) seeded per row, so any row can be recomputed on its own. */
-function rowRandom(seed: number, set: EventsDataSet, id: number): () => number {
-  let state = mix32(
-    mix32(seed ^ (set === 'archive' ? 0x51ed27 : 0x2545f491)) ^ (id >>> 0) ^ mix32(Math.floor(id / 0x1_0000_0000)),
-  );
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-function mix32(value: number): number {
-  let h = value | 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) | 0;
-}
-
-function pick<T>(random: () => number, items: readonly T[]): T {
-  const item = items[Math.floor(random() * items.length)];
-  if (item === undefined) throw new RangeError('pick from an empty list');
-  return item;
+/** Each event draws from its own generator (one series per set), so any row can be recomputed on its own. */
+function eventRandom(seed: number, set: EventsDataSet, id: number): () => number {
+  return rowRandom(seed ^ (set === 'archive' ? 0x51ed27 : 0x2545f491), id);
 }
 
 /** Index drawn with the given relative weights. */
@@ -296,7 +273,7 @@ function dayOf(today: Date): number {
 /** Generated event `id` of a set, exactly as the files written with the same options contain it. */
 export function generateEvent(id: number, options: GenerateEventOptions): GeneratedEvent {
   const seed = options.seed ?? DEFAULT_EVENTS_SEED;
-  const random = rowRandom(seed, options.set, id);
+  const random = eventRandom(seed, options.set, id);
   if (options.set === 'upcoming') {
     const type = pick(random, UPCOMING_TYPES);
     const title = upcomingTitle(random, type);
@@ -351,25 +328,16 @@ export async function generateEventsFile(path: string, options: GenerateEventsOp
   if (!Number.isSafeInteger(rows) || rows < 0) throw new RangeError(`rows must be a non-negative integer, got ${rows}`);
   const firstId = options.firstId ?? (options.set === 'archive' ? ARCHIVE_FIRST_ID : 1);
   const rowOptions: GenerateEventOptions = { ...options, today: options.today ?? new Date() };
-  const out = createWriteStream(path, { encoding: 'utf8' });
-  const write = async (text: string): Promise<void> => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
-  try {
+  await writeTextFile(path, async (write) => {
     if (format === 'json' || format === 'jsonl') {
       // json.dump writes "[]" for no rows, "[\n  {…},\n  {…}\n]" otherwise, with no final line break.
       if (format === 'json') await write(rows === 0 ? '[]' : '[\n');
-      let chunk = '';
       for (let index = 0; index < rows; index++) {
         const event = generateEvent(firstId + index, rowOptions);
-        if (format === 'json') chunk += (index === 0 ? '' : ',\n') + formatJsonObject(event);
-        else chunk += `${JSON.stringify(event)}\n`;
-        if (chunk.length > 64_000) {
-          await write(chunk);
-          chunk = '';
-        }
+        if (format === 'json') await write((index === 0 ? '' : ',\n') + formatJsonObject(event));
+        else await write(`${JSON.stringify(event)}\n`);
       }
-      await write(format === 'json' && rows > 0 ? `${chunk}\n]` : chunk);
+      if (format === 'json' && rows > 0) await write('\n]');
     } else {
       const batches = Math.ceil(rows / SQL_BATCH);
       const number = (value: number) => value.toLocaleString('en');
@@ -389,10 +357,5 @@ export async function generateEventsFile(path: string, options: GenerateEventsOp
         );
       }
     }
-    out.end();
-    await finished(out);
-  } catch (error) {
-    out.destroy();
-    throw error;
-  }
+  });
 }

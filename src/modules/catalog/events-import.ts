@@ -1,6 +1,16 @@
-import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import { sql, type Kysely } from 'kysely';
+import {
+  BulkLoad,
+  advanceIdSequence,
+  notInserted,
+  type BulkLoadSummary,
+  type ImportOptions,
+  type SkippedRows,
+} from '../../platform/import/bulk-load.ts';
+import { isCalendarDate } from '../../platform/import/calendar.ts';
+import { bareArray, quotedArray } from '../../platform/import/pg-arrays.ts';
+import { columnName, sqlDumpRows } from '../../platform/import/sql-dump.ts';
 import type { CatalogTables } from './catalog.tables.ts';
 import { EVENT_TYPES } from './catalog.tables.ts';
 import { invalidateSearchCaches } from './search-cache.ts';
@@ -8,9 +18,10 @@ import { invalidateSearchCaches } from './search-cache.ts';
 /**
  * Imports the HackLoad events data sets (hackload-kz/data: events.json / events.sql, 10,000
  * upcoming events, and events_archive.json / events_archive.sql, 6,000,000 past ones) into
- * catalog.events, streaming: the file is read in chunks and parsed by hand, rows are validated one
- * by one and inserted in batches with one `insert … select from unnest(arrays) on conflict (id) do
- * nothing` per batch, which PostgreSQL and PGlite both run. Memory holds one chunk and at most
+ * catalog.events, streaming, with the platform's bulk load (src/platform/import): the file is read
+ * in chunks and parsed by hand, rows are validated one by one and inserted in batches with one
+ * `insert … select from unnest(arrays) on conflict (id) do nothing` per batch, which PostgreSQL
+ * and PGlite both run. Memory holds one chunk and at most
  * `concurrency + 1` batches whatever the file's size; reading waits for the database.
  *
  * - JSON: the scripts write one array (`json.dump(…, indent=2)`); one object per line (JSON lines)
@@ -29,16 +40,6 @@ import { invalidateSearchCaches } from './search-cache.ts';
 
 export type EventsFileFormat = 'json' | 'sql';
 
-export interface EventsImportProgress {
-  /** Rows read so far (valid or not). */
-  rowsRead: number;
-  imported: number;
-  existing: number;
-  skipped: number;
-  elapsedMs: number;
-  rowsPerSecond: number;
-}
-
 export interface SkippedEventRow {
   /** Line of the file the row starts on (1-based). */
   line: number;
@@ -46,9 +47,9 @@ export interface SkippedEventRow {
   reason: string;
 }
 
-export interface EventsImportSummary {
+/** `skipped` = invalid + idTaken; `invalid`: rows that did not validate (id, title, type, date, JSON or SQL syntax). */
+export interface EventsImportSummary extends BulkLoadSummary<SkippedEventRow> {
   format: EventsFileFormat;
-  rowsRead: number;
   /** Rows inserted by this run. */
   imported: number;
   /** Of those, starting from now on (PUBLISHED) and already started (COMPLETED). */
@@ -56,40 +57,19 @@ export interface EventsImportSummary {
   completed: number;
   /** Rows whose event (same id, imported, same title) was already there; left untouched. */
   existing: number;
-  /** invalid + idTaken. */
-  skipped: number;
-  /** Rows that did not validate (id, title, type, date, JSON or SQL syntax). */
-  invalid: number;
   /** Rows whose id belongs to a different event (created by an organizer, or another title). */
   idTaken: number;
-  /** The first skipped rows (at most `maxReportedSkips`). */
-  firstSkipped: SkippedEventRow[];
   /** The largest id in catalog.events afterwards (the sequence continues after it). */
   maxId: number | null;
-  durationMs: number;
-  rowsPerSecond: number;
-  /** Peak resident set size of this process so far. */
-  peakRssBytes: number;
 }
 
-export interface EventsImportOptions {
-  /** Rows per insert statement (default 5000). */
-  batchSize?: number;
+export interface EventsImportOptions extends ImportOptions<SkippedEventRow> {
   /**
    * Batches inserted at once (default 2). PostgreSQL computes each row's search vector and index
    * entries in the backend, so two connections use two cores; PGlite has one connection and
    * queues them (memory still bounded).
    */
   concurrency?: number;
-  /** Called at most once per `progressIntervalMs` (default 1000) while importing. */
-  onProgress?: (progress: EventsImportProgress) => void;
-  progressIntervalMs?: number;
-  /** Called for each of the first `maxReportedSkips` skipped rows, as they are found. */
-  onSkip?: (row: SkippedEventRow) => void;
-  /** How many skipped rows to report (default 10). */
-  maxReportedSkips?: number;
-  /** Bytes per read from the file (default 256 KiB); tests use tiny chunks to cross boundaries. */
-  chunkBytes?: number;
   /**
    * Run VACUUM (ANALYZE) on catalog.events afterwards (default true): search plans and the search's
    * walk horizon need the statistics, and setting hint bits and the visibility map now spares the
@@ -117,42 +97,11 @@ export async function importEvents(
   options: EventsImportOptions = {},
 ): Promise<EventsImportSummary> {
   const format = eventsFileFormat(filePath);
-  const batchSize = options.batchSize ?? 5000;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
-  const concurrency = options.concurrency ?? 2;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a positive integer');
-  const progressIntervalMs = options.progressIntervalMs ?? 1000;
-  const maxReportedSkips = options.maxReportedSkips ?? 10;
   const catalog = db.$extendTables<CatalogTables>();
-  const startedAt = performance.now();
 
-  const counts = { rowsRead: 0, imported: 0, published: 0, completed: 0, existing: 0, invalid: 0, idTaken: 0 };
-  const firstSkipped: SkippedEventRow[] = [];
-  const skip = (row: SkippedEventRow): void => {
-    if (firstSkipped.length >= maxReportedSkips) return;
-    firstSkipped.push(row);
-    options.onSkip?.(row);
-  };
-  const skippedCount = () => counts.invalid + counts.idTaken;
-  const elapsed = () => performance.now() - startedAt;
-  const rate = () => Math.round(counts.rowsRead / Math.max(elapsed() / 1000, 0.001));
-  let lastProgressAt = startedAt;
-  const maybeReportProgress = (): void => {
-    if (!options.onProgress) return;
-    const now = performance.now();
-    if (now - lastProgressAt < progressIntervalMs) return;
-    lastProgressAt = now;
-    options.onProgress({
-      rowsRead: counts.rowsRead,
-      imported: counts.imported,
-      existing: counts.existing,
-      skipped: skippedCount(),
-      elapsedMs: Math.round(elapsed()),
-      rowsPerSecond: rate(),
-    });
-  };
+  const counts = { imported: 0, published: 0, completed: 0, existing: 0, idTaken: 0 };
 
-  const flush = async (batch: Batch): Promise<void> => {
+  const flush = async (batch: Batch, skipped: SkippedRows<SkippedEventRow>): Promise<void> => {
     const inserted = await catalog
       .insertInto('catalog.events')
       .columns(['id', 'title', 'description', 'type', 'timezone', 'starts_at', 'status', 'provider'])
@@ -177,14 +126,14 @@ export async function importEvents(
       if (row.status === 'COMPLETED') counts.completed++;
       else counts.published++;
     }
-    if (inserted.length === batch.ids.length) return;
+    const missed = notInserted(batch.ids, inserted).map((position) => ({
+      id: batch.ids[position] ?? 0,
+      title: batch.titles[position] ?? '',
+      line: batch.lines[position] ?? 0,
+    }));
+    if (missed.length === 0) return;
 
     // The others were there already: the same imported event (a re-import), or another one.
-    const insertedIds = new Set(inserted.map((row) => row.id));
-    const missed: { id: number; title: string; line: number }[] = [];
-    batch.ids.forEach((id, position) => {
-      if (!insertedIds.delete(id)) missed.push({ id, title: batch.titles[position] ?? '', line: batch.lines[position] ?? 0 });
-    });
     const holders = await catalog
       .selectFrom('catalog.events')
       .select(['id', 'title', 'organizer_id'])
@@ -197,7 +146,7 @@ export async function importEvents(
         counts.existing++;
       } else {
         counts.idTaken++;
-        skip({
+        skipped.add({
           line,
           eventId: id,
           reason: holder
@@ -208,94 +157,28 @@ export async function importEvents(
     }
   };
 
-  // Up to `concurrency` batches are being inserted while the next is parsed.
-  const inFlight = new Set<Promise<void>>();
-  let flushFailure: { error: unknown } | undefined;
-  const submit = async (batch: Batch): Promise<void> => {
-    while (inFlight.size >= concurrency) await Promise.race(inFlight);
-    if (flushFailure) throw flushFailure.error as Error;
-    const pending: Promise<void> = flush(batch).then(
-      () => {
-        inFlight.delete(pending);
-      },
-      (error: unknown) => {
-        inFlight.delete(pending);
-        flushFailure ??= { error };
-      },
-    );
-    inFlight.add(pending);
-  };
-  const drain = async (): Promise<void> => {
-    while (inFlight.size > 0) await Promise.race(inFlight);
-  };
+  const load = new BulkLoad(options, {
+    // Up to `concurrency` batches are being inserted while the next is parsed.
+    concurrency: options.concurrency ?? 2,
+    rows: format === 'json' ? jsonRecords : sqlRecords,
+    newBatch: () => new Batch(),
+    addRow,
+    flush,
+    counts: () => counts,
+  });
 
-  let batch = new Batch();
-  const accept = async (record: RawRecord): Promise<void> => {
-    counts.rowsRead++;
-    const problem = addRow(batch, record);
-    if (problem) {
-      counts.invalid++;
-      skip(problem);
-    }
-    if (batch.ids.length >= batchSize) {
-      const full = batch;
-      batch = new Batch();
-      await submit(full);
-      maybeReportProgress();
-    }
-  };
-
-  const stream = createReadStream(filePath, { encoding: 'utf8', highWaterMark: options.chunkBytes ?? 256 * 1024 });
-  let failure: unknown;
-  try {
-    const records = format === 'json' ? jsonRecords(stream) : sqlRecords(stream);
-    for await (const chunk of records) {
-      for (const record of chunk) await accept(record);
-    }
-    if (batch.ids.length > 0) await submit(batch);
-    await drain();
-    if (flushFailure) throw flushFailure.error as Error;
-  } catch (error) {
-    failure = error;
-    stream.destroy();
-    await drain();
-  }
-  // Even after a failure part of the file may be in: move the sequence past what is there.
   let maxId: number | null = null;
-  try {
-    maxId = await advanceEventIdSequence(db);
-    if (failure === undefined && options.analyze !== false && counts.imported > 0)
-      await sql`vacuum (analyze) catalog.events`.execute(db);
-  } catch (error) {
-    failure ??= error;
-  }
-  // Searches cached in this process must see the new events (other processes: the cache's TTL).
-  invalidateSearchCaches();
-  if (failure !== undefined) throw failure as Error;
+  const summary = await load.run(filePath, async (failed) => {
+    try {
+      maxId = await advanceIdSequence(db, 'catalog.events');
+      if (!failed && options.analyze !== false && counts.imported > 0) await sql`vacuum (analyze) catalog.events`.execute(db);
+    } finally {
+      // Searches cached in this process must see the new events (other processes: the cache's TTL).
+      invalidateSearchCaches();
+    }
+  });
 
-  return {
-    format,
-    ...counts,
-    skipped: skippedCount(),
-    firstSkipped,
-    maxId,
-    durationMs: Math.round(elapsed()),
-    rowsPerSecond: rate(),
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
-  };
-}
-
-/**
- * Moves catalog.events' id sequence past the largest id (never backwards), so the next event an
- * organizer creates gets max + 1. Returns the largest id (null for an empty table).
- */
-export async function advanceEventIdSequence(db: Kysely<object>): Promise<number | null> {
-  const result = await sql<{ max_id: number | null }>`
-    select max_id, case when max_id is not null then
-             setval(seq, greatest(max_id, coalesce(pg_sequence_last_value(seq), 0))) end as value
-    from (select pg_get_serial_sequence('catalog.events', 'id')::regclass as seq,
-                 (select max(id) from catalog.events) as max_id) as current`.execute(db);
-  return result.rows[0]?.max_id ?? null;
+  return { format, ...counts, maxId, ...summary };
 }
 
 /** Column-wise arrays of one batch: what the unnest insert takes, with no per-row objects. */
@@ -312,18 +195,6 @@ class Batch {
   providers: (string | null)[] = [];
   lines: number[] = [];
 }
-
-/** PostgreSQL array literal of values that need no quoting (integers, booleans, checked words and timestamps). */
-function bareArray(values: readonly (string | number | boolean)[]): string {
-  return `{${values.map((value) => (value === true ? 't' : value === false ? 'f' : String(value))).join(',')}}`;
-}
-
-/** Any text: each element double-quoted, with `\` and `"` escaped by a backslash. */
-function quotedArray(values: readonly (string | null)[]): string {
-  return `{${values.map((value) => (value === null ? 'NULL' : `"${ESCAPED_IN_ARRAY.test(value) ? value.replace(/["\\]/g, '\\$&') : value}"`)).join(',')}}`;
-}
-
-const ESCAPED_IN_ARRAY = /["\\]/;
 
 // ---------------------------------------------------------------------------------------------
 // Validation
@@ -359,12 +230,9 @@ function canonicalZone(zone: string): string | null {
   return known;
 }
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function isCalendarDate(year: number, month: number, day: number): boolean {
-  if (year < 1900 || year > 2200 || month < 1 || month > 12 || day < 1) return false;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0));
+/** Years a start may be in: outside them the date is a typo, not an event. */
+function isEventDate(year: number, month: number, day: number): boolean {
+  return year >= 1900 && year <= 2200 && isCalendarDate(year, month, day);
 }
 
 /** A field's value for a message (JSON.stringify gives undefined for a missing one). */
@@ -413,12 +281,7 @@ function addRow(batch: Batch, record: RawRecord): SkippedEventRow | undefined {
   const match = DATETIME_PATTERN.exec(start);
   if (!match) return refuse(`datetime_start must be an ISO date and time, got ${shown(fields.datetime_start)}`);
   const [, year, month, day, hour, minute, second = '00', fraction = '', offset] = match;
-  if (
-    !isCalendarDate(Number(year), Number(month), Number(day)) ||
-    Number(hour) > 23 ||
-    Number(minute) > 59 ||
-    Number(second) > 59
-  )
+  if (!isEventDate(Number(year), Number(month), Number(day)) || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59)
     return refuse(`datetime_start is not a calendar date and time: ${JSON.stringify(start)}`);
 
   batch.ids.push(id);
@@ -452,22 +315,16 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 
-function withoutBom(chunk: string, first: boolean): string {
-  return first && chunk.charCodeAt(0) === 0xfeff ? chunk.slice(1) : chunk;
-}
-
 /**
  * The objects of a JSON array of objects (the scripts' `json.dump(events, indent=2)`) or of JSON
  * lines: a scanner finds each top-level object's text (strings and nesting respected) and
  * `JSON.parse` reads it. Text between objects other than `[`, `]`, `,` and white space is one
  * refused record per stretch.
  */
-async function* jsonRecords(stream: AsyncIterable<string | Buffer>): AsyncGenerator<RawRecord[]> {
+async function* jsonRecords(chunks: AsyncIterable<string>): AsyncGenerator<RawRecord[]> {
   const reader = new JsonObjectReader();
-  let first = true;
-  for await (const piece of stream) {
-    reader.push(withoutBom(typeof piece === 'string' ? piece : piece.toString('utf8'), first));
-    first = false;
+  for await (const chunk of chunks) {
+    reader.push(chunk);
     const records = reader.take();
     if (records.length > 0) yield records;
   }
@@ -561,15 +418,9 @@ function parseObject(objectText: string, line: number): RawRecord {
 /** The column order of insert_events_from_json.py, for tuples that come without an INSERT header. */
 const DEFAULT_COLUMNS = ['id', 'title', 'description', 'type', 'datetime_start', 'provider'];
 const REQUIRED_COLUMNS = ['id', 'title', 'type', 'datetime_start'];
-const INSERT_PATTERN = /^\s*insert\s+into\s+[^(]+\(([^)]*)\)\s*values\s*(.*)$/is;
 
-function columnsOf(list: string, line: number): string[] {
-  const columns = list.split(',').map((column) =>
-    column
-      .trim()
-      .replace(/^"(.*)"$/, '$1')
-      .toLowerCase(),
-  );
+function columnsOf(list: string[], line: number): string[] {
+  const columns = list.map(columnName);
   const missing = REQUIRED_COLUMNS.filter((column) => !columns.includes(column));
   if (missing.length > 0) throw new EventsImportError(`The INSERT on line ${line} lacks the column(s) ${missing.join(', ')}`);
   return columns;
@@ -581,143 +432,35 @@ function columnsOf(list: string, line: number): string[] {
  * (`(1, 'O''Neil', …),`), and `;` on its own line. Other statements are ignored; a line of tuples
  * that does not parse is one refused row.
  */
-async function* sqlRecords(stream: AsyncIterable<string | Buffer>): AsyncGenerator<RawRecord[]> {
+async function* sqlRecords(chunks: AsyncIterable<string>): AsyncGenerator<RawRecord[]> {
   let columns = DEFAULT_COLUMNS;
-  let insideValues = false;
-  let sawInsert = false;
-  for await (const lines of splitLines(stream)) {
+  const rows = sqlDumpRows(chunks, {
+    onColumns: (list, line) => {
+      columns = columnsOf(list, line);
+    },
+    bareToken: BARE_TOKEN,
+  });
+  for await (const chunk of rows) {
     const records: RawRecord[] = [];
-    for (const [lineText, line] of lines) {
-      let tuples = lineText;
-      const insert = /^\s*insert\s/i.test(lineText) ? INSERT_PATTERN.exec(lineText) : null;
-      if (insert) {
-        const [, list = '', rest = ''] = insert;
-        columns = columnsOf(list, line);
-        sawInsert = true;
-        insideValues = true;
-        tuples = rest;
-      } else if (!insideValues && (sawInsert || !/^\s*\(/.test(lineText))) {
+    for (const row of chunk) {
+      if ('problem' in row) {
+        records.push(row);
         continue;
       }
-      const trimmed = tuples.trim();
-      if (trimmed === '' || trimmed.startsWith('--')) continue;
-      if (trimmed === ';') {
-        insideValues = false;
+      const { line, values } = row;
+      if (values.length !== columns.length) {
+        records.push({ line, problem: `expected ${columns.length} values, got ${values.length}` });
         continue;
       }
-      const parsed = parseTuples(tuples);
-      if (parsed === undefined) {
-        records.push({ line, problem: 'not a list of value tuples' });
-        if (/;\s*$/.test(tuples)) insideValues = false;
-        continue;
-      }
-      for (const values of parsed.tuples) {
-        if (values.length !== columns.length) {
-          records.push({ line, problem: `expected ${columns.length} values, got ${values.length}` });
-          continue;
-        }
-        const fields: Record<string, unknown> = {};
-        columns.forEach((column, index) => {
-          fields[column] = values[index];
-        });
-        records.push({ line, fields });
-      }
-      if (parsed.ended) insideValues = false;
+      const fields: Record<string, unknown> = {};
+      columns.forEach((column, index) => {
+        fields[column] = values[index];
+      });
+      records.push({ line, fields });
     }
-    if (records.length > 0) yield records;
+    yield records;
   }
 }
 
-/** Lines of the stream with their 1-based numbers, one array per chunk; `\r\n` or `\n`. */
-async function* splitLines(stream: AsyncIterable<string | Buffer>): AsyncGenerator<[string, number][]> {
-  let rest = '';
-  let line = 0;
-  let first = true;
-  for await (const piece of stream) {
-    const chunk = withoutBom(typeof piece === 'string' ? piece : piece.toString('utf8'), first);
-    first = false;
-    const lines: [string, number][] = [];
-    let start = 0;
-    let end = chunk.indexOf('\n');
-    while (end >= 0) {
-      const lineText = rest + chunk.slice(start, end);
-      rest = '';
-      lines.push([lineText.endsWith('\r') ? lineText.slice(0, -1) : lineText, ++line]);
-      start = end + 1;
-      end = chunk.indexOf('\n', start);
-    }
-    rest += chunk.slice(start);
-    if (lines.length > 0) yield lines;
-  }
-  if (rest !== '') yield [[rest.endsWith('\r') ? rest.slice(0, -1) : rest, line + 1]];
-}
-
+/** Unquoted values: the platform's numbers and words, and `:` too, so an unquoted date-time reads as one value. */
 const BARE_TOKEN = /[A-Za-z0-9_.:+-]+/y;
-
-/**
- * Parses `(v, …), (v, …)` up to the end of the line or a `;`. Values: '…' strings with '' for a
- * quote, NULL (null), and bare tokens (numbers) as their text. Undefined when the text is not a
- * list of tuples.
- */
-function parseTuples(line: string): { tuples: (string | null)[][]; ended: boolean } | undefined {
-  const tuples: (string | null)[][] = [];
-  let position = skipSpace(line, 0);
-  while (position < line.length) {
-    if (line.charCodeAt(position) !== 0x28 /* ( */) return undefined;
-    position++;
-    const values: (string | null)[] = [];
-    for (;;) {
-      position = skipSpace(line, position);
-      if (line.charCodeAt(position) === 0x27 /* ' */) {
-        let value = '';
-        let from = position + 1;
-        for (;;) {
-          const quote = line.indexOf("'", from);
-          if (quote < 0) return undefined;
-          value += line.slice(from, quote);
-          if (line.charCodeAt(quote + 1) === 0x27) {
-            value += "'";
-            from = quote + 2;
-          } else {
-            position = quote + 1;
-            break;
-          }
-        }
-        values.push(value);
-      } else {
-        BARE_TOKEN.lastIndex = position;
-        const match = BARE_TOKEN.exec(line);
-        if (!match) return undefined;
-        position += match[0].length;
-        values.push(match[0].toUpperCase() === 'NULL' ? null : match[0]);
-      }
-      position = skipSpace(line, position);
-      const separator = line.charCodeAt(position);
-      position++;
-      if (separator === COMMA) continue;
-      if (separator === 0x29 /* ) */) break;
-      return undefined;
-    }
-    tuples.push(values);
-    position = skipSpace(line, position);
-    const after = line.charCodeAt(position);
-    if (after === COMMA) {
-      position = skipSpace(line, position + 1);
-    } else if (after === 0x3b /* ; */) {
-      return skipSpace(line, position + 1) === line.length ? { tuples, ended: true } : undefined;
-    } else if (position < line.length) {
-      return undefined;
-    }
-  }
-  return { tuples, ended: false };
-}
-
-function skipSpace(line: string, from: number): number {
-  let position = from;
-  while (position < line.length) {
-    const code = line.charCodeAt(position);
-    if (code !== 0x20 && code !== 0x09 && code !== CR && code !== LF) break;
-    position++;
-  }
-  return position;
-}

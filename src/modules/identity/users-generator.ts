@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { finished } from 'node:stream/promises';
-import type { UsersFileFormat } from './users-import.ts';
+import { pick, rowRandom } from '../../platform/import/seeded-random.ts';
+import { writeTextFile } from '../../platform/import/text-file.ts';
+import { USERS_FILE_COLUMNS, type UsersFileFormat } from './users-import.ts';
 
 /**
  * Data shaped like the HackLoad users set (hackload-kz/data, generate_ticket_users.py), for tests
@@ -31,19 +30,6 @@ export interface GeneratedUser {
   /** YYYY-MM-DD HH:MM:SS, UTC, not before registered_at. */
   last_logged_in: string;
 }
-
-export const USERS_COLUMNS = [
-  'user_id',
-  'email',
-  'password_hash',
-  'password_plain',
-  'first_name',
-  'surname',
-  'birthday',
-  'registered_at',
-  'is_active',
-  'last_logged_in',
-] as const;
 
 const DOMAINS = [
   'cool.ti',
@@ -119,33 +105,13 @@ const PASSWORD_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0
 const REFERENCE_MS = Date.UTC(2025, 5, 1, 12, 0, 0);
 const DAY_MS = 86_400_000;
 
-/** A small, fast PRNG (mulberry32) seeded per row, so any row can be recomputed on its own. */
-function rowRandom(seed: number, userId: number): () => number {
-  let state = mix32(mix32(seed ^ 0x9e3779b9) ^ (userId >>> 0) ^ mix32(Math.floor(userId / 0x1_0000_0000)));
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-function mix32(value: number): number {
-  let h = value | 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) | 0;
+/** Each user draws from its own generator, so any user can be recomputed on its own. */
+function userRandom(seed: number, userId: number): () => number {
+  return rowRandom(seed ^ 0x9e3779b9, userId);
 }
 
 function integerBetween(random: () => number, min: number, max: number): number {
   return min + Math.floor(random() * (max - min + 1));
-}
-
-function pick<T>(random: () => number, items: ArrayLike<T>): T {
-  const item = items[Math.floor(random() * items.length)];
-  if (item === undefined) throw new RangeError('pick from an empty list');
-  return item;
 }
 
 /** The password is drawn first from the row's generator, so it can be recomputed cheaply. */
@@ -158,7 +124,7 @@ function drawPassword(random: () => number): string {
 
 /** The plain password of generated user `userId` (to log in as that user in a test). */
 export function plainPasswordFor(userId: number, seed: number = DEFAULT_USERS_SEED): string {
-  return drawPassword(rowRandom(seed, userId));
+  return drawPassword(userRandom(seed, userId));
 }
 
 export function sha256Hex(text: string): string {
@@ -167,7 +133,7 @@ export function sha256Hex(text: string): string {
 
 /** Generated user `userId`, exactly as the files written with the same seed contain it. */
 export function generateUser(userId: number, seed: number = DEFAULT_USERS_SEED): GeneratedUser {
-  const random = rowRandom(seed, userId);
+  const random = userRandom(seed, userId);
   const password = drawPassword(random);
   const male = random() < 0.5;
   const [firstName, firstNameEn] = pick(random, male ? MALE_FIRST : FEMALE_FIRST);
@@ -202,7 +168,7 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-export const CSV_HEADER = `${USERS_COLUMNS.join(',')}\r\n`;
+export const CSV_HEADER = `${USERS_FILE_COLUMNS.join(',')}\r\n`;
 
 /** One CSV line as csv.DictWriter writes it (True/False, empty birthday, `\r\n`). */
 export function formatCsvRow(user: GeneratedUser): string {
@@ -253,7 +219,7 @@ CREATE TABLE users (
 BEGIN TRANSACTION;
 `;
 
-export const SQL_INSERT_HEADER = `INSERT INTO users (${USERS_COLUMNS.join(', ')}) VALUES\n`;
+export const SQL_INSERT_HEADER = `INSERT INTO users (${USERS_FILE_COLUMNS.join(', ')}) VALUES\n`;
 
 const SQL_BATCH = 1000;
 
@@ -272,22 +238,10 @@ export interface GenerateUsersOptions {
 export async function generateUsersFile(path: string, options: GenerateUsersOptions): Promise<void> {
   const { rows, format, seed = DEFAULT_USERS_SEED, firstId = 1 } = options;
   if (!Number.isSafeInteger(rows) || rows < 0) throw new RangeError(`rows must be a non-negative integer, got ${rows}`);
-  const out = createWriteStream(path, { encoding: 'utf8' });
-  const write = async (text: string): Promise<void> => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
-  try {
+  await writeTextFile(path, async (write) => {
     if (format === 'csv') {
       await write(CSV_HEADER);
-      let chunk = '';
-      for (let index = 0; index < rows; index++) {
-        chunk += formatCsvRow(generateUser(firstId + index, seed));
-        if (chunk.length > 64_000) {
-          await write(chunk);
-          chunk = '';
-        }
-      }
-      await write(chunk);
+      for (let index = 0; index < rows; index++) await write(formatCsvRow(generateUser(firstId + index, seed)));
     } else {
       await write(SQL_PREAMBLE);
       for (let start = 0; start < rows; start += SQL_BATCH) {
@@ -299,10 +253,5 @@ export async function generateUsersFile(path: string, options: GenerateUsersOpti
       }
       await write('\nCOMMIT;\n');
     }
-    out.end();
-    await finished(out);
-  } catch (error) {
-    out.destroy();
-    throw error;
-  }
+  });
 }

@@ -316,6 +316,19 @@ describe('importing the HackLoad users', () => {
     expect(summary.firstSkipped).toEqual([{ line: 3, userId: undefined, reason: 'not a list of value tuples' }]);
   });
 
+  it('passes over comments and a semicolon on a line of its own inside an INSERT, as dump tools write them', async () => {
+    const path = await writeFixture(
+      'comments.sql',
+      SQL_INSERT_HEADER +
+        `${formatSqlTuple(generateUser(1, SEED))},\n` +
+        `-- batch 2\n` +
+        `${formatSqlTuple(generateUser(2, SEED))}\n` +
+        `;\n`,
+    );
+    const summary = await importUsers(database.db, path);
+    expect(summary).toMatchObject({ rowsRead: 2, imported: 2, invalid: 0 });
+  });
+
   it('is idempotent: importing twice leaves the users as they are, including ones changed since', async () => {
     await importUsers(database.db, csvPath);
     await users()

@@ -1,14 +1,25 @@
-import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import { sql, type Kysely } from 'kysely';
+import {
+  BulkLoad,
+  advanceIdSequence,
+  notInserted,
+  type BulkLoadSummary,
+  type ImportOptions as BulkImportOptions,
+  type SkippedRows,
+} from '../../platform/import/bulk-load.ts';
+import { isCalendarDate } from '../../platform/import/calendar.ts';
+import { bareArray, quotedArray } from '../../platform/import/pg-arrays.ts';
+import { columnName, sqlDumpRows, type DumpRow } from '../../platform/import/sql-dump.ts';
 import type { IdentityTables } from './identity.tables.ts';
 
 /**
  * Imports the HackLoad users data set (users.csv or users.sql from hackload-kz/data) into
- * identity.users, streaming: the file is read in chunks, parsed by hand (CSV with RFC 4180
- * quoting; SQL INSERT tuples with '' escaping), validated row by row and inserted in batches with
- * one `insert … select from unnest(arrays)` per batch, which PostgreSQL and PGlite both run.
- * Memory holds one chunk and at most two batches whatever the file's size; reading waits for the
+ * identity.users, streaming, with the platform's bulk load (src/platform/import): the file is read
+ * in chunks, parsed by hand (CSV with RFC 4180 quoting here; SQL INSERT tuples with '' escaping by
+ * the platform's dump reader), validated row by row and inserted in batches with one
+ * `insert … select from unnest(arrays)` per batch, which PostgreSQL and PGlite both run. Memory
+ * holds one chunk and at most two batches whatever the file's size; reading waits for the
  * database (the next chunk is read only when the current batch has been handed over).
  *
  * - Ids are kept (user_id → id); afterwards the identity sequence is moved past the largest id.
@@ -22,17 +33,6 @@ import type { IdentityTables } from './identity.tables.ts';
 
 export type UsersFileFormat = 'csv' | 'sql';
 
-export interface ImportProgress {
-  /** Data rows read so far (valid or not). */
-  rowsRead: number;
-  imported: number;
-  existing: number;
-  skipped: number;
-  elapsedMs: number;
-  /** Rows read per second since the start. */
-  rowsPerSecond: number;
-}
-
 export interface SkippedRow {
   /** Line of the file the row starts on (1-based). */
   line: number;
@@ -40,53 +40,37 @@ export interface SkippedRow {
   reason: string;
 }
 
-export interface ImportSummary {
+/**
+ * `skipped` = invalid + emailTaken + idTaken + otherConflicts; `invalid`: rows that did not
+ * validate (bad email, hash, id, date, flag, field count…); `firstSkipped` in file order per batch.
+ */
+export interface ImportSummary extends BulkLoadSummary<SkippedRow> {
   format: UsersFileFormat;
-  rowsRead: number;
   /** Rows inserted by this run. */
   imported: number;
   /** Rows whose user (same id and email) was already present; left untouched. */
   existing: number;
-  /** invalid + emailTaken + idTaken + otherConflicts. */
-  skipped: number;
-  /** Rows that did not validate (bad email, hash, id, date, flag, field count…). */
-  invalid: number;
   /** Rows whose email belongs to a different user. */
   emailTaken: number;
   /** Rows whose id belongs to a user with another email. */
   idTaken: number;
   /** Rows not inserted for a conflict that could not be attributed (a concurrent change). */
   otherConflicts: number;
-  /** The first skipped rows (at most `maxReportedSkips`), in file order per batch. */
-  firstSkipped: SkippedRow[];
   /** The largest id in identity.users after the import (the sequence continues after it). */
   maxId: number | null;
-  durationMs: number;
-  rowsPerSecond: number;
-  /** Peak resident set size of this process so far. */
-  peakRssBytes: number;
 }
 
-export interface ImportOptions {
-  /** Rows per insert statement (default 5000). */
-  batchSize?: number;
-  /** Called at most once per `progressIntervalMs` (default 1000) while importing. */
-  onProgress?: (progress: ImportProgress) => void;
-  progressIntervalMs?: number;
-  /** Called for each of the first `maxReportedSkips` skipped rows, as they are found. */
-  onSkip?: (row: SkippedRow) => void;
-  /** How many skipped rows to report (default 10). */
-  maxReportedSkips?: number;
-  /** Bytes per read from the file (default 256 KiB); tests use tiny chunks to cross boundaries. */
-  chunkBytes?: number;
-}
+export type ImportOptions = BulkImportOptions<SkippedRow>;
 
 /** The data set's columns; password_plain is recognised only to be skipped. */
 const REQUIRED_COLUMNS = ['user_id', 'email', 'password_hash', 'first_name', 'surname', 'registered_at', 'is_active'] as const;
 const OPTIONAL_COLUMNS = ['birthday', 'last_logged_in'] as const;
 const PLAIN_PASSWORD_COLUMN = 'password_plain';
-/** The column order of generate_ticket_users.py, for SQL tuples that come without an INSERT header. */
-const DEFAULT_COLUMNS = [
+/**
+ * The columns of generate_ticket_users.py, in its order: for SQL tuples that come without an
+ * INSERT header (and what the generator writes).
+ */
+export const USERS_FILE_COLUMNS = [
   'user_id',
   'email',
   'password_hash',
@@ -97,7 +81,7 @@ const DEFAULT_COLUMNS = [
   'registered_at',
   'is_active',
   'last_logged_in',
-];
+] as const;
 
 type ColumnName = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number];
 
@@ -109,11 +93,9 @@ interface Layout {
   width: number;
 }
 
-/** A raw record: field values by position (null for SQL NULL or a skipped column). */
+/** A record: field values by position (null for SQL NULL or a skipped column), or why its line did not parse. */
+type RawRecord = DumpRow;
 type Fields = (string | null)[];
-
-/** A record with the line it starts on; a string instead of fields says why the line did not parse. */
-type RawRecord = [Fields | string, number];
 
 export class UsersImportError extends Error {
   override name = 'UsersImportError';
@@ -128,33 +110,11 @@ export function usersFileFormat(filePath: string): UsersFileFormat {
 
 export async function importUsers(db: Kysely<object>, filePath: string, options: ImportOptions = {}): Promise<ImportSummary> {
   const format = usersFileFormat(filePath);
-  const batchSize = options.batchSize ?? 5000;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer`);
-  const progressIntervalMs = options.progressIntervalMs ?? 1000;
-  const maxReportedSkips = options.maxReportedSkips ?? 10;
   const users = db.$extendTables<IdentityTables>();
-  const startedAt = performance.now();
 
-  const counts = { rowsRead: 0, imported: 0, existing: 0, invalid: 0, emailTaken: 0, idTaken: 0, otherConflicts: 0 };
-  const firstSkipped: SkippedRow[] = [];
-  const skip = (row: SkippedRow): void => {
-    if (firstSkipped.length >= maxReportedSkips) return;
-    firstSkipped.push(row);
-    options.onSkip?.(row);
-  };
-  const skippedCount = () => counts.invalid + counts.emailTaken + counts.idTaken + counts.otherConflicts;
-  const elapsed = () => performance.now() - startedAt;
-  const rate = () => Math.round(counts.rowsRead / Math.max(elapsed() / 1000, 0.001));
-  let lastProgressAt = startedAt;
-  const maybeReportProgress = (): void => {
-    if (!options.onProgress) return;
-    const now = performance.now();
-    if (now - lastProgressAt < progressIntervalMs) return;
-    lastProgressAt = now;
-    options.onProgress({ ...counts, skipped: skippedCount(), elapsedMs: Math.round(elapsed()), rowsPerSecond: rate() });
-  };
+  const counts = { imported: 0, existing: 0, emailTaken: 0, idTaken: 0, otherConflicts: 0 };
 
-  const flush = async (batch: Batch): Promise<void> => {
+  const flush = async (batch: Batch, skipped: SkippedRows<SkippedRow>): Promise<void> => {
     const inserted = await users
       .insertInto('identity.users')
       .columns([
@@ -183,15 +143,14 @@ export async function importUsers(db: Kysely<object>, filePath: string, options:
       .returning('id')
       .execute();
     counts.imported += inserted.length;
-    if (inserted.length === batch.ids.length) return;
+    const missed = notInserted(batch.ids, inserted).map((position) => ({
+      id: batch.ids[position] ?? 0,
+      email: batch.emails[position] ?? '',
+      line: batch.lines[position] ?? 0,
+    }));
+    if (missed.length === 0) return;
 
-    // Work out why the others were not inserted. A row whose id the statement returned was
-    // inserted; with a duplicate id in the batch, the first row (unnest keeps order) is the one.
-    const insertedIds = new Set(inserted.map((row) => row.id));
-    const missed: { id: number; email: string; line: number }[] = [];
-    batch.ids.forEach((id, position) => {
-      if (!insertedIds.delete(id)) missed.push({ id, email: batch.emails[position] ?? '', line: batch.lines[position] ?? 0 });
-    });
+    // Work out why the others were not inserted.
     // Two index lookups, not one `id = any(…) or email = any(…)`: the planner takes the OR of two
     // large arrays for a sequential scan of the whole table (5x slower at a million users).
     const owners = await users
@@ -214,94 +173,44 @@ export async function importUsers(db: Kysely<object>, filePath: string, options:
         counts.existing++;
       } else if (emailOfId !== undefined) {
         counts.idTaken++;
-        skip({
+        skipped.add({
           line,
           userId: id,
           reason: `id ${id} is held by a user with another email (a different user, or one who changed it)`,
         });
       } else if (ownerOfEmail !== undefined) {
         counts.emailTaken++;
-        skip({ line, userId: id, reason: `email ${email} belongs to another user (id ${ownerOfEmail})` });
+        skipped.add({ line, userId: id, reason: `email ${email} belongs to another user (id ${ownerOfEmail})` });
       } else {
         counts.otherConflicts++;
-        skip({ line, userId: id, reason: 'not inserted: conflicting row changed during the import' });
+        skipped.add({ line, userId: id, reason: 'not inserted: conflicting row changed during the import' });
       }
     }
   };
 
-  // One batch is being inserted while the next is parsed (PostgreSQL overlaps the two; on PGlite,
-  // which runs in this thread, it makes no difference). Never more than one in flight.
-  let inFlight: Promise<void> | undefined;
-  const submit = async (batch: Batch): Promise<void> => {
-    if (inFlight) await inFlight;
-    inFlight = flush(batch);
-    // Handled when awaited; this only keeps a failure from being reported as unhandled meanwhile.
-    inFlight.catch(() => undefined);
-  };
+  // Each chunk of records comes with the layout it follows (the CSV header, the latest INSERT).
+  let layout = layoutFor(USERS_FILE_COLUMNS, 'The default column list');
+  const load = new BulkLoad(options, {
+    // One batch is being inserted while the next is parsed (PostgreSQL overlaps the two; on PGlite,
+    // which runs in this thread, it makes no difference). Never more than one in flight.
+    concurrency: 1,
+    rows: async function* (chunks) {
+      for await (const chunk of format === 'csv' ? csvRecords(chunks) : sqlRecords(chunks)) {
+        layout = chunk.layout;
+        yield chunk.records;
+      }
+    },
+    newBatch: () => new Batch(),
+    addRow: (batch, record: RawRecord) => addRow(batch, record, layout),
+    flush,
+    counts: () => counts,
+  });
 
-  let batch = new Batch();
-  const accept = async (fields: Fields | string, line: number, layout: Layout): Promise<void> => {
-    counts.rowsRead++;
-    const problem = addRow(batch, fields, line, layout);
-    if (problem) {
-      counts.invalid++;
-      skip(problem);
-    }
-    if (batch.ids.length >= batchSize) {
-      const full = batch;
-      batch = new Batch();
-      await submit(full);
-      maybeReportProgress();
-    }
-  };
-
-  const stream = createReadStream(filePath, { encoding: 'utf8', highWaterMark: options.chunkBytes ?? 256 * 1024 });
-  let failure: unknown;
-  try {
-    const records = format === 'csv' ? csvRecords(stream) : sqlRecords(stream);
-    for await (const { layout, records: chunk } of records) {
-      for (const [fields, line] of chunk) await accept(fields, line, layout);
-    }
-    if (batch.ids.length > 0) await submit(batch);
-    await inFlight;
-  } catch (error) {
-    failure = error;
-    stream.destroy();
-    await inFlight?.catch(() => undefined);
-  }
-  // Even after a failure part of the file may be in: move the sequence past what is there.
   let maxId: number | null = null;
-  try {
-    maxId = await advanceUserIdSequence(db);
-  } catch (error) {
-    failure ??= error;
-  }
-  if (failure !== undefined) throw failure as Error;
-
-  const durationMs = Math.round(elapsed());
-  return {
-    format,
-    ...counts,
-    skipped: skippedCount(),
-    firstSkipped,
-    maxId,
-    durationMs,
-    rowsPerSecond: rate(),
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
-  };
-}
-
-/**
- * Moves identity.users' id sequence past the largest id (never backwards), so the next user
- * created without an id gets max + 1. Returns the largest id (null for an empty table).
- */
-export async function advanceUserIdSequence(db: Kysely<object>): Promise<number | null> {
-  const result = await sql<{ max_id: number | null }>`
-    select max_id, case when max_id is not null then
-             setval(seq, greatest(max_id, coalesce(pg_sequence_last_value(seq), 0))) end as value
-    from (select pg_get_serial_sequence('identity.users', 'id')::regclass as seq,
-                 (select max(id) from identity.users) as max_id) as current`.execute(db);
-  return result.rows[0]?.max_id ?? null;
+  const summary = await load.run(filePath, async () => {
+    maxId = await advanceIdSequence(db, 'identity.users');
+  });
+  return { format, ...counts, maxId, ...summary };
 }
 
 /** Column-wise arrays of one batch: what the unnest insert takes, with no per-row objects. */
@@ -317,23 +226,6 @@ class Batch {
   lastLogins: (string | null)[] = [];
   lines: number[] = [];
 }
-
-/**
- * PostgreSQL array literals, built here rather than by node-postgres's generic conversion (which
- * takes twice as long). For values that need no quoting: integers, booleans, and validated hex
- * digests and dates, none of which can read as NULL.
- */
-function bareArray(values: readonly (string | number | boolean | null)[]): string {
-  return `{${values.map((value) => (value === null ? 'NULL' : value === true ? 't' : value === false ? 'f' : String(value))).join(',')}}`;
-}
-
-/** Any text: each element double-quoted, with `\` and `"` escaped by a backslash. */
-function quotedArray(values: readonly (string | null)[]): string {
-  return `{${values.map((value) => (value === null ? 'NULL' : `"${ESCAPED_IN_ARRAY.test(value) ? value.replace(/["\\]/g, '\\$&') : value}"`)).join(',')}}`;
-}
-
-const ESCAPED_IN_ARRAY = /["\\]/;
-
 // ---------------------------------------------------------------------------------------------
 // Validation
 
@@ -352,9 +244,10 @@ const TRUE_WORDS = new Set(['true', 't', '1', 'yes', 'y']);
 const FALSE_WORDS = new Set(['false', 'f', '0', 'no', 'n']);
 
 /** Validates one record and appends it to the batch; returns why it was refused, if it was. */
-function addRow(batch: Batch, record: Fields | string, line: number, layout: Layout): SkippedRow | undefined {
-  if (typeof record === 'string') return { line, userId: undefined, reason: record };
-  const fields = record;
+function addRow(batch: Batch, record: RawRecord, layout: Layout): SkippedRow | undefined {
+  const { line } = record;
+  if ('problem' in record) return { line, userId: undefined, reason: record.problem };
+  const fields = record.values;
   const { index } = layout;
   const field = (column: ColumnName): string | null => {
     const position = index[column];
@@ -401,15 +294,6 @@ function addRow(batch: Batch, record: Fields | string, line: number, layout: Lay
   batch.lines.push(line);
   return undefined;
 }
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function isCalendarDate(year: number, month: number, day: number): boolean {
-  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0));
-}
-
 /** YYYY-MM-DD as given, or undefined when it is not a calendar date. */
 function validDate(text: string): string | undefined {
   const match = DATE_PATTERN.exec(text);
@@ -427,13 +311,8 @@ function validTimestamp(text: string): string | undefined {
   return `${text.endsWith('Z') ? text.slice(0, -1) : text}+00`;
 }
 
-function layoutFor(columns: string[], where: string): Layout {
-  const names = columns.map((column) =>
-    column
-      .trim()
-      .replace(/^"(.*)"$/, '$1')
-      .toLowerCase(),
-  );
+function layoutFor(columns: readonly string[], where: string): Layout {
+  const names = columns.map(columnName);
   const index = {} as Record<ColumnName, number>;
   const missing: string[] = [];
   for (const column of REQUIRED_COLUMNS) {
@@ -468,15 +347,14 @@ type CsvState = (typeof CSV)[keyof typeof CSV];
  * hold `,`, `"` or a line break, `""` for a quote inside quotes, `\r\n` or `\n` line ends. A
  * quoted field may span lines and chunks. The first record is the header.
  */
-async function* csvRecords(stream: AsyncIterable<string | Buffer>): AsyncGenerator<RecordChunk> {
+/**
+ * RFC 4180 CSV as Python's csv module writes it: `,` separated, fields quoted with `"` when they
+ * hold `,`, `"` or a line break, `""` for a quote inside quotes, `\r\n` or `\n` line ends. A
+ * quoted field may span lines and chunks. The first record is the header.
+ */
+async function* csvRecords(chunks: AsyncIterable<string>): AsyncGenerator<RecordChunk> {
   const reader = new CsvReader();
-  let first = true;
-  for await (const piece of stream) {
-    let chunk = typeof piece === 'string' ? piece : piece.toString('utf8');
-    if (first) {
-      first = false;
-      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
-    }
+  for await (const chunk of chunks) {
     reader.push(chunk);
     const taken = reader.take();
     if (taken) yield taken;
@@ -599,7 +477,7 @@ class CsvReader {
   private endRecord(): void {
     const blank = this.fields.length === 1 && this.fields[0] === '';
     if (!blank) {
-      if (this.layout) this.records.push([this.fields, this.recordLine]);
+      if (this.layout) this.records.push({ line: this.recordLine, values: this.fields });
       else
         this.layout = layoutFor(
           this.fields.map((name) => name ?? ''),
@@ -611,139 +489,18 @@ class CsvReader {
   }
 }
 
-const INSERT_PATTERN = /^\s*insert\s+into\s+[^(]+\(([^)]*)\)\s*values\s*(.*)$/is;
-
 /**
  * The data set's users.sql: `INSERT INTO users (columns) VALUES` followed by one tuple per line
- * (`(1, 'a@b.c', 'O''Brien', NULL, TRUE, …),` … `;`). Other statements (CREATE TABLE, BEGIN,
- * COMMIT, comments) are ignored. A line of tuples that does not parse is one refused row.
+ * (`(1, 'a@b.c', 'O''Brien', NULL, TRUE, …),` … `;`), read by the platform's dump reader with
+ * password_plain scanned but never kept. Tuples without an INSERT follow USERS_FILE_COLUMNS.
  */
-async function* sqlRecords(stream: AsyncIterable<string | Buffer>): AsyncGenerator<RecordChunk> {
-  let layout = layoutFor(DEFAULT_COLUMNS, 'The default column list');
-  let insideValues = false;
-  let sawInsert = false;
-  for await (const lines of splitLines(stream)) {
-    const records: RawRecord[] = [];
-    for (const [text, line] of lines) {
-      let tuples = text;
-      const insert = /^\s*insert\s/i.test(text) ? INSERT_PATTERN.exec(text) : null;
-      if (insert) {
-        const [, columns = '', rest = ''] = insert;
-        layout = layoutFor(columns.split(','), `The INSERT on line ${line}`);
-        sawInsert = true;
-        insideValues = true;
-        tuples = rest;
-      } else if (!insideValues && (sawInsert || !/^\s*\(/.test(text))) {
-        continue;
-      }
-      const parsed = parseTuples(tuples, layout.skip);
-      if (parsed === undefined) {
-        records.push(['not a list of value tuples', line]);
-        if (/;\s*$/.test(tuples)) insideValues = false;
-        continue;
-      }
-      for (const fields of parsed.tuples) records.push([fields, line]);
-      if (parsed.ended) insideValues = false;
-    }
-    if (records.length > 0) yield { layout, records };
-  }
-}
-
-/** Lines of the stream with their 1-based numbers, one array per chunk; `\r\n` or `\n`. */
-async function* splitLines(stream: AsyncIterable<string | Buffer>): AsyncGenerator<[string, number][]> {
-  let rest = '';
-  let line = 0;
-  let first = true;
-  for await (const piece of stream) {
-    let chunk = typeof piece === 'string' ? piece : piece.toString('utf8');
-    if (first) {
-      first = false;
-      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
-    }
-    const lines: [string, number][] = [];
-    let start = 0;
-    let end = chunk.indexOf('\n');
-    while (end >= 0) {
-      const text = rest + chunk.slice(start, end);
-      rest = '';
-      lines.push([text.endsWith('\r') ? text.slice(0, -1) : text, ++line]);
-      start = end + 1;
-      end = chunk.indexOf('\n', start);
-    }
-    rest += chunk.slice(start);
-    if (lines.length > 0) yield lines;
-  }
-  if (rest !== '') yield [[rest.endsWith('\r') ? rest.slice(0, -1) : rest, line + 1]];
-}
-
-const BARE_TOKEN = /[A-Za-z0-9_.+-]+/y;
-
-/**
- * Parses `(v, …), (v, …)` up to the end of the line or a `;`. Values: '…' strings with '' for a
- * quote, NULL (null), and bare tokens (numbers, TRUE/FALSE) as their text. The value at position
- * `skip` is scanned but not kept. Undefined when the text is not a list of tuples.
- */
-function parseTuples(text: string, skip: number): { tuples: Fields[]; ended: boolean } | undefined {
-  const tuples: Fields[] = [];
-  let position = skipSpace(text, 0);
-  while (position < text.length) {
-    if (text.charCodeAt(position) !== 0x28 /* ( */) return undefined;
-    position++;
-    const fields: Fields = [];
-    for (;;) {
-      position = skipSpace(text, position);
-      const code = text.charCodeAt(position);
-      const keep = fields.length !== skip;
-      if (code === 0x27 /* ' */) {
-        let value = '';
-        let from = position + 1;
-        for (;;) {
-          const quote = text.indexOf("'", from);
-          if (quote < 0) return undefined;
-          if (keep) value += text.slice(from, quote);
-          if (text.charCodeAt(quote + 1) === 0x27) {
-            if (keep) value += "'";
-            from = quote + 2;
-          } else {
-            position = quote + 1;
-            break;
-          }
-        }
-        fields.push(keep ? value : null);
-      } else {
-        BARE_TOKEN.lastIndex = position;
-        const match = BARE_TOKEN.exec(text);
-        if (!match) return undefined;
-        position += match[0].length;
-        fields.push(!keep || match[0].toUpperCase() === 'NULL' ? null : match[0]);
-      }
-      position = skipSpace(text, position);
-      const separator = text.charCodeAt(position);
-      position++;
-      if (separator === 0x2c /* , */) continue;
-      if (separator === 0x29 /* ) */) break;
-      return undefined;
-    }
-    tuples.push(fields);
-    position = skipSpace(text, position);
-    const after = text.charCodeAt(position);
-    if (after === 0x2c /* , */) {
-      position = skipSpace(text, position + 1);
-    } else if (after === 0x3b /* ; */) {
-      return skipSpace(text, position + 1) === text.length ? { tuples, ended: true } : undefined;
-    } else if (position < text.length) {
-      return undefined;
-    }
-  }
-  return { tuples, ended: false };
-}
-
-function skipSpace(text: string, from: number): number {
-  let position = from;
-  while (position < text.length) {
-    const code = text.charCodeAt(position);
-    if (code !== 0x20 && code !== 0x09 && code !== CR && code !== LF) break;
-    position++;
-  }
-  return position;
+async function* sqlRecords(chunks: AsyncIterable<string>): AsyncGenerator<RecordChunk> {
+  let layout = layoutFor(USERS_FILE_COLUMNS, 'The default column list');
+  const rows = sqlDumpRows(chunks, {
+    onColumns: (columns, line) => {
+      layout = layoutFor(columns, `The INSERT on line ${line}`);
+    },
+    skipColumn: () => layout.skip,
+  });
+  for await (const records of rows) yield { layout, records };
 }
