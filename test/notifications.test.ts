@@ -2,6 +2,8 @@ import type { InjectOptions } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublishedEvent } from './support/events.ts';
+import { TEST_CARDS } from '../src/modules/payments/index.ts';
+import { injectHttp, payWithCard } from './support/payments.ts';
 import { startTestService, type TestService } from './support/service.ts';
 import { startSmtpServer, type TestSmtpServer } from './support/smtp.ts';
 import { grantRole, signUp, type TestUser } from './support/users.ts';
@@ -12,7 +14,9 @@ let owner: TestUser;
 
 beforeAll(async () => {
   smtp = await startSmtpServer();
-  service = await startTestService({ env: { SMTP_URL: smtp.url, PUBLIC_URL: 'https://tickets.example' } });
+  service = await startTestService({
+    env: { SMTP_URL: smtp.url, PUBLIC_URL: 'https://tickets.example', SANDBOX_DELAY_MS: '1-5' },
+  });
   owner = await signUp(service.app);
 });
 afterAll(async () => {
@@ -166,6 +170,27 @@ describe('email over a real SMTP server', () => {
     }
     expect(sent).toHaveLength(3);
     expect(smtp.to(bystander.email)).toEqual([]);
+  });
+
+  it('tells a buyer whose card was declined once, by the payment message, not also by a cancellation', async () => {
+    const buyer = await signUp(service.app);
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
+    const booking = await book(buyer, eventId, [(await seatIds(eventId))[9]!]);
+    const initiated = await inject({
+      method: 'PATCH',
+      url: '/api/bookings/initiatePayment',
+      headers: buyer.basic,
+      payload: { booking_id: booking.id },
+    });
+    expect(initiated.statusCode, initiated.body).toBe(302);
+    const submitted = await payWithCard(injectHttp(service.app), initiated.headers.location as string, TEST_CARDS.declined);
+    expect(submitted.status, submitted.text).toBe(303);
+    await injectHttp(service.app)('GET', submitted.location!);
+    await settled();
+
+    const mails = smtp.to(buyer.email);
+    expect(mails.map((mail) => mail.subject)).toEqual([`Оплата брони №${booking.id} не прошла`]);
+    expect(mails[0]!.text).toContain('Бронь отменена');
   });
 
   it('sends nothing twice when the bus redelivers an event, even after the dispatcher runs again', async () => {

@@ -89,6 +89,9 @@ async function bookingFacts(
   };
 }
 
+/** Payments cancels a booking whose payment failed with this reason; payment.failed tells them. */
+export const PAYMENT_FAILED_REASON_PREFIX = 'payment';
+
 /** Sales cancels every booking of a cancelled event with this reason; event.cancelled tells them. */
 export const EVENT_CANCELLED_REASON_PREFIX = 'event cancelled';
 
@@ -136,12 +139,39 @@ export const RULES: Rules = {
   'booking.cancelled': {
     transactional: true,
     channels: ALL,
-    // A cancelled event's bookings are told once, by the event.cancelled message.
-    recipients: async (event) => (event.payload.reason.startsWith(EVENT_CANCELLED_REASON_PREFIX) ? [] : [event.payload.userId]),
+    // A cancelled event's bookings are told once, by the event.cancelled message; a failed
+    // payment's, by payment.failed.
+    recipients: async (event) =>
+      event.payload.reason.startsWith(EVENT_CANCELLED_REASON_PREFIX) ||
+      event.payload.reason.startsWith(PAYMENT_FAILED_REASON_PREFIX)
+        ? []
+        : [event.payload.userId],
     facts: async (event, directory) => ({
       ...(await bookingFacts(directory, event.payload)),
       reason: event.payload.reason,
       refund: event.payload.refund,
+    }),
+  },
+  'payment.failed': {
+    transactional: true,
+    channels: NO_SMS,
+    recipients: async (event) => [event.payload.userId],
+    facts: async (event, directory) => ({
+      ...(await eventFacts(directory, event.payload.eventId)),
+      bookingId: event.payload.bookingId,
+      amount: { minor: event.payload.amount, currency: event.payload.currency },
+      reason: event.payload.reason,
+    }),
+  },
+  'payment.late-refunded': {
+    transactional: true,
+    channels: ALL,
+    recipients: async (event) => [event.payload.userId],
+    facts: async (event, directory) => ({
+      ...(await eventFacts(directory, event.payload.eventId)),
+      bookingId: event.payload.bookingId,
+      amount: { minor: event.payload.amount, currency: event.payload.currency },
+      reason: event.payload.reason,
     }),
   },
   'waitlist.offered': {

@@ -180,6 +180,46 @@ export const TEMPLATES: Record<string, Templates> = {
       sms: `Booking #${f.bookingId} for "${title(f)}" cancelled.${f.refund ? ` Refund ${x.money(f.amount)}.` : ''}`,
     }),
   },
+  'payment.failed': {
+    ru: (f, x) => ({
+      subject: `Оплата брони №${f.bookingId} не прошла`,
+      paragraphs: [
+        `Платёж ${x.money(f.amount)} за «${title(f)}» не прошёл${f.reason ? ` (${f.reason})` : ''}.`,
+        'Бронь отменена, места снова в продаже — вы можете выбрать их заново.',
+      ],
+      linkLabel: 'К событию',
+      sms: `Оплата брони №${f.bookingId} не прошла, бронь отменена.`,
+    }),
+    en: (f, x) => ({
+      subject: `Payment for booking #${f.bookingId} did not go through`,
+      paragraphs: [
+        `The payment of ${x.money(f.amount)} for “${title(f)}” failed${f.reason ? ` (${f.reason})` : ''}.`,
+        'The booking was cancelled and its seats are on sale again — you can choose them anew.',
+      ],
+      linkLabel: 'Back to the event',
+      sms: `Payment for booking #${f.bookingId} failed; the booking was cancelled.`,
+    }),
+  },
+  'payment.late-refunded': {
+    ru: (f, x) => ({
+      subject: `Возврат за бронь №${f.bookingId}`,
+      paragraphs: [
+        `Оплата ${x.money(f.amount)} за «${title(f)}» пришла после окончания брони, и места уже заняты.`,
+        'Деньги возвращены тем же способом, которым вы платили.',
+      ],
+      linkLabel: 'К событию',
+      sms: `Бронь №${f.bookingId} истекла до оплаты, ${x.money(f.amount)} возвращены.`,
+    }),
+    en: (f, x) => ({
+      subject: `Refund for booking #${f.bookingId}`,
+      paragraphs: [
+        `Your payment of ${x.money(f.amount)} for “${title(f)}” arrived after the booking had ended, and the seats were taken.`,
+        'The money has been refunded to the way you paid.',
+      ],
+      linkLabel: 'Back to the event',
+      sms: `Booking #${f.bookingId} ended before payment; ${x.money(f.amount)} refunded.`,
+    }),
+  },
   'waitlist.offered': {
     ru: (f, x) => ({
       subject: `Появились билеты на «${title(f)}»`,
