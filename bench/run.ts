@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { startChild, stopAllChildren } from './lib/children.ts';
 import { prepareDatabase, type BenchDatabase } from './lib/database.ts';
 import { measureHttp, measureSql, type Sample } from './lib/measure.ts';
-import { BARE_FASTIFY, formatTable, median, rawDbName, spread, writeResults } from './lib/report.ts';
+import { BARE_FASTIFY, BARE_FASTIFY_EVENTS_PAGE, formatTable, median, rawDbName, spread, writeResults } from './lib/report.ts';
 import type { Measurement, Scenario, SqlBaseline } from './lib/scenario.ts';
 
 const HELP = `Usage: npm run bench [-- options]
@@ -74,10 +74,11 @@ if (chosen.length === 0)
   fail(`no scenario matches --only ${values.only!.join(', ')}; have: ${allScenarios.map((s) => s.name).join(', ')}`);
 // A scenario compared to another brings it along, as baselines come along.
 for (const { name, compareTo } of chosen)
-  if (compareTo && !allScenarios.some((other) => other.name === compareTo))
+  if (compareTo && compareTo !== BARE_FASTIFY_EVENTS_PAGE && !allScenarios.some((other) => other.name === compareTo))
     fail(`${name}: compareTo names no scenario: ${compareTo}`);
 const compared = new Set(chosen.map((s) => s.compareTo));
 const scenarios = allScenarios.filter((s) => chosen.includes(s) || compared.has(s.name));
+const withEventsPage = compared.has(BARE_FASTIFY_EVENTS_PAGE);
 // Scenarios naming the same SQL baseline share one measurement of it.
 const sqlBaselines = new Map<string, SqlBaseline>();
 for (const { name, sqlBaseline } of scenarios) {
@@ -150,6 +151,7 @@ async function runBareFastify(): Promise<void> {
   const child = await startChild(new URL('./bare-fastify.ts', import.meta.url));
   try {
     record(BARE_FASTIFY, await measureHttp(child.url, { path: '/' }, options));
+    if (withEventsPage) record(BARE_FASTIFY_EVENTS_PAGE, await measureHttp(child.url, { path: '/events-page' }, options));
   } finally {
     await child.stop();
   }
@@ -214,6 +216,7 @@ function summarize(): Measurement[] {
   };
   return [
     row(BARE_FASTIFY, 'baseline', []),
+    ...(withEventsPage ? [row(BARE_FASTIFY_EVENTS_PAGE, 'baseline', [BARE_FASTIFY])] : []),
     ...[...sqlBaselines.keys()].map((name) => row(rawDbName(name), 'baseline', [])),
     ...scenarios.map((s) =>
       row(s.name, 'scenario', [

@@ -2,6 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import type { Measurement } from './scenario.ts';
 
 export const BARE_FASTIFY = 'baseline.bare-fastify';
+/** Bare Fastify sending a search page's weight of JSON (a scenario may compareTo it). */
+export const BARE_FASTIFY_EVENTS_PAGE = 'baseline.bare-fastify-events-page';
 export const rawDbName = (name: string): string => `baseline.raw-db-${name}`;
 
 /** A Markdown table, so a run can be pasted into docs/benchmarks.md as is. */

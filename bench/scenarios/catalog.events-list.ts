@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { generateEventsFile, importEvents } from '../../src/modules/catalog/index.ts';
+import { BARE_FASTIFY_EVENTS_PAGE } from '../lib/report.ts';
 import type { Scenario, ServiceContext } from '../lib/scenario.ts';
 
 // The HackLoad load test's event searches (see docs/catalog-search.md): the list, and six phrases
@@ -67,6 +68,8 @@ export function searchScenario(name: string, query: string | undefined, date?: s
     description: `GET /api/events ${what}page=1 pageSize=20 (HackLoad), from the search cache after the first request.`,
     request: { path: `/api/events?${params.toString()}` },
     setup: ensureCatalogData,
+    // A page of 20 events weighs ~4 KB: bare Fastify sending that much is the fair ceiling too.
+    compareTo: BARE_FASTIFY_EVENTS_PAGE,
   };
 }
 
