@@ -53,9 +53,7 @@ export class SalesDirectory {
   }
 
   /** What a booking holds, for messages: its seats (while held or sold), ticket type and deadline. */
-  async bookingSummary(
-    bookingId: number,
-  ): Promise<BookingSummary | undefined> {
+  async bookingSummary(bookingId: number): Promise<BookingSummary | undefined> {
     const booking = await findBookingById(this.db, bookingId);
     if (!booking) return undefined;
     const [seats, ticketType] = await Promise.all([
