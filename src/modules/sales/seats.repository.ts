@@ -42,6 +42,10 @@ export async function insertLayout(
     if (nextId !== undefined) nextId += zone.rows * zone.seatsPerRow;
     row += zone.rows;
   }
+  // Fixed ids do not move the sequence: move it past them, or the next layout collides with them.
+  if (firstSeatId !== undefined) {
+    await sql`select setval(pg_get_serial_sequence('sales.seats', 'id'), (select max(id) from sales.seats))`.execute(trx);
+  }
   return row - 1;
 }
 
