@@ -67,12 +67,13 @@ async function signUp(page: Page, name: string): Promise<string> {
 async function clickSeat(page: Page, row: number, number: number): Promise<void> {
   const canvas = page.locator('canvas.seatmap-canvas[data-ready="true"]');
   await canvas.waitFor(WAIT);
-  const view = await canvas.evaluate((element: HTMLCanvasElement) => ({
-    scale: Number(element.dataset.scale),
-    x: Number(element.dataset.x),
-    y: Number(element.dataset.y),
-    ratio: element.getBoundingClientRect().width / element.width,
-  }));
+  const box = await canvas.boundingBox();
+  const view = {
+    scale: Number(await canvas.getAttribute('data-scale')),
+    x: Number(await canvas.getAttribute('data-x')),
+    y: Number(await canvas.getAttribute('data-y')),
+    ratio: (box?.width ?? 1) / Number(await canvas.getAttribute('width')),
+  };
   await canvas.click({
     position: {
       x: (view.x + (number - 0.5) * view.scale) * view.ratio,
@@ -120,8 +121,8 @@ describe.skipIf(!haveBrowser)('the web app in headless Chromium', () => {
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await service?.stop();
+    await browser.close();
+    await service.stop();
   });
 
   it('lets an organizer create and publish a seated event', async () => {
@@ -227,7 +228,7 @@ describe.skipIf(!haveBrowser)('the web app in headless Chromium', () => {
     const sinceNavigation = await page.evaluate(() => performance.getEntriesByName('seatmap-interactive')[0]?.startTime ?? -1);
     // Interactive: a click zooms in to seat size, and a second picks a seat.
     await clickSeat(page, 50, 500);
-    await expect.poll(() => page.locator('canvas').evaluate((element: HTMLCanvasElement) => Number(element.dataset.scale)), WAIT).toBeGreaterThanOrEqual(6);
+    await expect.poll(() => page.locator('canvas').getAttribute('data-scale').then(Number), WAIT).toBeGreaterThanOrEqual(6);
     await clickSeat(page, 50, 500);
     await expect.poll(() => page.getByTestId('picked-seats').locator('li').count(), WAIT).toBe(1);
     console.log(

@@ -54,7 +54,7 @@ export function SeatMap(props: {
   const zoneColor = useCallback((zoneId: number) => {
     const zones = dataRef.current?.map.zones ?? [];
     const index = zones.findIndex((zone) => zone.id === zoneId);
-    return ZONE_COLORS[(index < 0 ? 0 : index) % ZONE_COLORS.length] ?? ZONE_COLORS[0]!;
+    return ZONE_COLORS[(index < 0 ? 0 : index) % ZONE_COLORS.length] ?? '#2f9e44';
   }, []);
 
   /** Repaints the seat bitmap from the statuses (and the picked seats). */
@@ -125,7 +125,8 @@ export function SeatMap(props: {
       const gap = Math.max(1, Math.floor(scale / 6));
       const firstColumn = Math.max(0, Math.floor(-x / scale));
       const lastColumn = Math.min(data.width, Math.ceil((canvas.width - x) / scale));
-      for (let column = firstColumn; column <= lastColumn; column++) context.fillRect(x + column * scale, y, gap, data.height * scale);
+      for (let column = firstColumn; column <= lastColumn; column++)
+        context.fillRect(x + column * scale, y, gap, data.height * scale);
       const firstRow = Math.max(0, Math.floor(-y / scale));
       const lastRow = Math.min(data.height, Math.ceil((canvas.height - y) / scale));
       for (let row = firstRow; row <= lastRow; row++) context.fillRect(x, y + row * scale, data.width * scale, gap);
@@ -315,7 +316,14 @@ export function SeatMap(props: {
       return;
     }
     const id = row.ids ? (row.ids[hit.number - 1] ?? 0) : row.first_id + hit.number - 1;
-    propsRef.current.onToggle({ id, row: row.row, number: hit.number, price: zone.price, currency: zone.currency, zone: zone.name });
+    propsRef.current.onToggle({
+      id,
+      row: row.row,
+      number: hit.number,
+      price: zone.price,
+      currency: zone.currency,
+      zone: zone.name,
+    });
   };
 
   useEffect(() => {

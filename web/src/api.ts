@@ -186,7 +186,8 @@ export async function signIn(email: string, password: string): Promise<void> {
 export async function signOut(): Promise<void> {
   const current = tokens;
   setTokens(null);
-  if (current) await api('/api/auth/logout', { method: 'POST', body: { refresh_token: current.refresh_token } }).catch(() => undefined);
+  if (current)
+    await api('/api/auth/logout', { method: 'POST', body: { refresh_token: current.refresh_token } }).catch(() => undefined);
 }
 
 export function money(amount: number, currency: string, locale: string): string {

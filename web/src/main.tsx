@@ -25,7 +25,8 @@ function Page() {
   if (path === '/tickets') return <MyTicketsPage />;
   if (path === '/scanner') return <ScannerPage />;
   if (path === '/organizer') return <OrganizerPage />;
-  if (path === '/payment-result') return <PaymentResultPage orderId={query.get('orderId') ?? ''} outcome={query.get('outcome') ?? ''} />;
+  if (path === '/payment-result')
+    return <PaymentResultPage orderId={query.get('orderId') ?? ''} outcome={query.get('outcome') ?? ''} />;
   let params = match('/events/:id', path);
   if (params) return <EventPage key={params.id} id={Number(params.id)} />;
   params = match('/bookings/:id', path);

@@ -27,7 +27,12 @@ export async function registerWebApp(app: App, root = WEB_DIST_DIR): Promise<boo
   const files = new Set(
     (await readdir(root, { recursive: true, withFileTypes: true }))
       .filter((entry) => entry.isFile())
-      .map((entry) => `/${join(entry.parentPath, entry.name).slice(root.length + 1).replaceAll('\\', '/')}`),
+      .map(
+        (entry) =>
+          `/${join(entry.parentPath, entry.name)
+            .slice(root.length + 1)
+            .replaceAll('\\', '/')}`,
+      ),
   );
   await app.register(fastifyStatic, { root, serve: false });
 

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type SyntheticEvent } from 'react';
 import { api, signIn } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
@@ -9,8 +9,9 @@ export function AuthPage(props: { mode: 'signin' | 'signup'; next: string }) {
   const [form, setForm] = useState({ email: '', password: '', first_name: '', surname: '' });
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const set = (name: keyof typeof form) => (event: { target: { value: string } }) => setForm({ ...form, [name]: event.target.value });
-  const onSubmit = async (event: FormEvent) => {
+  const set = (name: keyof typeof form) => (event: { target: { value: string } }) =>
+    setForm({ ...form, [name]: event.target.value });
+  const onSubmit = async (event: SyntheticEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(null);

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type SyntheticEvent } from 'react';
 import { api, money, signedIn, type Booking, type EventSummary, type SbEvent, type Ticket, type TicketType } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
@@ -20,7 +20,7 @@ export function EventsPage() {
     if (submitted.type) params.set('type', submitted.type);
     return api<EventSummary[]>(`/api/events?${params.toString()}`);
   }, [submitted]);
-  const onSubmit = (event: FormEvent) => {
+  const onSubmit = (event: SyntheticEvent) => {
     event.preventDefault();
     setSubmitted({ query, date, type });
   };
@@ -153,7 +153,11 @@ export function EventPage(props: { id: number }) {
                       className="narrow"
                     />
                   </label>
-                  <button type="button" disabled={busy || type.available < 1} onClick={() => void book({ ticket_type_id: type.id, quantity })}>
+                  <button
+                    type="button"
+                    disabled={busy || type.available < 1}
+                    onClick={() => void book({ ticket_type_id: type.id, quantity })}
+                  >
                     {t.buy}
                   </button>
                 </span>
@@ -175,7 +179,12 @@ export function EventPage(props: { id: number }) {
                 {[...picked.values()].map((seat) => (
                   <li key={seat.id}>
                     {seat.zone}: {t.row} {seat.row}, {t.seat} {seat.number} — {money(seat.price, seat.currency, locale)}{' '}
-                    <button type="button" className="link" onClick={() => toggle(seat)} aria-label={`${t.close} ${seat.row}-${seat.number}`}>
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => toggle(seat)}
+                      aria-label={`${t.close} ${seat.row}-${seat.number}`}
+                    >
                       ×
                     </button>
                   </li>

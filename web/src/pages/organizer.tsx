@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type SyntheticEvent } from 'react';
 import { api, money, type Availability, type Booking, type SbEvent, type User } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
@@ -60,14 +60,14 @@ export function OrganizerPage() {
       await api('/api/users/me/become-organizer', { method: 'POST' });
       await me.reload();
     });
-  const createBrand = (submitted: FormEvent) => {
+  const createBrand = (submitted: SyntheticEvent) => {
     submitted.preventDefault();
     void run(async () => {
       await api('/api/organizers', { method: 'POST', body: { slug, name: brandName || slug } });
       localStorage.setItem(MY_BRAND, slug);
     });
   };
-  const createEvent = (submitted: FormEvent) => {
+  const createEvent = (submitted: SyntheticEvent) => {
     submitted.preventDefault();
     void run(async () => {
       const created = await api<SbEvent>('/api/events', {
@@ -131,7 +131,13 @@ export function OrganizerPage() {
             >
               <label>
                 {t.eventId}
-                <input className="narrow" inputMode="numeric" value={openId} onChange={(e) => setOpenId(e.target.value)} required />
+                <input
+                  className="narrow"
+                  inputMode="numeric"
+                  value={openId}
+                  onChange={(e) => setOpenId(e.target.value)}
+                  required
+                />
               </label>
               <button type="submit">{t.openEvent}</button>
             </form>
@@ -140,7 +146,13 @@ export function OrganizerPage() {
             <h2>{t.createBrand}</h2>
             <label>
               {t.brandSlug}
-              <input name="slug" value={slug} onChange={(e) => setSlug(e.target.value)} pattern="[a-z0-9]+(-[a-z0-9]+)*" required />
+              <input
+                name="slug"
+                value={slug}
+                onChange={(e) => setSlug(e.target.value)}
+                pattern="[a-z0-9]+(-[a-z0-9]+)*"
+                required
+              />
             </label>
             <label>
               {t.brandName}
@@ -194,7 +206,12 @@ export function OrganizerPage() {
                 <div className="inline zone" key={index}>
                   <label>
                     {t.zoneName}
-                    <input name={`zone-${index}-name`} value={zone.name} onChange={(e) => setZone(index, 'name', e.target.value)} required />
+                    <input
+                      name={`zone-${index}-name`}
+                      value={zone.name}
+                      onChange={(e) => setZone(index, 'name', e.target.value)}
+                      required
+                    />
                   </label>
                   <label>
                     {t.price}
@@ -236,7 +253,9 @@ export function OrganizerPage() {
               ))}
               <button
                 type="button"
-                onClick={() => setZones([...zones, { name: `Zone ${zones.length + 1}`, price: '3000', rows: '5', seats_per_row: '10' }])}
+                onClick={() =>
+                  setZones([...zones, { name: `Zone ${zones.length + 1}`, price: '3000', rows: '5', seats_per_row: '10' }])
+                }
               >
                 {t.addZone}
               </button>

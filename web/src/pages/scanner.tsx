@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type SyntheticEvent } from 'react';
 import { api, ApiError } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { formatDate } from '../ui.tsx';
@@ -47,7 +47,8 @@ export function ScannerPage() {
       const seat = answer.ticket.seat;
       setVerdict({ kind: 'valid', detail: seat ? `${t.row} ${seat.row}, ${t.seat} ${seat.number}` : '' });
     } catch (caught) {
-      if (caught instanceof ApiError && caught.code === 'ticket-already-used') setVerdict({ kind: 'used', detail: caught.message });
+      if (caught instanceof ApiError && caught.code === 'ticket-already-used')
+        setVerdict({ kind: 'used', detail: caught.message });
       else if (caught instanceof ApiError && /already/i.test(caught.code)) setVerdict({ kind: 'used', detail: caught.message });
       else setVerdict({ kind: 'invalid', detail: caught instanceof Error ? caught.message : String(caught) });
     } finally {
@@ -57,7 +58,7 @@ export function ScannerPage() {
     }
   };
 
-  const onSubmit = (event: FormEvent) => {
+  const onSubmit = (event: SyntheticEvent) => {
     event.preventDefault();
     void check(code);
   };
@@ -66,15 +67,15 @@ export function ScannerPage() {
   useEffect(() => {
     if (!camera || !detectorClass) return;
     let stream: MediaStream | null = null;
-    let stopped = false;
+    const state = { stopped: false };
     let last = '';
     const detector = new detectorClass({ formats: ['qr_code'] });
     const run = async () => {
       stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
-      if (!video.current || stopped) return;
+      if (!video.current || state.stopped) return;
       video.current.srcObject = stream;
       await video.current.play();
-      while (!stopped && video.current) {
+      while (!state.stopped) {
         const found = await detector.detect(video.current).catch(() => []);
         const value = found[0]?.rawValue;
         if (value && value !== last) {
@@ -86,7 +87,7 @@ export function ScannerPage() {
     };
     run().catch((caught: unknown) => setVerdict({ kind: 'invalid', detail: (caught as Error).message }));
     return () => {
-      stopped = true;
+      state.stopped = true;
       for (const track of stream?.getTracks() ?? []) track.stop();
     };
     // check is recreated each render; the loop uses the one it started with.
