@@ -15,6 +15,7 @@ import { openDatabase, type Database } from './platform/db/database.ts';
 import { migrateToLatest, pendingMigrations } from './platform/db/migrations.ts';
 import { registerHealthRoutes } from './platform/http/health.routes.ts';
 import { createHttpApp, type App } from './platform/http/server.ts';
+import { registerWebApp } from './platform/http/web.ts';
 import { JobRunner } from './platform/jobs/jobs.ts';
 import { createMetrics } from './platform/metrics/metrics.ts';
 import { registerHackloadRoutes } from './compat/hackload/hackload.routes.ts';
@@ -190,6 +191,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
       publicUrl: config.publicUrl,
     },
   });
+  // First, so its redirect of browsers coming back from the payment page applies to every route.
+  await registerWebApp(app);
   identity.registerRoutes(app);
   catalog.registerRoutes(app);
   sales.registerRoutes(app);

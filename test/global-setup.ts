@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +21,10 @@ declare module 'vitest' {
  * TEMPLATE on PostgreSQL, loadDataDir on PGlite) instead of migrating again.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The server serves the web app's bundle (the browser tests need it): build it when missing.
+  if (!existsSync(join(import.meta.dirname, '../web/dist/index.html'))) {
+    execFileSync('npm', ['run', 'build:web'], { cwd: join(import.meta.dirname, '..'), stdio: 'inherit' });
+  }
   const url = process.env.TEST_DATABASE_URL;
   if (url) {
     const template = `sbor_template_${process.pid}`;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import { principalOf } from '../../platform/http/access.ts';
 import type { App } from '../../platform/http/server.ts';
@@ -18,6 +19,8 @@ import {
   PurchaseBody,
   ReasonBody,
   SeatIdsBody,
+  SeatMapQuery,
+  SeatMapSchema,
   TicketTypeBody,
   TicketTypeSchema,
 } from './sales.schemas.ts';
@@ -93,6 +96,27 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
         seatsPerRow: zone.seats_per_row,
       }));
       return reply.code(201).send({ rows: await sales.createLayout(principalOf(request), request.params.id, zones) });
+    },
+  );
+  app.get(
+    '/api/events/:id/seat-map',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'The hall for drawing: zones with their rows, and a status character per seat of the rows asked for.',
+        params: EventParams,
+        querystring: SeatMapQuery,
+        response: { 200: SeatMapSchema, 304: Type.Null({ description: 'Unchanged since the ETag given in If-None-Match.' }) },
+      },
+    },
+    async (request, reply) => {
+      const map = await sales.seatMap(request.params.id, { fromRow: request.query.from_row, toRow: request.query.to_row });
+      // Pollers send the last ETag back; an unchanged hall costs them no body.
+      const etag = `"${createHash('sha1').update(JSON.stringify(map)).digest('base64url')}"`;
+      reply.header('etag', etag).header('cache-control', 'no-cache');
+      if (request.headers['if-none-match'] === etag) return reply.code(304).send(null);
+      return map;
     },
   );
   app.get(

@@ -143,3 +143,35 @@ export const AvailabilitySchema = Type.Object({
     }),
   ),
 });
+
+export const SeatMapQuery = Type.Object({
+  from_row: Type.Optional(Type.Integer({ minimum: 1, description: 'First row with seat statuses (default 1).' })),
+  to_row: Type.Optional(Type.Integer({ minimum: 1, description: 'Last row with seat statuses (default the last).' })),
+});
+
+export const SeatMapSchema = Type.Object({
+  event_id: Type.Integer(),
+  zones: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      name: Type.String(),
+      price: Type.Integer({ description: 'Minor units.' }),
+      currency: Type.String(),
+      from_row: Type.Integer(),
+      to_row: Type.Integer(),
+      seats_per_row: Type.Integer(),
+    }),
+  ),
+  rows: Type.Array(
+    Type.Object({
+      row: Type.Integer(),
+      zone_id: Type.Integer(),
+      first_id: Type.Integer(),
+      last_id: Type.Integer(),
+      ids: Type.Union([Type.Array(Type.Integer()), Type.Null()], {
+        description: 'Every seat id in number order, only when first_id..last_id has gaps.',
+      }),
+      status: Type.String({ description: 'A character per seat in number order: F free, R reserved, S sold.' }),
+    }),
+  ),
+});

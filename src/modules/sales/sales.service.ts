@@ -62,6 +62,8 @@ import {
   returnSoldSeats,
   salesDb,
   seatCounts,
+  seatMapRows,
+  seatMapZones,
   seatsOfBookings,
   sellSeatsOfBooking,
   suggestFreeSeats,
@@ -289,6 +291,16 @@ export class SalesService {
       return suggestFreeSeats(this.db, filter.eventId, Math.min(filter.pageSize, SUGGESTION_LIMIT), start);
     }
     return listSeats(this.db, { ...filter, page: filter.page ?? 1 });
+  }
+
+  /**
+   * The hall for drawing: zones with their rows (always) and the status of every seat in rows
+   * `fromRow..toRow` (all rows when not given), a character per seat.
+   */
+  async seatMap(eventId: number, range: { fromRow?: number; toRow?: number } = {}) {
+    const zones = await seatMapZones(this.db, eventId);
+    const rows = await seatMapRows(this.db, eventId, range.fromRow ?? 1, range.toRow ?? 1_000_000);
+    return { event_id: eventId, zones, rows };
   }
 
   // ── Bookings ─────────────────────────────────────────────────────────────────────────────────

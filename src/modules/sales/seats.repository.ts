@@ -42,6 +42,10 @@ export async function insertLayout(
     if (nextId !== undefined) nextId += zone.rows * zone.seatsPerRow;
     row += zone.rows;
   }
+  // Fixed ids do not move the sequence: move it past them, or the next layout collides with them.
+  if (firstSeatId !== undefined) {
+    await sql`select setval(pg_get_serial_sequence('sales.seats', 'id'), (select max(id) from sales.seats))`.execute(trx);
+  }
   return row - 1;
 }
 
@@ -84,6 +88,57 @@ export async function listSeats(
     .limit(filter.pageSize)
     .offset((filter.page - 1) * filter.pageSize)
     .execute();
+}
+
+export interface SeatMapRow {
+  row: number;
+  zone_id: number;
+  /** Seat ids of the row in seat-number order: [first, last] when they run without gaps. */
+  first_id: number;
+  last_id: number;
+  /** Every id, only when the row's ids do not run without gaps. */
+  ids: number[] | null;
+  /** One character per seat in number order: F free, R reserved (hold not passed), S sold. */
+  status: string;
+}
+
+export interface SeatMapZone {
+  id: number;
+  name: string;
+  price: number;
+  currency: string;
+  from_row: number;
+  to_row: number;
+  seats_per_row: number;
+}
+
+/** Zones of a seated event with the rows they span, in hall order. */
+export async function seatMapZones(db: SalesDb, eventId: number): Promise<SeatMapZone[]> {
+  const result = await sql<SeatMapZone>`
+    select z.id::int as id, z.name, z.price, z.currency,
+      min(s.row)::int as from_row, max(s.row)::int as to_row, max(s.number)::int as seats_per_row
+    from sales.zones z join sales.seats s on s.zone_id = z.id
+    where z.event_id = ${eventId}
+    group by z.id
+    order by min(s.row)`.execute(db);
+  return result.rows;
+}
+
+/**
+ * The seat map of rows `fromRow..toRow` in one statement, a row per line and a character per seat
+ * (100,000 seats are about 100 kB): what a hall drawing polls.
+ */
+export async function seatMapRows(db: SalesDb, eventId: number, fromRow: number, toRow: number): Promise<SeatMapRow[]> {
+  const result = await sql<SeatMapRow>`
+    select row, min(zone_id)::int as zone_id, min(id)::int as first_id, max(id)::int as last_id,
+      case when max(id) - min(id) + 1 = count(*) then null else array_agg(id::int order by number) end as ids,
+      string_agg(case when status = 'SOLD' then 'S' when status = 'RESERVED' and held_until > now() then 'R' else 'F' end,
+        '' order by number) as status
+    from sales.seats
+    where event_id = ${eventId} and row between ${fromRow}::int and ${toRow}::int
+    group by row
+    order by row`.execute(db);
+  return result.rows;
 }
 
 /**

@@ -1,0 +1,195 @@
+// The public API, typed as far as the app uses it. Tokens live in memory and in localStorage.
+
+export interface User {
+  id: number;
+  email: string;
+  first_name: string;
+  surname: string;
+  role: string;
+  locale: string;
+}
+export interface EventSummary {
+  id: number;
+  title: string;
+  type: string;
+  venue: string;
+  starts_at: string;
+  local_date: string;
+}
+export interface SbEvent extends EventSummary {
+  description: string;
+  address: string;
+  timezone: string;
+  status: string;
+  hold_ttl_seconds: number;
+  organizer_id: number | null;
+}
+export interface TicketType {
+  id: number;
+  name: string;
+  price: number;
+  currency: string;
+  available: number;
+  quantity: number;
+}
+export interface Booking {
+  id: number;
+  event_id: number;
+  status: 'CREATED' | 'PENDING' | 'CONFIRMED' | 'COMPLETED' | 'CANCELLED' | 'EXPIRED';
+  expires_at: string | null;
+  total_amount: number;
+  currency: string;
+  quantity: number | null;
+  seats: { id: number; row: number; number: number; price: number }[];
+  created_at: string;
+  user_id: number;
+}
+export interface Ticket {
+  id: number;
+  status: string;
+  code: string;
+  event_id: number;
+  booking_id: number;
+  seat: { row: number | null; number: number | null; zone: string | null } | null;
+  ticket_type: { name: string } | null;
+  used_at: string | null;
+  event: { title: string; starts_at: string; venue: string } | null;
+}
+export interface SeatMap {
+  event_id: number;
+  zones: { id: number; name: string; price: number; currency: string; from_row: number; to_row: number; seats_per_row: number }[];
+  rows: { row: number; zone_id: number; first_id: number; last_id: number; ids: number[] | null; status: string }[];
+}
+export interface Availability {
+  total: number;
+  free: number;
+  held: number;
+  sold: number;
+  revenue: number;
+  bookings_count: number;
+  zones: { zone_id: number; name: string; total: number; free: number; held: number; sold: number }[];
+}
+
+/** An API answer that is not 2xx, with the problem+json words when there are some. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const STORAGE_KEY = 'sbor.tokens';
+interface Tokens {
+  access_token: string;
+  refresh_token: string;
+}
+let tokens: Tokens | null = readTokens();
+const listeners = new Set<() => void>();
+
+function readTokens(): Tokens | null {
+  try {
+    const raw = localStorage.getItem(STORAGE_KEY);
+    return raw ? (JSON.parse(raw) as Tokens) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function setTokens(next: Tokens | null): void {
+  tokens = next;
+  if (next) localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+  else localStorage.removeItem(STORAGE_KEY);
+  for (const listener of listeners) listener();
+}
+export function signedIn(): boolean {
+  return tokens !== null;
+}
+export function onAuthChange(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+async function refresh(): Promise<boolean> {
+  if (!tokens) return false;
+  const response = await fetch('/api/auth/refresh', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refresh_token: tokens.refresh_token }),
+  });
+  if (!response.ok) {
+    setTokens(null);
+    return false;
+  }
+  setTokens((await response.json()) as Tokens);
+  return true;
+}
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  etag?: string;
+}
+
+/** Calls the API; a 401 refreshes the access token once. 304 (with `etag`) resolves to null. */
+export async function api<T>(path: string, options: RequestOptions = {}, retried = false): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (tokens) headers.authorization = `Bearer ${tokens.access_token}`;
+  if (options.etag) headers['if-none-match'] = options.etag;
+  const response = await fetch(path, {
+    method: options.method ?? 'GET',
+    headers,
+    body: options.body === undefined ? null : JSON.stringify(options.body),
+  });
+  if (response.status === 401 && tokens && !retried && !path.startsWith('/api/auth/')) {
+    if (await refresh()) return api<T>(path, options, true);
+  }
+  if (response.status === 304) return null as T;
+  if (!response.ok) {
+    let code = 'error';
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const problem = (await response.json()) as { type?: string; title?: string; detail?: string };
+      code = problem.type?.split('/').pop() ?? code;
+      message = problem.detail ?? problem.title ?? message;
+    } catch {
+      // Not problem+json: the status line says what we know.
+    }
+    throw new ApiError(response.status, code, message);
+  }
+  if (response.status === 204) return undefined as T;
+  const type = response.headers.get('content-type') ?? '';
+  return (type.includes('json') ? await response.json() : await response.text()) as T;
+}
+
+/** GET with an ETag kept per path: null when nothing changed since the last answer. */
+const etags = new Map<string, string>();
+export async function poll<T>(path: string): Promise<T | null> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const etag = etags.get(path);
+  if (etag) headers['if-none-match'] = etag;
+  const response = await fetch(path, { headers });
+  if (response.status === 304) return null;
+  if (!response.ok) throw new ApiError(response.status, 'error', response.statusText);
+  const next = response.headers.get('etag');
+  if (next) etags.set(path, next);
+  return (await response.json()) as T;
+}
+
+export async function signIn(email: string, password: string): Promise<void> {
+  setTokens(await api<Tokens>('/api/auth/login', { method: 'POST', body: { email, password } }));
+}
+
+export async function signOut(): Promise<void> {
+  const current = tokens;
+  setTokens(null);
+  if (current)
+    await api('/api/auth/logout', { method: 'POST', body: { refresh_token: current.refresh_token } }).catch(() => undefined);
+}
+
+export function money(amount: number, currency: string, locale: string): string {
+  return new Intl.NumberFormat(locale, { style: 'currency', currency, maximumFractionDigits: 2 }).format(amount / 100);
+}

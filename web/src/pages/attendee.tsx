@@ -1,0 +1,411 @@
+import { useEffect, useState, type SyntheticEvent } from 'react';
+import { api, money, signedIn, type Booking, type EventSummary, type SbEvent, type Ticket, type TicketType } from '../api.ts';
+import { useI18n } from '../i18n.ts';
+import { navigate } from '../router.ts';
+import { SeatMap, type PickedSeat } from '../SeatMap.tsx';
+import { ErrorText, formatDate, formatSeconds, Link, useCountdown, useLoad } from '../ui.tsx';
+
+const EVENT_TYPES = ['concert', 'film', 'cinema', 'stage', 'game', 'festival', 'exhibition', 'other'];
+
+export function EventsPage() {
+  const { t, locale } = useI18n();
+  const [query, setQuery] = useState('');
+  const [date, setDate] = useState('');
+  const [type, setType] = useState('');
+  const [submitted, setSubmitted] = useState({ query: '', date: '', type: '' });
+  const { data, error } = useLoad(() => {
+    const params = new URLSearchParams();
+    if (submitted.query) params.set('query', submitted.query);
+    if (submitted.date) params.set('date', submitted.date);
+    if (submitted.type) params.set('type', submitted.type);
+    return api<EventSummary[]>(`/api/events?${params.toString()}`);
+  }, [submitted]);
+  const onSubmit = (event: SyntheticEvent) => {
+    event.preventDefault();
+    setSubmitted({ query, date, type });
+  };
+  return (
+    <main>
+      <h1>{t.events}</h1>
+      <form className="filters" role="search" onSubmit={onSubmit}>
+        <label>
+          {t.search}
+          <input type="search" value={query} placeholder={t.searchPlaceholder} onChange={(e) => setQuery(e.target.value)} />
+        </label>
+        <label>
+          {t.date}
+          <input type="date" value={date} onChange={(e) => setDate(e.target.value)} />
+        </label>
+        <label>
+          {t.type}
+          <select value={type} onChange={(e) => setType(e.target.value)}>
+            <option value="">{t.any}</option>
+            {EVENT_TYPES.map((value) => (
+              <option key={value} value={value}>
+                {value}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">{t.search}</button>
+      </form>
+      <ErrorText error={error} />
+      {data === undefined ? (
+        <p>{t.loading}</p>
+      ) : data.length === 0 ? (
+        <p>{t.noEvents}</p>
+      ) : (
+        <ul className="cards">
+          {data.map((event) => (
+            <li key={event.id} className="card">
+              <Link to={`/events/${event.id}`}>
+                <b>{event.title}</b>
+              </Link>
+              <span className="muted">
+                {formatDate(event.starts_at, locale)} · {event.venue} · {event.type}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </main>
+  );
+}
+
+export function EventPage(props: { id: number }) {
+  const { t, locale } = useI18n();
+  const event = useLoad(() => api<SbEvent>(`/api/events/${props.id}`), [props.id]);
+  const types = useLoad(() => api<TicketType[]>(`/api/events/${props.id}/ticket-types`), [props.id], 5000);
+  const [picked, setPicked] = useState(new Map<number, PickedSeat>());
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [quantity, setQuantity] = useState(1);
+  // Whether the event has seats: the seat map answers with zones.
+  const [seated, setSeated] = useState<boolean | null>(null);
+  useEffect(() => {
+    api<{ zones: unknown[] }>(`/api/events/${props.id}/seat-map?from_row=1&to_row=1`)
+      .then((map) => setSeated(map.zones.length > 0))
+      .catch(() => setSeated(false));
+  }, [props.id]);
+
+  const toggle = (seat: PickedSeat) => {
+    setNotice(null);
+    setPicked((current) => {
+      const next = new Map(current);
+      if (next.has(seat.id)) next.delete(seat.id);
+      else next.set(seat.id, seat);
+      return next;
+    });
+  };
+  const book = async (body: Record<string, unknown>) => {
+    if (!signedIn()) {
+      navigate(`/signin?next=/events/${props.id}`);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const booking = await api<Booking>('/api/bookings', { method: 'POST', body: { event_id: props.id, ...body } });
+      navigate(`/bookings/${booking.id}`);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const total = [...picked.values()].reduce((sum, seat) => sum + seat.price, 0);
+  const currency = [...picked.values()][0]?.currency ?? 'KZT';
+
+  return (
+    <main>
+      <ErrorText error={event.error} />
+      {event.data && (
+        <header className="event-head">
+          <h1>{event.data.title}</h1>
+          <p className="muted">
+            {formatDate(event.data.starts_at, locale, event.data.timezone)} · {event.data.venue} {event.data.address}
+          </p>
+          {event.data.description && <p>{event.data.description}</p>}
+        </header>
+      )}
+      {types.data && types.data.length > 0 && (
+        <section>
+          <h2>{t.ticketTypes}</h2>
+          <ul className="cards">
+            {types.data.map((type) => (
+              <li key={type.id} className="card row">
+                <span>
+                  <b>{type.name}</b> · {money(type.price, type.currency, locale)} ·{' '}
+                  <span data-testid="available">
+                    {t.left}: {type.available}
+                  </span>
+                </span>
+                <span className="inline">
+                  <label>
+                    {t.quantity}
+                    <input
+                      type="number"
+                      min={1}
+                      max={10}
+                      value={quantity}
+                      onChange={(e) => setQuantity(Number(e.target.value))}
+                      className="narrow"
+                    />
+                  </label>
+                  <button
+                    type="button"
+                    disabled={busy || type.available < 1}
+                    onClick={() => void book({ ticket_type_id: type.id, quantity })}
+                  >
+                    {t.buy}
+                  </button>
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {seated && (
+        <section>
+          <h2>{t.seatMap}</h2>
+          <SeatMap eventId={props.id} picked={picked} onToggle={toggle} onTaken={() => setNotice(t.seatTaken)} />
+          <div className="picked" aria-live="polite">
+            <h3>{t.selectedSeats}</h3>
+            {picked.size === 0 ? (
+              <p className="muted">{t.noSeatsSelected}</p>
+            ) : (
+              <ul data-testid="picked-seats">
+                {[...picked.values()].map((seat) => (
+                  <li key={seat.id}>
+                    {seat.zone}: {t.row} {seat.row}, {t.seat} {seat.number} — {money(seat.price, seat.currency, locale)}{' '}
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => toggle(seat)}
+                      aria-label={`${t.close} ${seat.row}-${seat.number}`}
+                    >
+                      ×
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+            {notice && <p className="error">{notice}</p>}
+            <button
+              type="button"
+              className="primary"
+              disabled={busy || picked.size === 0}
+              onClick={() => void book({ seat_ids: [...picked.keys()] })}
+            >
+              {t.book}
+              {picked.size > 0 && ` · ${money(total, currency, locale)}`}
+            </button>
+            {!signedIn() && <p className="muted">{t.signInToBook}</p>}
+          </div>
+        </section>
+      )}
+      <ErrorText error={error} />
+    </main>
+  );
+}
+
+export function BookingPage(props: { id: number }) {
+  const { t, locale } = useI18n();
+  const { data: booking, error, reload } = useLoad(() => api<Booking>(`/api/bookings/${props.id}`), [props.id], 2000);
+  const left = useCountdown(booking?.expires_at);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const open = booking?.status === 'CREATED' || booking?.status === 'PENDING';
+  // The hold passed on this screen: ask again at once so the seats vanish.
+  useEffect(() => {
+    if (open && left === 0) void reload();
+  }, [open, left, reload]);
+
+  const pay = async () => {
+    setBusy(true);
+    setActionError(null);
+    try {
+      const payment = await api<{ payment_url: string }>(`/api/bookings/${props.id}/payments`, { method: 'POST' });
+      window.location.assign(payment.payment_url);
+    } catch (caught) {
+      setActionError(caught);
+      setBusy(false);
+    }
+  };
+  const cancel = async () => {
+    setBusy(true);
+    setActionError(null);
+    try {
+      await api(`/api/bookings/${props.id}/cancel`, { method: 'POST', body: {} });
+      await reload();
+    } catch (caught) {
+      setActionError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const gone = booking?.status === 'EXPIRED' || booking?.status === 'CANCELLED';
+  return (
+    <main>
+      <h1>
+        {t.booking} #{props.id}
+      </h1>
+      <ErrorText error={error} />
+      {booking && (
+        <section className="card">
+          <p>
+            {t.status}: <b data-testid="booking-status">{t[`status${booking.status}`]}</b>
+          </p>
+          {open && left !== null && (
+            <p className="countdown" data-testid="countdown" role="timer" aria-live="off">
+              {t.timeLeft}: <b>{formatSeconds(left)}</b>
+            </p>
+          )}
+          {booking.status === 'EXPIRED' && (
+            <p className="error" data-testid="hold-expired">
+              {t.holdExpired}
+            </p>
+          )}
+          {!gone && (
+            <ul data-testid="booking-seats">
+              {booking.seats.map((seat) => (
+                <li key={seat.id}>
+                  {t.row} {seat.row}, {t.seat} {seat.number} — {money(seat.price, booking.currency, locale)}
+                </li>
+              ))}
+              {booking.quantity !== null && booking.seats.length === 0 && (
+                <li>
+                  {t.quantity}: {booking.quantity}
+                </li>
+              )}
+            </ul>
+          )}
+          <p>
+            {t.total}: <b>{money(booking.total_amount, booking.currency, locale)}</b>
+          </p>
+          <div className="inline">
+            {open && (
+              <button type="button" className="primary" disabled={busy} onClick={() => void pay()}>
+                {t.pay}
+              </button>
+            )}
+            {(open || booking.status === 'CONFIRMED') && (
+              <button type="button" disabled={busy} onClick={() => void cancel()}>
+                {t.cancel}
+              </button>
+            )}
+            {booking.status === 'CONFIRMED' && <Link to="/tickets">{t.toTickets}</Link>}
+          </div>
+          <ErrorText error={actionError} />
+        </section>
+      )}
+    </main>
+  );
+}
+
+export function PaymentResultPage(props: { orderId: string; outcome: string }) {
+  const { t } = useI18n();
+  const { data, error } = useLoad(
+    () =>
+      api<{ status: string; booking_id: number | null }>(
+        `/api/payments/${props.outcome === 'fail' ? 'fail' : 'success'}?orderId=${encodeURIComponent(props.orderId)}`,
+      ),
+    [props.orderId, props.outcome],
+  );
+  const ok = data && ['CONFIRMED', 'AUTHORIZED'].includes(data.status);
+  return (
+    <main>
+      <h1>{t.paymentResult}</h1>
+      <ErrorText error={error} />
+      {!data && !error && <p>{t.paymentChecking}</p>}
+      {data && (
+        <section className={`card verdict ${ok ? 'ok' : 'bad'}`} data-testid="payment-result">
+          <p>{ok ? t.paymentSucceeded : t.paymentFailed}</p>
+          <div className="inline">
+            {ok && <Link to="/tickets">{t.toTickets}</Link>}
+            {data.booking_id !== null && <Link to={`/bookings/${data.booking_id}`}>{t.toBooking}</Link>}
+          </div>
+        </section>
+      )}
+    </main>
+  );
+}
+
+export function MyBookingsPage() {
+  const { t, locale } = useI18n();
+  const { data, error } = useLoad(() => api<Booking[]>('/api/bookings?limit=100'), [], 5000);
+  return (
+    <main>
+      <h1>{t.myBookings}</h1>
+      <ErrorText error={error} />
+      {data?.length === 0 && <p>{t.noBookings}</p>}
+      <ul className="cards">
+        {data?.map((booking) => (
+          <li key={booking.id} className="card row">
+            <Link to={`/bookings/${booking.id}`}>
+              {t.booking} #{booking.id}
+            </Link>
+            <span>{t[`status${booking.status}`]}</span>
+            <span>{money(booking.total_amount, booking.currency, locale)}</span>
+            <span className="muted">{formatDate(booking.created_at, locale)}</span>
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}
+
+export function MyTicketsPage() {
+  const { t, locale } = useI18n();
+  const { data, error } = useLoad(() => api<Ticket[]>('/api/tickets?pageSize=100'), [], 5000);
+  return (
+    <main>
+      <h1>{t.myTickets}</h1>
+      <ErrorText error={error} />
+      {data?.length === 0 && <p>{t.noTickets}</p>}
+      <ul className="tickets">
+        {data?.map((ticket) => (
+          <li key={ticket.id} className="card ticket" data-testid="ticket">
+            <QrImage ticketId={ticket.id} alt={`${t.qrAlt} ${ticket.id}`} />
+            <div>
+              <b>{ticket.event?.title}</b>
+              {ticket.event && <p className="muted">{formatDate(ticket.event.starts_at, locale)}</p>}
+              {ticket.seat && (
+                <p>
+                  {ticket.seat.zone} · {t.row} {ticket.seat.row}, {t.seat} {ticket.seat.number}
+                </p>
+              )}
+              {ticket.ticket_type && <p>{ticket.ticket_type.name}</p>}
+              <p className="muted">
+                {ticket.status}
+                {ticket.used_at && ` · ${t.used} ${formatDate(ticket.used_at, locale)}`}
+              </p>
+              <code className="code" data-testid="ticket-code">
+                {ticket.code}
+              </code>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}
+
+/** The ticket's QR (the endpoint needs the bearer token, so an <img src> alone cannot load it). */
+function QrImage(props: { ticketId: number; alt: string }) {
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    let objectUrl: string | null = null;
+    api<string>(`/api/tickets/${props.ticketId}/qr?format=svg`)
+      .then((svg) => {
+        objectUrl = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+        setUrl(objectUrl);
+      })
+      .catch(() => setUrl(null));
+    return () => {
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+  }, [props.ticketId]);
+  return url ? <img src={url} alt={props.alt} width={180} height={180} data-testid="qr" /> : <div className="qr-placeholder" />;
+}

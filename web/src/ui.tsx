@@ -1,0 +1,68 @@
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { ApiError } from './api.ts';
+import { useI18n } from './i18n.ts';
+import { linkHandler } from './router.ts';
+
+export function Link(props: { to: string; children: ReactNode; className?: string }) {
+  return (
+    <a href={props.to} onClick={linkHandler(props.to)} className={props.className}>
+      {props.children}
+    </a>
+  );
+}
+
+/** An API error in words: the problem's detail, else its title, else the status. */
+export function ErrorText(props: { error: unknown }) {
+  const { t } = useI18n();
+  if (!props.error) return null;
+  const message = props.error instanceof ApiError || props.error instanceof Error ? props.error.message : t.error;
+  return (
+    <p className="error" role="alert">
+      {message}
+    </p>
+  );
+}
+
+/** Loads once (and again when `deps` change); `reload` refetches; `every` polls. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[], every?: number) {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const run = useCallback(load, deps);
+  const reload = useCallback(async () => {
+    try {
+      setData(await run());
+      setError(null);
+    } catch (caught) {
+      setError(caught);
+    }
+  }, [run]);
+  useEffect(() => {
+    void reload();
+    if (!every) return;
+    const timer = window.setInterval(() => void reload(), every);
+    return () => window.clearInterval(timer);
+  }, [reload, every]);
+  return { data, error, reload };
+}
+
+/** Seconds until `until`, ticking every second; null without a deadline. */
+export function useCountdown(until: string | null | undefined): number | null {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), 250);
+    return () => window.clearInterval(timer);
+  }, []);
+  if (!until) return null;
+  return Math.max(0, Math.ceil((new Date(until).getTime() - now) / 1000));
+}
+
+export function formatSeconds(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  return `${String(minutes).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+export function formatDate(iso: string, locale: string, timeZone?: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(
+    new Date(iso),
+  );
+}
