@@ -88,7 +88,10 @@ export async function markUsed(
       used_scan_id: scan.scanId,
     })
     .where('id', '=', claims.ticketId)
-    .where('event_id', '=', claims.eventId)
+    // `+ 0` keeps the planner on the primary key: right after a burst of issuance, before the table
+    // has statistics, it would otherwise pick (event_id, status) and scan every active ticket of
+    // the event (7.7 ms instead of 0.1 ms at 60,000 tickets: a gate rush at 200/s instead of thousands).
+    .where(sql<boolean>`event_id + 0 = ${claims.eventId}`)
     .where('code_version', '=', claims.version)
     .where('status', '=', 'active')
     .returningAll()
