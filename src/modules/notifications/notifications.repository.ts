@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Channel, DeliveryTable, NotificationsTables, SourceEventTable } from './notifications.tables.ts';
+import type { Channel, DeliveryTable, MessageTable, NotificationsTables, SourceEventTable } from './notifications.tables.ts';
 
 export type NotificationsDb = Kysely<NotificationsTables>;
 export type SourceEventRow = Selectable<SourceEventTable>;
@@ -65,18 +65,7 @@ export async function retrySourceLater(db: NotificationsDb, eventId: number, del
     .execute();
 }
 
-export interface NewMessage {
-  source_event_id: number;
-  user_id: number;
-  kind: string;
-  locale: 'ru' | 'en';
-  subject: string;
-  body_text: string;
-  body_html: string;
-  sms_text: string;
-  link: string | null;
-  in_app: boolean;
-}
+export type NewMessage = Omit<MessageTable, 'id' | 'read_at' | 'created_at'>;
 
 /** Inserts the message unless this (source event, user) already has one; undefined then. */
 export async function insertMessage(db: NotificationsDb, message: NewMessage): Promise<number | undefined> {

@@ -89,6 +89,19 @@ async function bookingFacts(
   };
 }
 
+/** A payment's outcome: the event, the booking, the amount and why. */
+async function paymentFacts(
+  directory: NotificationDirectory,
+  payment: { eventId: number; bookingId: number; amount: number; currency: string; reason: string },
+): Promise<Facts> {
+  return {
+    ...(await eventFacts(directory, payment.eventId)),
+    bookingId: payment.bookingId,
+    amount: { minor: payment.amount, currency: payment.currency },
+    reason: payment.reason,
+  };
+}
+
 /** Payments cancels a booking whose payment failed with this reason; payment.failed tells them. */
 export const PAYMENT_FAILED_REASON_PREFIX = 'payment';
 
@@ -156,23 +169,13 @@ export const RULES: Rules = {
     transactional: true,
     channels: NO_SMS,
     recipients: async (event) => [event.payload.userId],
-    facts: async (event, directory) => ({
-      ...(await eventFacts(directory, event.payload.eventId)),
-      bookingId: event.payload.bookingId,
-      amount: { minor: event.payload.amount, currency: event.payload.currency },
-      reason: event.payload.reason,
-    }),
+    facts: (event, directory) => paymentFacts(directory, event.payload),
   },
   'payment.late-refunded': {
     transactional: true,
     channels: ALL,
     recipients: async (event) => [event.payload.userId],
-    facts: async (event, directory) => ({
-      ...(await eventFacts(directory, event.payload.eventId)),
-      bookingId: event.payload.bookingId,
-      amount: { minor: event.payload.amount, currency: event.payload.currency },
-      reason: event.payload.reason,
-    }),
+    facts: (event, directory) => paymentFacts(directory, event.payload),
   },
   'waitlist.offered': {
     transactional: true,

@@ -607,8 +607,7 @@ export class SalesService {
         );
         return 'confirmed';
       }
-      await this.expireClaimed(sales, [{ ...current, from_status: current.status }]);
-      await sales.updateTable('sales.bookings').set({ status: 'EXPIRED' }).where('id', '=', current.id).execute();
+      await this.expireNow(sales, current);
     }
     const retaken =
       items.ticketTypeId !== null
@@ -625,22 +624,10 @@ export class SalesService {
     const current = await lockBookingById(sales, bookingId);
     if (!current || !isOpen(current.status)) return 'none';
     if (current.expires_at !== null && current.expires_at <= (await this.databaseNow(sales))) {
-      await this.expireClaimed(sales, [{ ...current, from_status: current.status }]);
-      await sales.updateTable('sales.bookings').set({ status: 'EXPIRED' }).where('id', '=', current.id).execute();
+      await this.expireNow(sales, current);
       return 'expired';
     }
-    await this.transition(
-      'system',
-      bookingId,
-      'cancel',
-      reason,
-      async (inner, locked) => {
-        await this.giveBack(inner, locked);
-        return { expiresAt: null };
-      },
-      false,
-      sales,
-    );
+    await this.cancelBySystem(sales, bookingId, reason);
     return 'cancelled';
   }
 
@@ -725,18 +712,7 @@ export class SalesService {
       .orderBy('id')
       .execute();
     for (const { id } of live) {
-      await this.transition(
-        'system',
-        id,
-        'cancel',
-        reason,
-        async (inner, locked) => {
-          await this.giveBack(inner, locked);
-          return { expiresAt: null };
-        },
-        false,
-        sales,
-      );
+      await this.cancelBySystem(sales, id, reason);
     }
     return live.length;
   }
@@ -778,8 +754,7 @@ export class SalesService {
         isOpen(current.status) && current.expires_at !== null && current.expires_at <= (await this.databaseNow(trx));
       if (overdue && action !== 'expire') {
         // Its hold has passed: it expires now, whatever was asked, and the caller hears why.
-        await this.expireClaimed(trx, [{ ...current, from_status: current.status }]);
-        await trx.updateTable('sales.bookings').set({ status: 'EXPIRED' }).where('id', '=', current.id).execute();
+        await this.expireNow(trx, current);
         return { expired: true as const, booking: current };
       }
       const to = nextStatus(current.status, action);
@@ -805,6 +780,28 @@ export class SalesService {
     });
     if (booking.expired) throw bookingExpired();
     return outer ? this.viewWith(outer, booking.booking) : this.view(booking.booking);
+  }
+
+  /** An open booking whose hold has passed, met while changing it: it expires now. */
+  private async expireNow(trx: Transaction<SalesTables>, booking: BookingRow): Promise<void> {
+    await this.expireClaimed(trx, [{ ...booking, from_status: booking.status }]);
+    await trx.updateTable('sales.bookings').set({ status: 'EXPIRED' }).where('id', '=', booking.id).execute();
+  }
+
+  /** Cancels in the caller's transaction (event cancelled, payment failed): inventory back, refunded if paid. */
+  private async cancelBySystem(trx: Transaction<SalesTables>, bookingId: number, reason: string): Promise<void> {
+    await this.transition(
+      'system',
+      bookingId,
+      'cancel',
+      reason,
+      async (inner, locked) => {
+        await this.giveBack(inner, locked);
+        return { expiresAt: null };
+      },
+      false,
+      trx,
+    );
   }
 
   /** Expires claimed bookings: inventory back, an audit entry and `booking.expired` for each. */
