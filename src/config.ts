@@ -42,6 +42,7 @@ const EnvSchema = Type.Object({
   SANDBOX_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3100 }),
   WAITLIST_OFFER_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 1800 }),
   SEAT_SELECT_RATE_LIMIT: Type.String({ pattern: '^(off|[1-9][0-9]*/[1-9][0-9]*)$', default: '50/10' }),
+  SEAT_SUGGESTION_MAX_AGE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 500 }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -86,6 +87,8 @@ export interface Config {
   waitlistOfferTtlSeconds: number;
   /** Seat selections per user per window, against scalping bots; undefined when off. */
   seatSelectRateLimit: { count: number; windowMs: number } | undefined;
+  /** How stale a free-seat suggestion may be (the in-memory window's age); 0 reads every time. */
+  seatSuggestionMaxAgeMs: number;
 }
 
 export class ConfigError extends Error {
@@ -149,6 +152,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     sandboxPort: valid.SANDBOX_PORT,
     waitlistOfferTtlSeconds: valid.WAITLIST_OFFER_TTL_SECONDS,
     seatSelectRateLimit: parseRate(valid.SEAT_SELECT_RATE_LIMIT),
+    seatSuggestionMaxAgeMs: valid.SEAT_SUGGESTION_MAX_AGE_MS,
   };
 }
 

@@ -125,6 +125,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     refundCutoffHours: config.refundCutoffHours,
     waitlistOfferTtlSeconds: config.waitlistOfferTtlSeconds,
     seatSelectRateLimit: config.seatSelectRateLimit,
+    seatSuggestionMaxAgeMs: config.seatSuggestionMaxAgeMs,
   });
   const tickets = await createTicketsModule(db, {
     bus,

@@ -103,6 +103,24 @@ describe('reserved seating', () => {
     expect(firsts.size).toBeGreaterThan(5);
   });
 
+  it('stops suggesting a seat the moment it is taken, though suggestions come from memory', async () => {
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
+    const suggest = async () =>
+      (await inject({ method: 'GET', url: `/api/seats?event_id=${eventId}&status=FREE&pageSize=20` })).json<{ id: number }[]>();
+    const [first] = await suggest();
+    const booking = await openBooking(buyer, eventId);
+    expect((await select(buyer, booking.id, first!.id)).statusCode).toBe(200);
+    const held = await openBooking(buyer, eventId, { seat_ids: [first!.id + 1] });
+    expect(held.seats).toHaveLength(1);
+    // Round the whole 100-seat hall several times: neither seat comes back.
+    for (let round = 0; round < 10; round += 1) {
+      const seats = await suggest();
+      expect(seats).toHaveLength(20);
+      expect(seats.map((seat) => seat.id)).not.toContain(first!.id);
+      expect(seats.map((seat) => seat.id)).not.toContain(first!.id + 1);
+    }
+  });
+
   it('enforces the seats-per-booking limit', async () => {
     const { eventId } = await createPublishedEvent(service.app, service.database, owner, {
       zones: HALL,

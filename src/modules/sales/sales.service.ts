@@ -4,6 +4,7 @@ import type { Principal } from '../../platform/http/access.ts';
 import { DomainError } from '../../platform/errors.ts';
 import { RateLimiter } from '../../platform/http/rate-limit.ts';
 import { isOpen, nextStatus, type BookingAction } from './booking.state.ts';
+import { FreeSeatPool } from './free-seat-pool.ts';
 import { deleteOldIdempotencyKeys, runIdempotent, type IdempotentResult } from './idempotency.ts';
 import {
   bookingPayload,
@@ -70,6 +71,7 @@ import {
   takeSeat,
   ticketsOfUser,
   type ZoneLayout,
+  type SeatListing,
 } from './seats.repository.ts';
 import { anyoneWaiting, cancelWaitingOfEvent, waitingQueues } from './waitlist.repository.ts';
 import { WaitlistOffers } from './waitlist.offers.ts';
@@ -119,6 +121,8 @@ export interface SalesOptions {
   seatSelectRateLimit?: { count: number; windowMs: number } | undefined;
   /** Paid bookings can be cancelled (refunded) until this many hours before the event; unset: any time. */
   refundCutoffHours?: number;
+  /** How stale a free-seat suggestion may be (see free-seat-pool.ts); 0 or unset reads every time. */
+  seatSuggestionMaxAgeMs?: number;
 }
 
 /** What a payment for a booking charges, and for what (payments keeps it as the receipt). */
@@ -152,6 +156,8 @@ const EVENT_CACHE_MS = 2_000;
 /** Bookings whose event is remembered (it never changes), so a seat select needs no extra read. */
 const BOOKING_EVENTS_CACHED = 200_000;
 const SUGGESTION_LIMIT = 20;
+/** Free seats a process keeps per event for suggestions: two rows of event 1. */
+const SUGGESTION_WINDOW = 2_000;
 
 export class SalesService {
   private readonly db: Kysely<SalesTables>;
@@ -163,6 +169,7 @@ export class SalesService {
   private readonly offers: WaitlistOffers;
   private readonly bookingEvents = new Map<number, number>();
   private readonly selectLimiter = new RateLimiter();
+  private readonly suggestions: FreeSeatPool | undefined;
 
   constructor(db: Kysely<object>, catalog: CatalogGateway, contacts: ContactDirectory, options: SalesOptions) {
     this.db = salesDb(db);
@@ -173,6 +180,11 @@ export class SalesService {
       offerTtlSeconds: options.waitlistOfferTtlSeconds,
       defaultCurrency: options.defaultCurrency,
     });
+    if (options.seatSuggestionMaxAgeMs)
+      this.suggestions = new FreeSeatPool((eventId, count) => this.readFreeSeats(eventId, count), {
+        size: SUGGESTION_WINDOW,
+        maxAgeMs: options.seatSuggestionMaxAgeMs,
+      });
   }
 
   // ── Inventory ────────────────────────────────────────────────────────────────────────────────
@@ -285,10 +297,8 @@ export class SalesService {
    */
   async seats(filter: { eventId: number; status?: SeatStatus; row?: number; zoneId?: number; page?: number; pageSize: number }) {
     if (filter.status === 'FREE' && filter.page === undefined && filter.row === undefined && filter.zoneId === undefined) {
-      const hall = await this.hallOf(filter.eventId);
-      if (!hall) return [];
-      const start = { row: 1 + Math.floor(Math.random() * hall.rows), number: 1 + Math.floor(Math.random() * hall.seatsPerRow) };
-      return suggestFreeSeats(this.db, filter.eventId, Math.min(filter.pageSize, SUGGESTION_LIMIT), start);
+      const count = Math.min(filter.pageSize, SUGGESTION_LIMIT);
+      return this.suggestions ? this.suggestions.suggest(filter.eventId, count) : this.readFreeSeats(filter.eventId, count);
     }
     return listSeats(this.db, { ...filter, page: filter.page ?? 1 });
   }
@@ -360,6 +370,7 @@ export class SalesService {
       return booking;
     });
     this.rememberEventOf(booking.id, booking.event_id);
+    this.suggestions?.taken(booking.event_id, seatIds);
     return this.view(booking);
   }
 
@@ -399,6 +410,7 @@ export class SalesService {
       maxPerUser: event.policy.max_tickets_per_user,
     });
     if (!taken) throw await this.explainFailedSelect(this.db, bookingId, principal, seatId);
+    this.suggestions?.taken(event.id, [seatId]);
   }
 
   async addSeats(principal: Principal, bookingId: number, seatIds: number[]): Promise<BookingView> {
@@ -729,6 +741,7 @@ export class SalesService {
       await trx.deleteFrom('sales.bookings').where('event_id', '=', eventId).execute();
       await trx.updateTable('sales.ticket_types').set({ sold: 0, held: 0 }).where('event_id', '=', eventId).execute();
     });
+    this.suggestions?.forget(eventId);
   }
 
   // ── Internals ────────────────────────────────────────────────────────────────────────────────
@@ -926,6 +939,14 @@ export class SalesService {
   private rememberEventOf(bookingId: number, eventId: number): void {
     if (this.bookingEvents.size >= BOOKING_EVENTS_CACHED) this.bookingEvents.clear();
     this.bookingEvents.set(bookingId, eventId);
+  }
+
+  /** Free seats from a random place in the hall (see suggestFreeSeats). */
+  private async readFreeSeats(eventId: number, count: number): Promise<SeatListing[]> {
+    const hall = await this.hallOf(eventId);
+    if (!hall) return [];
+    const start = { row: 1 + Math.floor(Math.random() * hall.rows), number: 1 + Math.floor(Math.random() * hall.seatsPerRow) };
+    return suggestFreeSeats(this.db, eventId, count, start);
   }
 
   private async hallOf(eventId: number) {
