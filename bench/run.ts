@@ -9,7 +9,7 @@ import { readdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { startChild, stopAllChildren } from './lib/children.ts';
 import { prepareDatabase, type BenchDatabase } from './lib/database.ts';
-import { measureHttp, measureSql, type Sample } from './lib/measure.ts';
+import { measureHttp, measureHttpAtRate, measureSql, type Sample } from './lib/measure.ts';
 import { BARE_FASTIFY, BARE_FASTIFY_EVENTS_PAGE, formatTable, median, rawDbName, spread, writeResults } from './lib/report.ts';
 import type { Measurement, Scenario, SqlBaseline } from './lib/scenario.ts';
 
@@ -188,7 +188,10 @@ async function runService(bench: BenchDatabase): Promise<void> {
         progress(`  ${scenario.name}: setup took ${((performance.now() - began) / 1000).toFixed(1)} s`);
       }
       const connections = scenario.connections ?? options.connections;
-      record(scenario.name, await measureHttp(child.url, scenario.request, { ...options, connections }));
+      const sample = scenario.rate
+        ? await measureHttpAtRate(child.url, scenario.request, { ...options, connections, rate: scenario.rate })
+        : await measureHttp(child.url, scenario.request, { ...options, connections });
+      record(scenario.name, sample);
     }
   } finally {
     await child.stop();
@@ -230,7 +233,9 @@ function summarize(): Measurement[] {
 
 /** "100 connections", plus the scenarios that use their own number. */
 function connectionsNote(): string {
-  const own = scenarios.filter((s) => s.connections !== undefined).map((s) => `${s.name}: ${s.connections}`);
+  const own = scenarios
+    .filter((s) => s.connections !== undefined)
+    .map((s) => `${s.name}: ${s.connections}${s.rate ? ` at ${s.rate}/s` : ''}`);
   return `${options.connections} connections${own.length ? ` (${own.join(', ')})` : ''}`;
 }
 

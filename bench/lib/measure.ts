@@ -1,4 +1,6 @@
+import { Agent, request as httpRequest } from 'node:http';
 import { createHistogram } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import type pg from 'pg';
 import type { Scenario, SqlBaseline } from './scenario.ts';
@@ -71,6 +73,89 @@ export async function measureHttp(
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
   };
+}
+
+/**
+ * Open-loop load: requests start on a fixed schedule (`rate` per second, evenly spaced) whether or
+ * not earlier ones were answered, over at most `connections` keep-alive connections (a request
+ * finding them all busy waits for one). Latency counts from the moment a request was due, not
+ * from when it could be sent, so a stalled server shows in the percentiles (no coordinated
+ * omission). This is "N clients arriving at a given rate", where autocannon measures N clients in
+ * a closed loop (its own rate limit sends each connection's share in a burst every second).
+ */
+export async function measureHttpAtRate(
+  baseUrl: string,
+  { path, nextBody, nextPath, method = 'GET', headers = {}, body }: Scenario['request'],
+  options: LoadOptions & { connections: number; rate: number },
+): Promise<Sample> {
+  const url = new URL(path, baseUrl);
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  const send = (
+    due: number,
+    counts: { ok: number; non2xx: number; errors: number },
+    latencyUs: ReturnType<typeof createHistogram>,
+  ) =>
+    new Promise<void>((resolve) => {
+      const payload = nextBody ? nextBody() : body;
+      const outgoing = httpRequest(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          method,
+          path: nextPath ? nextPath() : url.pathname + url.search,
+          headers,
+          timeout: 10_000,
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => {
+            latencyUs.record(Math.max(1, Math.round((performance.now() - due) * 1000)));
+            if (response.statusCode !== undefined && response.statusCode >= 200 && response.statusCode < 300) counts.ok++;
+            else counts.non2xx++;
+            resolve();
+          });
+        },
+      );
+      outgoing.on('timeout', () => outgoing.destroy(new Error('timeout')));
+      outgoing.on('error', () => {
+        counts.errors++;
+        resolve();
+      });
+      outgoing.end(payload);
+    });
+  const run = async (seconds: number): Promise<Sample> => {
+    const counts = { ok: 0, non2xx: 0, errors: 0 };
+    const latencyUs = createHistogram();
+    const total = Math.round(seconds * options.rate);
+    const interval = 1000 / options.rate;
+    const inFlight: Promise<void>[] = [];
+    const start = performance.now();
+    let sent = 0;
+    while (sent < total && !options.signal.aborted) {
+      const due = Math.min(total, Math.floor((performance.now() - start) / interval) + 1);
+      for (; sent < due; sent++) inFlight.push(send(start + sent * interval, counts, latencyUs));
+      await sleep(Math.max(0, start + sent * interval - performance.now()));
+    }
+    await Promise.all(inFlight);
+    const elapsed = Math.max(seconds, (performance.now() - start) / 1000);
+    return {
+      perSecond: counts.ok / elapsed,
+      p50Ms: counts.ok + counts.non2xx ? latencyUs.percentile(50) / 1000 : 0,
+      p99Ms: counts.ok + counts.non2xx ? latencyUs.percentile(99) / 1000 : 0,
+      errors: counts.errors,
+      non2xx: counts.non2xx,
+    };
+  };
+  try {
+    if (options.warmupSeconds > 0) await run(options.warmupSeconds);
+    options.signal.throwIfAborted();
+    const sample = await run(options.durationSeconds);
+    options.signal.throwIfAborted();
+    return sample;
+  } finally {
+    agent.destroy();
+  }
 }
 
 /**

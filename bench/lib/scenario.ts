@@ -43,6 +43,11 @@ export interface Scenario {
   /** HTTP connections for this scenario instead of `--connections` (shown in the report's header). */
   connections?: number;
   /**
+   * Requests per second on a fixed schedule (open loop, at most `connections` in flight;
+   * measureHttpAtRate) instead of `connections` clients each sending as soon as answered.
+   */
+  rate?: number;
+  /**
    * Another scenario's name: adds a "vs scenario" ratio (this row's req/s ÷ that row's). That
    * scenario then always runs, like a baseline.
    */
