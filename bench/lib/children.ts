@@ -21,7 +21,9 @@ const START_TIMEOUT_MS = 120_000; // PGlite with migrations on a cold cache can 
 const STOP_TIMEOUT_MS = 10_000;
 
 export async function startChild(script: URL, args: string[] = []): Promise<Child> {
-  const child = spawn(process.execPath, [fileURLToPath(script), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // BENCH_CHILD_NODE_ARGS passes flags to the children's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(script), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
   try {
