@@ -4,6 +4,9 @@ import { onAuthChange, signedIn, signOut } from './api.ts';
 import { dictionaries, I18n, initialLocale, type Locale } from './i18n.ts';
 import { match, navigate, useLocation } from './router.ts';
 import { AuthPage } from './pages/account.tsx';
+import { AttendeeNav, NotificationsPage, ProfilePage } from './pages/attendee.account.tsx';
+import { FavoritesPage } from './pages/attendee.favorites.tsx';
+import { WaitlistPage } from './pages/attendee.waitlist.tsx';
 import { BookingPage, EventPage, EventsPage, MyBookingsPage, MyTicketsPage, PaymentResultPage } from './pages/attendee.tsx';
 import { OrganizerEventPage, OrganizerPage } from './pages/organizer.tsx';
 import { ScannerPage } from './pages/scanner.tsx';
@@ -11,7 +14,7 @@ import { Link } from './ui.tsx';
 import './styles.css';
 
 /** Pages that need a signed-in user send others to sign in first. */
-const PRIVATE = /^\/(bookings|tickets|scanner|organizer|payment-result)/;
+const PRIVATE = /^\/(bookings|tickets|scanner|organizer|payment-result|waitlist|favorites|notifications|profile)/;
 
 function Page() {
   const { path, query } = useLocation();
@@ -24,6 +27,10 @@ function Page() {
   if (path === '/bookings') return <MyBookingsPage />;
   if (path === '/tickets') return <MyTicketsPage />;
   if (path === '/scanner') return <ScannerPage />;
+  if (path === '/waitlist') return <WaitlistPage />;
+  if (path === '/favorites') return <FavoritesPage />;
+  if (path === '/notifications') return <NotificationsPage />;
+  if (path === '/profile') return <ProfilePage />;
   if (path === '/organizer') return <OrganizerPage />;
   if (path === '/payment-result')
     return <PaymentResultPage orderId={query.get('orderId') ?? ''} outcome={query.get('outcome') ?? ''} />;
@@ -79,6 +86,7 @@ function App() {
           </>
         )}
         <span className="spacer" />
+        {signedIn() && <AttendeeNav />}
         <label className="lang">
           <span className="sr-only">{t.language}</span>
           <select value={locale} onChange={(e) => i18n.setLocale(e.target.value as Locale)} aria-label={t.language}>

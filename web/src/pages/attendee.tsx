@@ -4,11 +4,15 @@ import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
 import { SeatMap, type PickedSeat } from '../SeatMap.tsx';
 import { ErrorText, formatDate, formatSeconds, Link, useCountdown, useLoad } from '../ui.tsx';
+import { payBooking } from './attendee.api.ts';
+import { EventCard, FavoriteButton } from './attendee.favorites.tsx';
+import { RefundActions, RefundList } from './attendee.refunds.tsx';
+import { JoinWaitlistButton, MyEventWaitlist, useMyWaitlist } from './attendee.waitlist.tsx';
 
 const EVENT_TYPES = ['concert', 'film', 'cinema', 'stage', 'game', 'festival', 'exhibition', 'other'];
 
 export function EventsPage() {
-  const { t, locale } = useI18n();
+  const { t } = useI18n();
   const [query, setQuery] = useState('');
   const [date, setDate] = useState('');
   const [type, setType] = useState('');
@@ -57,14 +61,7 @@ export function EventsPage() {
       ) : (
         <ul className="cards">
           {data.map((event) => (
-            <li key={event.id} className="card">
-              <Link to={`/events/${event.id}`}>
-                <b>{event.title}</b>
-              </Link>
-              <span className="muted">
-                {formatDate(event.starts_at, locale)} · {event.venue} · {event.type}
-              </span>
-            </li>
+            <EventCard key={event.id} event={event} />
           ))}
         </ul>
       )}
@@ -72,10 +69,28 @@ export function EventsPage() {
   );
 }
 
+function QuantityInput(props: { value: number; onChange: (value: number) => void }) {
+  const { t } = useI18n();
+  return (
+    <label>
+      {t.quantity}
+      <input
+        type="number"
+        min={1}
+        max={10}
+        value={props.value}
+        onChange={(e) => props.onChange(Number(e.target.value))}
+        className="narrow"
+      />
+    </label>
+  );
+}
+
 export function EventPage(props: { id: number }) {
   const { t, locale } = useI18n();
   const event = useLoad(() => api<SbEvent>(`/api/events/${props.id}`), [props.id]);
   const types = useLoad(() => api<TicketType[]>(`/api/events/${props.id}/ticket-types`), [props.id], 5000);
+  const waitlist = useMyWaitlist(5000);
   const [picked, setPicked] = useState(new Map<number, PickedSeat>());
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -88,6 +103,14 @@ export function EventPage(props: { id: number }) {
       .then((map) => setSeated(map.zones.length > 0))
       .catch(() => setSeated(false));
   }, [props.id]);
+  // A seated hall with nothing free offers its waitlist.
+  const hall = useLoad(
+    () => (seated ? api<{ free: number }>(`/api/events/${props.id}/availability`) : Promise.resolve(null)),
+    [props.id, seated],
+    5000,
+  );
+  const [waitQuantity, setWaitQuantity] = useState(1);
+  const joined = () => void waitlist.reload();
 
   const toggle = (seat: PickedSeat) => {
     setNotice(null);
@@ -122,13 +145,17 @@ export function EventPage(props: { id: number }) {
       <ErrorText error={event.error} />
       {event.data && (
         <header className="event-head">
-          <h1>{event.data.title}</h1>
+          <div className="event-title-row">
+            <h1>{event.data.title}</h1>
+            <FavoriteButton eventId={props.id} />
+          </div>
           <p className="muted">
             {formatDate(event.data.starts_at, locale, event.data.timezone)} · {event.data.venue} {event.data.address}
           </p>
           {event.data.description && <p>{event.data.description}</p>}
         </header>
       )}
+      <MyEventWaitlist eventId={props.id} entries={waitlist.data} onChange={joined} />
       {types.data && types.data.length > 0 && (
         <section>
           <h2>{t.ticketTypes}</h2>
@@ -142,28 +169,32 @@ export function EventPage(props: { id: number }) {
                   </span>
                 </span>
                 <span className="inline">
-                  <label>
-                    {t.quantity}
-                    <input
-                      type="number"
-                      min={1}
-                      max={10}
-                      value={quantity}
-                      onChange={(e) => setQuantity(Number(e.target.value))}
-                      className="narrow"
-                    />
-                  </label>
-                  <button
-                    type="button"
-                    disabled={busy || type.available < 1}
-                    onClick={() => void book({ ticket_type_id: type.id, quantity })}
-                  >
-                    {t.buy}
-                  </button>
+                  <QuantityInput value={quantity} onChange={setQuantity} />
+                  {type.available >= quantity ? (
+                    <button type="button" disabled={busy} onClick={() => void book({ ticket_type_id: type.id, quantity })}>
+                      {t.buy}
+                    </button>
+                  ) : (
+                    <>
+                      {type.available < 1 && <span className="soldout">{t.wlSoldOut}</span>}
+                      <JoinWaitlistButton eventId={props.id} ticketTypeId={type.id} quantity={quantity} onJoined={joined} />
+                    </>
+                  )}
                 </span>
               </li>
             ))}
           </ul>
+        </section>
+      )}
+      {seated && hall.data?.free === 0 && (
+        <section className="card" data-testid="hall-waitlist">
+          <p>
+            <span className="soldout">{t.wlSoldOut}.</span> {t.wlHallSoldOut}
+          </p>
+          <div className="inline">
+            <QuantityInput value={waitQuantity} onChange={setWaitQuantity} />
+            <JoinWaitlistButton eventId={props.id} quantity={waitQuantity} onJoined={joined} />
+          </div>
         </section>
       )}
       {seated && (
@@ -226,8 +257,7 @@ export function BookingPage(props: { id: number }) {
     setBusy(true);
     setActionError(null);
     try {
-      const payment = await api<{ payment_url: string }>(`/api/bookings/${props.id}/payments`, { method: 'POST' });
-      window.location.assign(payment.payment_url);
+      await payBooking(props.id);
     } catch (caught) {
       setActionError(caught);
       setBusy(false);
@@ -290,7 +320,7 @@ export function BookingPage(props: { id: number }) {
                 {t.pay}
               </button>
             )}
-            {(open || booking.status === 'CONFIRMED') && (
+            {open && (
               <button type="button" disabled={busy} onClick={() => void cancel()}>
                 {t.cancel}
               </button>
@@ -298,8 +328,10 @@ export function BookingPage(props: { id: number }) {
             {booking.status === 'CONFIRMED' && <Link to="/tickets">{t.toTickets}</Link>}
           </div>
           <ErrorText error={actionError} />
+          {booking.status === 'CONFIRMED' && <RefundActions booking={booking} onChange={reload} />}
         </section>
       )}
+      {booking && <RefundList bookingId={props.id} version={`${booking.status}-${booking.total_amount}`} />}
     </main>
   );
 }

@@ -1,0 +1,99 @@
+import { useEffect, useState } from 'react';
+import { api, signedIn, type EventSummary } from '../api.ts';
+import { useI18n } from '../i18n.ts';
+import { navigate } from '../router.ts';
+import { ErrorText, formatDate, Link, useLoad } from '../ui.tsx';
+import { favoriteIds, onFavoritesChange, setFavorite } from './attendee.api.ts';
+import './attendee.css';
+
+/** The signed-in user's favourite ids (null while loading or signed out), kept live. */
+export function useFavoriteIds(): Set<number> | null {
+  const [, setTick] = useState(0);
+  useEffect(() => onFavoritesChange(() => setTick((tick) => tick + 1)), []);
+  return favoriteIds();
+}
+
+/** A star that adds the event to favourites or takes it out (signed-out users go to sign in). */
+export function FavoriteButton(props: { eventId: number; title?: string }) {
+  const { t } = useI18n();
+  const ids = useFavoriteIds();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const on = ids?.has(props.eventId) ?? false;
+  const toggle = async () => {
+    if (!signedIn()) {
+      navigate(`/signin?next=${encodeURIComponent(window.location.pathname)}`);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await setFavorite(props.eventId, !on);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const label = on ? t.favRemove : t.favAdd;
+  return (
+    <span className="fav">
+      <button
+        type="button"
+        className={`fav-button${on ? ' on' : ''}`}
+        aria-pressed={on}
+        aria-label={props.title ? `${label}: ${props.title}` : label}
+        title={label}
+        disabled={busy || (signedIn() && ids === null)}
+        onClick={() => void toggle()}
+      >
+        <span aria-hidden="true">{on ? '★' : '☆'}</span>
+      </button>
+      <ErrorText error={error} />
+    </span>
+  );
+}
+
+/** An event in a list: title, when, where, and its favourite star. */
+export function EventCard(props: { event: EventSummary }) {
+  const { locale } = useI18n();
+  const { event } = props;
+  return (
+    <li className="card row event-card" data-testid="event-card">
+      <span className="stack-tight">
+        <Link to={`/events/${event.id}`}>
+          <b>{event.title}</b>
+        </Link>
+        <span className="muted">
+          {formatDate(event.starts_at, locale)} · {event.venue} · {event.type}
+        </span>
+      </span>
+      <FavoriteButton eventId={event.id} title={event.title} />
+    </li>
+  );
+}
+
+export function FavoritesPage() {
+  const { t } = useI18n();
+  const ids = useFavoriteIds();
+  const { data, error } = useLoad(() => api<EventSummary[]>('/api/users/me/favorites'), []);
+  // A star taken off here takes the card away at once.
+  const shown = data?.filter((event) => ids === null || ids.has(event.id));
+  return (
+    <main>
+      <h1>{t.favTitle}</h1>
+      <ErrorText error={error} />
+      {shown === undefined ? (
+        <p>{t.loading}</p>
+      ) : shown.length === 0 ? (
+        <p>{t.favEmpty}</p>
+      ) : (
+        <ul className="cards">
+          {shown.map((event) => (
+            <EventCard key={event.id} event={event} />
+          ))}
+        </ul>
+      )}
+    </main>
+  );
+}
