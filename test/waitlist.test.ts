@@ -107,6 +107,33 @@ describe('the waitlist', () => {
     expect(await offersInOutbox([first.id, second.id])).toEqual([`waitlist:${String(first.id)}`]);
   });
 
+  it('tells the person offered once, by the offer, not again as a new booking', async () => {
+    const { eventId, ticketTypeId, holdingBookingId } = await soldOutGa();
+    const person = await signUp(service.app);
+    const waiting = (await join(person, eventId, { ticket_type_id: ticketTypeId, quantity: 1 })).json<Entry>();
+    await cancel(users[0]!, holdingBookingId);
+    const offered = await entry(person, waiting.id);
+    expect(offered.status).toBe('OFFERED');
+    const kinds = async () => {
+      const inbox = await inject({ method: 'GET', url: '/api/notifications', headers: person.bearer });
+      return inbox.json<{ items: { kind: string; link: string | null }[] }>().items;
+    };
+    await expect.poll(async () => (await kinds()).map((item) => item.kind), { timeout: 15_000 }).toContain('waitlist.offered');
+    // Every event of the offer's transaction has been turned into messages by now.
+    await expect
+      .poll(
+        async () =>
+          (
+            await sql<{ pending: number }>`
+              select (select count(*)::int from platform.outbox where published_at is null)
+                + (select count(*)::int from notifications.source_events where processed_at is null) as pending`.execute(db())
+          ).rows[0]!.pending,
+        { timeout: 15_000 },
+      )
+      .toBe(0);
+    expect((await kinds()).map((item) => item.kind)).toEqual(['waitlist.offered']);
+  });
+
   it('passes an offer that was not taken in time to the next in line', async () => {
     const { eventId, ticketTypeId, holdingBookingId } = await soldOutGa(1);
     const first = (await join(users[1]!, eventId, { ticket_type_id: ticketTypeId, quantity: 1 })).json<Entry>();

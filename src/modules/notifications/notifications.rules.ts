@@ -116,7 +116,8 @@ export const RULES: Rules = {
     // The buyer is on the site when they make a hold: in-app only, no email for every cart.
     transactional: false,
     channels: ['in_app'],
-    recipients: async (event) => [event.payload.userId],
+    // A waitlist offer is a booking too, but waitlist.offered tells of it: one message, not two.
+    recipients: async (event) => (event.payload.fromWaitlist ? [] : [event.payload.userId]),
     facts: (event, directory) => bookingFacts(directory, event.payload),
   },
   // A confirmed booking is told once, when its tickets exist: the message carries their codes.

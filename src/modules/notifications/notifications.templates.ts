@@ -311,7 +311,8 @@ export function render(kind: string, locale: Locale, facts: Facts, publicUrl: st
   if (!templates) throw new Error(`No template for ${kind}`);
   const template = templates[locale](facts, new Formatter(locale));
   const link = facts.path ? `${publicUrl}${facts.path}` : null;
-  const settings = `${publicUrl}/api/users/me/notification-preferences`;
+  // The web app's profile page, where the channels are chosen.
+  const settings = `${publicUrl}/profile`;
   const text = [
     ...template.paragraphs,
     ...(link ? [`${template.linkLabel ?? link}: ${link}`] : []),

@@ -10,6 +10,8 @@ export interface BookingEventPayload {
   seatIds: number[];
   ticketTypeId: number | null;
   quantity: number;
+  /** booking.created only: the booking is a waitlist offer (waitlist.offered tells the person). */
+  fromWaitlist?: boolean;
 }
 
 /** A waitlist entry was offered inventory: held for them in `bookingId` until `offerExpiresAt`. */

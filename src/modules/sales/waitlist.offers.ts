@@ -50,7 +50,7 @@ export class WaitlistOffers {
       reason: `offered from the waitlist (entry ${String(entry.id)})`,
     });
     const offered = await markOffered(trx, entry.id, { bookingId: booking.id, expiresAt: booking.expires_at ?? new Date() });
-    await addEvent(trx, 'booking.created', booking.id, await bookingPayload(trx, booking));
+    await addEvent(trx, 'booking.created', booking.id, { ...(await bookingPayload(trx, booking)), fromWaitlist: true });
     await addEvent(trx, 'waitlist.offered', `waitlist:${String(entry.id)}`, {
       entryId: entry.id,
       eventId: entry.event_id,
