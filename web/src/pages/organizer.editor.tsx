@@ -198,7 +198,7 @@ function EventFieldsForm(props: { event: EventDetail | null; brand: string; onSa
           <select name="type" value={form.type} onChange={(e) => set('type', e.target.value)}>
             {EVENT_TYPES.map((type) => (
               <option key={type} value={type}>
-                {type}
+                {t[`orgType${type}`]}
               </option>
             ))}
           </select>

@@ -117,6 +117,16 @@ export const en = {
   orgConflicts: 'Conflicts',
   orgGate: 'Gate',
   orgNoCheckins: 'No check-ins yet.',
+  orgTypeconcert: 'Concert',
+  orgTypefilm: 'Film',
+  orgTypecinema: 'Cinema',
+  orgTypestage: 'Stage',
+  orgTypegame: 'Game',
+  orgTypefestival: 'Festival',
+  orgTypeexhibition: 'Exhibition',
+  orgTypeconference: 'Conference',
+  orgTypesport: 'Sport',
+  orgTypeother: 'Other',
 } as const;
 
 export const ru: Record<keyof typeof en, string> = {
@@ -233,4 +243,14 @@ export const ru: Record<keyof typeof en, string> = {
   orgConflicts: 'Конфликты',
   orgGate: 'Точка входа',
   orgNoCheckins: 'Пока никто не прошёл.',
+  orgTypeconcert: 'Концерт',
+  orgTypefilm: 'Фильм',
+  orgTypecinema: 'Кино',
+  orgTypestage: 'Театр и сцена',
+  orgTypegame: 'Игра',
+  orgTypefestival: 'Фестиваль',
+  orgTypeexhibition: 'Выставка',
+  orgTypeconference: 'Конференция',
+  orgTypesport: 'Спорт',
+  orgTypeother: 'Другое',
 };
