@@ -247,6 +247,18 @@ describe('the event lifecycle', () => {
     expect(publicList.json<{ id: number }[]>().map((item) => item.id)).not.toContain(event.id);
   });
 
+  it("names the organizer's brand page, so an event page can link to it", async () => {
+    const event = await createEvent();
+    await publish(event.id);
+    const response = await inject({ method: 'GET', url: `/api/events/${event.id}` });
+    expect(response.json()).toMatchObject({ id: event.id, organizer_slug: slug });
+    const brand = await inject({
+      method: 'GET',
+      url: `/api/organizers/${response.json<{ organizer_slug: string }>().organizer_slug}`,
+    });
+    expect(brand.json()).toMatchObject({ name: 'Aurora Live' });
+  });
+
   it('completes ended events and sends one reminder per event however often the job runs', async () => {
     const soon = await createEvent({ title: 'Скоро', starts_at: new Date(Date.now() + 12 * 3_600_000).toISOString() });
     await publish(soon.id);

@@ -9,6 +9,8 @@ import { FavoritesPage } from './pages/attendee.favorites.tsx';
 import { WaitlistPage } from './pages/attendee.waitlist.tsx';
 import { BookingPage, EventPage, EventsPage, MyBookingsPage, MyTicketsPage, PaymentResultPage } from './pages/attendee.tsx';
 import { OrganizerEventPage, OrganizerPage } from './pages/organizer.tsx';
+import { BrandEditorPage, PublicBrandPage } from './pages/organizer.brand.tsx';
+import { EventEditorPage } from './pages/organizer.editor.tsx';
 import { ScannerPage } from './pages/scanner.tsx';
 import { Link } from './ui.tsx';
 import './styles.css';
@@ -38,6 +40,13 @@ function Page() {
   if (params) return <EventPage key={params.id} id={Number(params.id)} />;
   params = match('/bookings/:id', path);
   if (params) return <BookingPage key={params.id} id={Number(params.id)} />;
+  if (path === '/organizer/events/new') return <EventEditorPage brand={query.get('brand') ?? undefined} />;
+  params = match('/organizer/events/:id/edit', path);
+  if (params) return <EventEditorPage key={params.id} id={Number(params.id)} />;
+  params = match('/organizer/brands/:slug', path);
+  if (params) return <BrandEditorPage key={params.slug} slug={params.slug ?? ''} />;
+  params = match('/o/:slug', path);
+  if (params) return <PublicBrandPage key={params.slug} slug={params.slug ?? ''} />;
   params = match('/organizer/events/:id', path);
   if (params) return <OrganizerEventPage key={params.id} id={Number(params.id)} />;
   return (

@@ -149,6 +149,9 @@ export const EventSchema = Type.Object(
     images: Type.Array(Type.String()),
     provider: Nullable(Type.String()),
     published_at: Nullable(DateTime),
+    organizer_slug: Type.Optional(
+      Nullable(Type.String({ description: "The organizer's brand page (/api/organizers/:slug); in GET /api/events/:id." })),
+    ),
   },
   { $id: 'Event' },
 );

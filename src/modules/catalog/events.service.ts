@@ -29,7 +29,7 @@ import {
   type EventRow,
   type SearchFilter,
 } from './events.repository.ts';
-import { catalogDb, findOrganizerBySlug } from './organizers.repository.ts';
+import { catalogDb, findOrganizerBySlug, findOrganizerSlug } from './organizers.repository.ts';
 import { normalizeSearchText, SearchCache } from './search-cache.ts';
 import { CAN_MANAGE_EVENTS, isOnTeam, requireTeamRole } from './team.ts';
 
@@ -202,11 +202,12 @@ export class EventsService {
     return this.transition(principal, eventId, 'cancel', async () => undefined, reason);
   }
 
-  /** A draft is visible only to its team; everything else to everyone. */
-  async get(principal: Principal | undefined, eventId: number): Promise<EventView> {
+  /** A draft is visible only to its team; everything else to everyone. Names the brand page to link to. */
+  async get(principal: Principal | undefined, eventId: number): Promise<EventView & { organizer_slug: string | null }> {
     const event = await findEventById(this.db, eventId);
     if (!event || (event.status === 'DRAFT' && !(await isOnTeam(this.db, event.organizer_id, principal)))) throw eventNotFound();
-    return toView(event);
+    const slug = event.organizer_id === null ? undefined : await findOrganizerSlug(this.db, event.organizer_id);
+    return { ...toView(event), organizer_slug: slug ?? null };
   }
 
   /** Sales and tickets read events through this (ids, TTL, policy, status). */

@@ -40,6 +40,11 @@ export async function updateOrganizer(db: CatalogDb, id: number, fields: Organiz
     .executeTakeFirst();
 }
 
+export async function findOrganizerSlug(db: CatalogDb, id: number): Promise<string | undefined> {
+  const row = await db.selectFrom('catalog.organizers').select('slug').where('id', '=', id).executeTakeFirst();
+  return row?.slug;
+}
+
 export async function findOrganizerBySlug(db: CatalogDb, slug: string): Promise<OrganizerRow | undefined> {
   return db.selectFrom('catalog.organizers').selectAll().where('slug', '=', slug).executeTakeFirst();
 }

@@ -3,47 +3,115 @@ import { api, money, type Availability, type Booking, type SbEvent, type User } 
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
 import { ErrorText, formatDate, formatSeconds, Link, useCountdown, useLoad } from '../ui.tsx';
+import {
+  currentBrand,
+  knownBrands,
+  rememberBrand,
+  type CheckinStats,
+  type EventDetail,
+  type OrganizerEventSummary,
+} from './organizer.api.ts';
+import './organizer.css';
 
-interface ZoneForm {
+export interface ZoneForm {
   name: string;
   price: string;
   rows: string;
   seats_per_row: string;
 }
 
-const MY_EVENTS = 'sbor.organizer.events';
-const MY_BRAND = 'sbor.organizer.slug';
+export const FIRST_ZONE: ZoneForm = { name: 'Партер', price: '5000', rows: '5', seats_per_row: '10' };
 
-function myEvents(): number[] {
-  try {
-    return JSON.parse(localStorage.getItem(MY_EVENTS) ?? '[]') as number[];
-  } catch {
-    return [];
-  }
+/** The seat-layout request from the zone rows of a form (prices typed in major units). */
+export function layoutBody(zones: ZoneForm[]) {
+  return {
+    zones: zones.map((zone) => ({
+      name: zone.name,
+      price: Math.round(Number(zone.price) * 100),
+      rows: Number(zone.rows),
+      seats_per_row: Number(zone.seats_per_row),
+    })),
+  };
 }
 
-function inAWeek(): string {
+/** Zones of a seat layout: name, price, rows and seats per row each, and a button to add one. */
+export function ZonesFieldset(props: { zones: ZoneForm[]; setZones: (zones: ZoneForm[]) => void }) {
+  const { t } = useI18n();
+  const { zones, setZones } = props;
+  const setZone = (index: number, name: keyof ZoneForm, value: string) =>
+    setZones(zones.map((zone, at) => (at === index ? { ...zone, [name]: value } : zone)));
+  return (
+    <fieldset>
+      <legend>{t.zones}</legend>
+      {zones.map((zone, index) => (
+        <div className="inline zone" key={index}>
+          <label>
+            {t.zoneName}
+            <input
+              name={`zone-${index}-name`}
+              value={zone.name}
+              onChange={(e) => setZone(index, 'name', e.target.value)}
+              required
+            />
+          </label>
+          <label>
+            {t.price}
+            <input
+              type="number"
+              min={0}
+              className="narrow"
+              name={`zone-${index}-price`}
+              value={zone.price}
+              onChange={(e) => setZone(index, 'price', e.target.value)}
+              required
+            />
+          </label>
+          <label>
+            {t.rows}
+            <input
+              type="number"
+              min={1}
+              className="narrow"
+              name={`zone-${index}-rows`}
+              value={zone.rows}
+              onChange={(e) => setZone(index, 'rows', e.target.value)}
+              required
+            />
+          </label>
+          <label>
+            {t.seatsPerRow}
+            <input
+              type="number"
+              min={1}
+              className="narrow"
+              name={`zone-${index}-seats`}
+              value={zone.seats_per_row}
+              onChange={(e) => setZone(index, 'seats_per_row', e.target.value)}
+              required
+            />
+          </label>
+        </div>
+      ))}
+      <button
+        type="button"
+        onClick={() => setZones([...zones, { name: `Zone ${zones.length + 1}`, price: '3000', rows: '5', seats_per_row: '10' }])}
+      >
+        {t.addZone}
+      </button>
+    </fieldset>
+  );
+}
+
+export function inAWeek(): string {
   const date = new Date(Date.now() + 7 * 86_400_000);
   date.setMinutes(0, 0, 0);
   return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
 
-/**
- * The organizer's page: become an organizer, a brand page, then create a seated event with its
- * zones and publish it in one go. Events made here are remembered in this browser (the API has no
- * "my events" list yet); any event can be opened by its number.
- */
-export function OrganizerPage() {
-  const { t } = useI18n();
-  const me = useLoad(() => api<User>('/api/users/me'), []);
-  const [slug, setSlug] = useState(localStorage.getItem(MY_BRAND) ?? '');
-  const [brandName, setBrandName] = useState('');
-  const [event, setEvent] = useState({ title: '', starts_at: inAWeek(), venue: '', hold_ttl_seconds: '600' });
-  const [zones, setZones] = useState<ZoneForm[]>([{ name: 'Партер', price: '5000', rows: '5', seats_per_row: '10' }]);
+/** Runs an action with a busy flag and its error kept for an ErrorText. */
+export function useAction() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const [openId, setOpenId] = useState('');
-
   const run = async (action: () => Promise<void>) => {
     setBusy(true);
     setError(null);
@@ -55,6 +123,34 @@ export function OrganizerPage() {
       setBusy(false);
     }
   };
+  return { error, busy, run };
+}
+
+/**
+ * The organizer's page: become an organizer, a brand page, the current brand's events (all
+ * statuses, from the API), a draft flow or a seated event with its zones published in one go. The
+ * API cannot list the brands a user belongs to, so the brands used in this browser are remembered.
+ */
+export function OrganizerPage() {
+  const { t, locale } = useI18n();
+  const me = useLoad(() => api<User>('/api/users/me'), []);
+  const [slug, setSlug] = useState(currentBrand());
+  const [brand, setBrand] = useState(currentBrand());
+  const [brandInput, setBrandInput] = useState(currentBrand());
+  const [brandName, setBrandName] = useState('');
+  const [event, setEvent] = useState({ title: '', starts_at: inAWeek(), venue: '', hold_ttl_seconds: '600' });
+  const [zones, setZones] = useState<ZoneForm[]>([FIRST_ZONE]);
+  const { error, busy, run } = useAction();
+  const [openId, setOpenId] = useState('');
+  const events = useLoad(
+    async () => (brand ? api<OrganizerEventSummary[]>(`/api/organizers/${encodeURIComponent(brand)}/events`) : []),
+    [brand],
+  );
+  const chooseBrand = (next: string) => {
+    rememberBrand(next);
+    setBrand(next);
+    setBrandInput(next);
+  };
   const becomeOrganizer = () =>
     run(async () => {
       await api('/api/users/me/become-organizer', { method: 'POST' });
@@ -64,7 +160,7 @@ export function OrganizerPage() {
     submitted.preventDefault();
     void run(async () => {
       await api('/api/organizers', { method: 'POST', body: { slug, name: brandName || slug } });
-      localStorage.setItem(MY_BRAND, slug);
+      chooseBrand(slug);
     });
   };
   const createEvent = (submitted: SyntheticEvent) => {
@@ -83,23 +179,13 @@ export function OrganizerPage() {
       });
       await api(`/api/events/${created.id}/seat-layout`, {
         method: 'POST',
-        body: {
-          zones: zones.map((zone) => ({
-            name: zone.name,
-            price: Math.round(Number(zone.price) * 100),
-            rows: Number(zone.rows),
-            seats_per_row: Number(zone.seats_per_row),
-          })),
-        },
+        body: layoutBody(zones),
       });
       await api(`/api/events/${created.id}/publish`, { method: 'POST' });
-      localStorage.setItem(MY_EVENTS, JSON.stringify([created.id, ...myEvents()]));
-      localStorage.setItem(MY_BRAND, slug);
+      rememberBrand(slug);
       navigate(`/organizer/events/${created.id}`);
     });
   };
-  const setZone = (index: number, name: keyof ZoneForm, value: string) =>
-    setZones(zones.map((zone, at) => (at === index ? { ...zone, [name]: value } : zone)));
 
   const isOrganizer = me.data && ['organizer', 'admin'].includes(me.data.role);
   return (
@@ -113,15 +199,75 @@ export function OrganizerPage() {
       )}
       {isOrganizer && (
         <>
-          <section className="card">
-            <h2>{t.myEvents}</h2>
-            <ul>
-              {myEvents().map((id) => (
-                <li key={id}>
-                  <Link to={`/organizer/events/${id}`}>#{id}</Link>
-                </li>
-              ))}
-            </ul>
+          <section className="card" aria-labelledby="my-events">
+            <h2 id="my-events">{t.myEvents}</h2>
+            <form
+              className="inline"
+              onSubmit={(submitted) => {
+                submitted.preventDefault();
+                chooseBrand(brandInput.trim());
+              }}
+            >
+              <label>
+                {t.orgCurrentBrand}
+                <input
+                  name="current-brand"
+                  list="known-brands"
+                  value={brandInput}
+                  onChange={(e) => setBrandInput(e.target.value)}
+                  pattern="[a-z0-9]+(-[a-z0-9]+)*"
+                  required
+                />
+                <datalist id="known-brands">
+                  {knownBrands().map((known) => (
+                    <option key={known} value={known} />
+                  ))}
+                </datalist>
+              </label>
+              <button type="submit">{t.orgOpenBrand}</button>
+            </form>
+            <p className="muted small">{t.orgBrandsNote}</p>
+            {brand && (
+              <p className="inline">
+                <Link to={`/organizer/brands/${brand}`}>{t.orgEditBrand}</Link>
+                <Link to={`/o/${brand}`}>{t.orgPublicPage}</Link>
+                <Link to={`/organizer/events/new?brand=${brand}`}>{t.orgNewDraft}</Link>
+              </p>
+            )}
+            <ErrorText error={events.error} />
+            {events.data && events.data.length === 0 && <p className="muted">{t.orgNoEvents}</p>}
+            {events.data && events.data.length > 0 && (
+              <div className="table-wrap">
+                <table className="table" data-testid="my-events">
+                  <thead>
+                    <tr>
+                      <th>#</th>
+                      <th>{t.orgEventEditor}</th>
+                      <th>{t.status}</th>
+                      <th>{t.date}</th>
+                      <th />
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {events.data.map((summary) => (
+                      <tr key={summary.id}>
+                        <td>{summary.id}</td>
+                        <td>
+                          <Link to={`/organizer/events/${summary.id}`}>{summary.title}</Link>
+                        </td>
+                        <td>
+                          <EventStatusBadge status={summary.status} />
+                        </td>
+                        <td>{formatDate(summary.starts_at, locale)}</td>
+                        <td>
+                          {summary.status === 'DRAFT' && <Link to={`/organizer/events/${summary.id}/edit`}>{t.orgEdit}</Link>}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
             <form
               className="inline"
               onSubmit={(submitted) => {
@@ -200,66 +346,7 @@ export function OrganizerPage() {
               {t.venue}
               <input name="venue" value={event.venue} onChange={(e) => setEvent({ ...event, venue: e.target.value })} />
             </label>
-            <fieldset>
-              <legend>{t.zones}</legend>
-              {zones.map((zone, index) => (
-                <div className="inline zone" key={index}>
-                  <label>
-                    {t.zoneName}
-                    <input
-                      name={`zone-${index}-name`}
-                      value={zone.name}
-                      onChange={(e) => setZone(index, 'name', e.target.value)}
-                      required
-                    />
-                  </label>
-                  <label>
-                    {t.price}
-                    <input
-                      type="number"
-                      min={0}
-                      className="narrow"
-                      name={`zone-${index}-price`}
-                      value={zone.price}
-                      onChange={(e) => setZone(index, 'price', e.target.value)}
-                      required
-                    />
-                  </label>
-                  <label>
-                    {t.rows}
-                    <input
-                      type="number"
-                      min={1}
-                      className="narrow"
-                      name={`zone-${index}-rows`}
-                      value={zone.rows}
-                      onChange={(e) => setZone(index, 'rows', e.target.value)}
-                      required
-                    />
-                  </label>
-                  <label>
-                    {t.seatsPerRow}
-                    <input
-                      type="number"
-                      min={1}
-                      className="narrow"
-                      name={`zone-${index}-seats`}
-                      value={zone.seats_per_row}
-                      onChange={(e) => setZone(index, 'seats_per_row', e.target.value)}
-                      required
-                    />
-                  </label>
-                </div>
-              ))}
-              <button
-                type="button"
-                onClick={() =>
-                  setZones([...zones, { name: `Zone ${zones.length + 1}`, price: '3000', rows: '5', seats_per_row: '10' }])
-                }
-              >
-                {t.addZone}
-              </button>
-            </fieldset>
+            <ZonesFieldset zones={zones} setZones={setZones} />
             <ErrorText error={error} />
             <button type="submit" className="primary" disabled={busy}>
               {t.createAndPublish}
@@ -273,26 +360,100 @@ export function OrganizerPage() {
 
 const STATUSES = ['CREATED', 'PENDING', 'CONFIRMED', 'CANCELLED', 'EXPIRED'] as const;
 
+/** An event's status in words, with a class to colour it. */
+export function EventStatusBadge(props: { status: string }) {
+  const { t } = useI18n();
+  const key = `orgEventStatus${props.status}`;
+  return (
+    <span className={`event-status ${props.status.toLowerCase()}`} data-testid="event-status">
+      {key in t ? t[key as keyof typeof t] : props.status}
+    </span>
+  );
+}
+
+/**
+ * One event for its team: status with publish / cancel (after a confirm step) and an edit link,
+ * live counters and sales by zone, check-in statistics, and the bookings with a box-office confirm.
+ */
 export function OrganizerEventPage(props: { id: number }) {
   const { t, locale } = useI18n();
   const [status, setStatus] = useState('');
-  const event = useLoad(() => api<SbEvent>(`/api/events/${props.id}`), [props.id]);
+  const [cancelling, setCancelling] = useState(false);
+  const [reason, setReason] = useState('');
+  const action = useAction();
+  const event = useLoad(() => api<EventDetail>(`/api/events/${props.id}`), [props.id], 5000);
   const availability = useLoad(() => api<Availability>(`/api/events/${props.id}/availability`), [props.id], 2000);
   const bookings = useLoad(
     () => api<Booking[]>(`/api/events/${props.id}/bookings?pageSize=200${status ? `&status=${status}` : ''}`),
     [props.id, status],
     3000,
   );
+  const checkins = useLoad(() => api<CheckinStats>(`/api/events/${props.id}/checkin-stats`), [props.id], 3000);
   const currency = bookings.data?.[0]?.currency ?? 'KZT';
+  const current = event.data;
+  const publish = () =>
+    action.run(async () => {
+      await api(`/api/events/${props.id}/publish`, { method: 'POST' });
+      await event.reload();
+    });
+  const cancel = (submitted: SyntheticEvent) => {
+    submitted.preventDefault();
+    void action.run(async () => {
+      await api(`/api/events/${props.id}/cancel`, { method: 'POST', body: reason ? { reason } : {} });
+      setCancelling(false);
+      await Promise.all([event.reload(), bookings.reload(), availability.reload()]);
+    });
+  };
+  const confirmPaid = (bookingId: number) =>
+    action.run(async () => {
+      await api(`/api/bookings/${bookingId}/confirm`, { method: 'POST' });
+      await Promise.all([bookings.reload(), availability.reload()]);
+    });
   return (
     <main>
-      <h1>{event.data?.title ?? `#${props.id}`}</h1>
-      {event.data && (
+      <h1>{current?.title ?? `#${props.id}`}</h1>
+      {current && (
         <p className="muted">
-          {event.data.status} · {formatDate(event.data.starts_at, locale, event.data.timezone)} ·{' '}
+          <EventStatusBadge status={current.status} /> · {formatDate(current.starts_at, locale, current.timezone)} ·{' '}
           <Link to={`/events/${props.id}`}>{t.seatMap}</Link>
         </p>
       )}
+      {current && (
+        <div className="inline org-actions">
+          {(current.status === 'DRAFT' || current.status === 'PUBLISHED') && (
+            <Link to={`/organizer/events/${props.id}/edit`}>{t.orgEdit}</Link>
+          )}
+          {current.status === 'DRAFT' && (
+            <button type="button" className="primary" disabled={action.busy} onClick={() => void publish()}>
+              {t.orgPublish}
+            </button>
+          )}
+          {(current.status === 'DRAFT' || current.status === 'PUBLISHED') && !cancelling && (
+            <button type="button" className="danger" onClick={() => setCancelling(true)}>
+              {t.orgCancelEvent}
+            </button>
+          )}
+        </div>
+      )}
+      {cancelling && (
+        <form className="card stack org-confirm" onSubmit={cancel} aria-labelledby="cancel-event">
+          <h2 id="cancel-event">{t.orgCancelEvent}</h2>
+          <p role="note">{t.orgCancelWarning}</p>
+          <label>
+            {t.orgCancelReason}
+            <textarea name="reason" value={reason} maxLength={1000} onChange={(e) => setReason(e.target.value)} />
+          </label>
+          <div className="inline">
+            <button type="submit" className="danger" disabled={action.busy}>
+              {t.orgConfirmCancel}
+            </button>
+            <button type="button" onClick={() => setCancelling(false)}>
+              {t.orgKeepEvent}
+            </button>
+          </div>
+        </form>
+      )}
+      <ErrorText error={action.error} />
       <ErrorText error={event.error ?? availability.error} />
       {availability.data && (
         <section className="counters" aria-live="polite" data-testid="counters">
@@ -336,6 +497,52 @@ export function OrganizerEventPage(props: { id: number }) {
           </tbody>
         </table>
       )}
+      <section aria-labelledby="checkins" data-testid="checkin-stats">
+        <h2 id="checkins">{t.orgCheckins}</h2>
+        <ErrorText error={checkins.error} />
+        {checkins.data && (
+          <>
+            <div className="counters" aria-live="polite">
+              <div>
+                <span>{t.orgCheckedIn}</span>
+                <b data-testid="checked-in">{checkins.data.checked_in}</b>
+              </div>
+              <div>
+                <span>{t.orgIssued}</span>
+                <b data-testid="issued">{checkins.data.issued}</b>
+              </div>
+              {checkins.data.conflicts > 0 && (
+                <div>
+                  <span>{t.orgConflicts}</span>
+                  <b>{checkins.data.conflicts}</b>
+                </div>
+              )}
+            </div>
+            {checkins.data.per_gate.length === 0 ? (
+              <p className="muted">{t.orgNoCheckins}</p>
+            ) : (
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th>{t.orgGate}</th>
+                    <th>{t.orgCheckedIn}</th>
+                    <th>{t.orgConflicts}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {checkins.data.per_gate.map((gate) => (
+                    <tr key={gate.gate}>
+                      <td>{gate.gate}</td>
+                      <td>{gate.checked_in}</td>
+                      <td>{gate.conflicts}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </>
+        )}
+      </section>
       <h2>{t.bookings}</h2>
       <label>
         {t.filter}{' '}
@@ -360,11 +567,17 @@ export function OrganizerEventPage(props: { id: number }) {
               <th>{t.seats}</th>
               <th>{t.total}</th>
               <th>{t.created}</th>
+              <th>{t.orgBoxOffice}</th>
             </tr>
           </thead>
           <tbody>
             {bookings.data?.map((booking) => (
-              <BookingRow key={booking.id} booking={booking} />
+              <BookingRow
+                key={booking.id}
+                booking={booking}
+                busy={action.busy}
+                onConfirm={current?.status === 'PUBLISHED' ? () => void confirmPaid(booking.id) : undefined}
+              />
             ))}
           </tbody>
         </table>
@@ -373,13 +586,13 @@ export function OrganizerEventPage(props: { id: number }) {
   );
 }
 
-function BookingRow(props: { booking: Booking }) {
+function BookingRow(props: { booking: Booking; busy: boolean; onConfirm: (() => void) | undefined }) {
   const { t, locale } = useI18n();
   const { booking } = props;
   const open = booking.status === 'CREATED' || booking.status === 'PENDING';
   const left = useCountdown(open ? booking.expires_at : null);
   return (
-    <tr>
+    <tr data-testid={`booking-${booking.id}`}>
       <td>{booking.id}</td>
       <td>{t[`status${booking.status}`]}</td>
       <td>{left !== null ? formatSeconds(left) : '—'}</td>
@@ -387,6 +600,13 @@ function BookingRow(props: { booking: Booking }) {
       <td>{booking.seats.map((seat) => `${seat.row}-${seat.number}`).join(', ') || booking.quantity}</td>
       <td>{money(booking.total_amount, booking.currency, locale)}</td>
       <td>{formatDate(booking.created_at, locale)}</td>
+      <td>
+        {open && left !== 0 && props.onConfirm && (
+          <button type="button" disabled={props.busy} onClick={props.onConfirm}>
+            {t.orgConfirmPaid}
+          </button>
+        )}
+      </td>
     </tr>
   );
 }
