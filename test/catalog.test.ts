@@ -153,6 +153,12 @@ describe('organizers', () => {
       payload: { email: owner.email, role: 'manager' },
     });
     expect(demoteSelf.statusCode).toBe(409);
+    // Each member finds the brand among their own, with their role there.
+    const mine = async (user: { bearer: Record<string, string> }) =>
+      (await inject({ method: 'GET', url: '/api/users/me/organizers', headers: user.bearer })).json<unknown[]>();
+    expect(await mine(manager)).toEqual([expect.objectContaining({ slug, role: 'manager' })]);
+    expect(await mine(owner)).toContainEqual(expect.objectContaining({ slug, role: 'owner' }));
+    expect(await mine(await signUp(service.app))).toEqual([]);
   });
 });
 

@@ -60,6 +60,8 @@ describe.skipIf(!haveBrowser)('the organizer pages in headless Chromium', () => 
     await organizer.goto(`${base}/organizer`);
     // "My events" comes from the API's list of the brand's events.
     await organizer.getByTestId('my-events').getByRole('link', { name: 'Вечер у бренда' }).waitFor(WAIT);
+    // The brands to choose from are the ones the API says the owner is on the team of.
+    await organizer.getByTestId('my-brands').getByRole('button', { name: 'Qazaq Events (Owner)' }).waitFor(WAIT);
     await organizer.getByRole('link', { name: 'Edit brand page' }).click();
     await organizer.waitForURL(`${base}/organizer/brands/${slug}`, WAIT);
     await organizer.getByLabel('Brand name').fill('Qazaq Live');

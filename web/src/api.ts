@@ -23,6 +23,7 @@ export interface SbEvent extends EventSummary {
   status: string;
   hold_ttl_seconds: number;
   organizer_id: number | null;
+  organizer_slug?: string | null;
 }
 export interface TicketType {
   id: number;

@@ -18,12 +18,16 @@ import {
   UpdateEventBody,
   UpdateOrganizerBody,
 } from './catalog.schemas.ts';
+import { TEAM_ROLES } from './catalog.tables.ts';
 import type { EventsService } from './events.service.ts';
 import type { OrganizersService } from './organizers.service.ts';
 
 const EventRef = Type.Ref('Event');
 const PageRef = Type.Ref('OrganizerPage');
 const Summaries = Type.Array(Type.Ref('EventSummary'));
+const MyOrganizers = Type.Array(
+  Type.Object({ slug: Type.String(), name: Type.String(), role: Type.String({ enum: [...TEAM_ROLES] }) }),
+);
 
 export function registerCatalogRoutes(app: App, organizers: OrganizersService, events: EventsService): void {
   app.addSchema(EventSummarySchema);
@@ -239,6 +243,14 @@ export function registerCatalogRoutes(app: App, organizers: OrganizersService, e
       await events.unfavorite(principalOf(request), request.params.id);
       return reply.code(204).send(null);
     },
+  );
+  app.get(
+    '/api/users/me/organizers',
+    {
+      config: { access: 'user' },
+      schema: { tags, summary: 'The brands you are on the team of, with your role.', response: { 200: MyOrganizers } },
+    },
+    async (request) => organizers.mine(principalOf(request)),
   );
   app.get(
     '/api/users/me/favorites',

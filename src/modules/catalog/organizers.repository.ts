@@ -59,6 +59,17 @@ export async function findTeamRole(db: CatalogDb, organizerId: number, userId: n
   return row?.role;
 }
 
+/** The brands a user is on the team of, with their role there, by name. */
+export async function listOrganizersOfMember(db: CatalogDb, userId: number) {
+  return db
+    .selectFrom('catalog.team_members')
+    .innerJoin('catalog.organizers', 'catalog.organizers.id', 'catalog.team_members.organizer_id')
+    .select(['catalog.organizers.slug', 'catalog.organizers.name', 'catalog.team_members.role'])
+    .where('catalog.team_members.user_id', '=', userId)
+    .orderBy('catalog.organizers.name')
+    .execute();
+}
+
 export async function listTeam(db: CatalogDb, organizerId: number) {
   return db
     .selectFrom('catalog.team_members')

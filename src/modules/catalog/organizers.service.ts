@@ -11,6 +11,7 @@ import {
   findOrganizerBySlug,
   insertOrganizer,
   listFaq,
+  listOrganizersOfMember,
   listTeam,
   lockOrganizer,
   replaceFaq,
@@ -70,6 +71,11 @@ export class OrganizersService {
   }
 
   /** The public brand page: upcoming events, team and FAQ. */
+  /** The brands the caller is on the team of (what an organizer's pages start from). */
+  async mine(principal: Principal) {
+    return listOrganizersOfMember(this.db, principal.userId);
+  }
+
   async page(slug: string): Promise<OrganizerPage> {
     const organizer = await this.find(slug);
     const [team, faq, events] = await Promise.all([

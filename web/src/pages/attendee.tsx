@@ -152,6 +152,11 @@ export function EventPage(props: { id: number }) {
           <p className="muted">
             {formatDate(event.data.starts_at, locale, event.data.timezone)} · {event.data.venue} {event.data.address}
           </p>
+          {event.data.organizer_slug && (
+            <p>
+              <Link to={`/o/${event.data.organizer_slug}`}>{t.orgByOrganizer}</Link>
+            </p>
+          )}
           {event.data.description && <p>{event.data.description}</p>}
         </header>
       )}

@@ -77,29 +77,23 @@ export interface CheckinStats {
   per_gate: { gate: string; checked_in: number; conflicts: number }[];
 }
 
-// The brands this browser knows: the API has no "brands I belong to" listing.
+/** A brand the signed-in user is on the team of (GET /api/users/me/organizers). */
+export interface MyBrand {
+  slug: string;
+  name: string;
+  role: TeamRole;
+}
+
+// The brand the organizer pages work on, remembered in this browser between visits.
 const CURRENT_BRAND = 'sbor.organizer.slug';
-const KNOWN_BRANDS = 'sbor.organizer.slugs';
 
 export function currentBrand(): string {
   return localStorage.getItem(CURRENT_BRAND) ?? '';
 }
 
-export function knownBrands(): string[] {
-  let list: string[];
-  try {
-    list = JSON.parse(localStorage.getItem(KNOWN_BRANDS) ?? '[]') as string[];
-  } catch {
-    list = [];
-  }
-  const current = currentBrand();
-  return current && !list.includes(current) ? [current, ...list] : list;
-}
-
-/** Makes `slug` the current brand and remembers it among the known ones. */
+/** Makes `slug` the current brand. */
 export function rememberBrand(slug: string): void {
   localStorage.setItem(CURRENT_BRAND, slug);
-  localStorage.setItem(KNOWN_BRANDS, JSON.stringify([slug, ...knownBrands().filter((known) => known !== slug)]));
 }
 
 /** The wall-clock parts of `instant` in `timeZone`, as epoch milliseconds read as if UTC. */

@@ -27,7 +27,7 @@ export const en = {
   published: 'Published',
   // Brands, brand editor, team, FAQ (new keys carry an `org` prefix: one dictionary is shared).
   orgCurrentBrand: 'Current brand',
-  orgBrandsNote: 'The API cannot list the brands you belong to: brands created or opened in this browser are remembered here.',
+  orgBrandsNote: 'Your brands:',
   orgOpenBrand: 'Open brand',
   orgEditBrand: 'Edit brand page',
   orgPublicPage: 'Public page',
@@ -155,7 +155,7 @@ export const ru: Record<keyof typeof en, string> = {
   created: 'Создана',
   published: 'Опубликовано',
   orgCurrentBrand: 'Текущий бренд',
-  orgBrandsNote: 'API не умеет перечислять ваши бренды: здесь запоминаются бренды, созданные или открытые в этом браузере.',
+  orgBrandsNote: 'Ваши бренды:',
   orgOpenBrand: 'Открыть бренд',
   orgEditBrand: 'Редактировать страницу бренда',
   orgPublicPage: 'Публичная страница',

@@ -5,9 +5,9 @@ import { navigate } from '../router.ts';
 import { ErrorText, formatDate, formatSeconds, Link, useCountdown, useLoad } from '../ui.tsx';
 import {
   currentBrand,
-  knownBrands,
   rememberBrand,
   type CheckinStats,
+  type MyBrand,
   type EventDetail,
   type OrganizerEventSummary,
 } from './organizer.api.ts';
@@ -129,7 +129,7 @@ export function useAction() {
 /**
  * The organizer's page: become an organizer, a brand page, the current brand's events (all
  * statuses, from the API), a draft flow or a seated event with its zones published in one go. The
- * API cannot list the brands a user belongs to, so the brands used in this browser are remembered.
+ * brands to choose from are the ones the user is on the team of; the current one is remembered.
  */
 export function OrganizerPage() {
   const { t, locale } = useI18n();
@@ -142,6 +142,7 @@ export function OrganizerPage() {
   const [zones, setZones] = useState<ZoneForm[]>([FIRST_ZONE]);
   const { error, busy, run } = useAction();
   const [openId, setOpenId] = useState('');
+  const brands = useLoad(() => api<MyBrand[]>('/api/users/me/organizers'), [me.data?.role]);
   const events = useLoad(
     async () => (brand ? api<OrganizerEventSummary[]>(`/api/organizers/${encodeURIComponent(brand)}/events`) : []),
     [brand],
@@ -161,6 +162,7 @@ export function OrganizerPage() {
     void run(async () => {
       await api('/api/organizers', { method: 'POST', body: { slug, name: brandName || slug } });
       chooseBrand(slug);
+      await brands.reload();
     });
   };
   const createEvent = (submitted: SyntheticEvent) => {
@@ -219,14 +221,30 @@ export function OrganizerPage() {
                   required
                 />
                 <datalist id="known-brands">
-                  {knownBrands().map((known) => (
-                    <option key={known} value={known} />
+                  {brands.data?.map((known) => (
+                    <option key={known.slug} value={known.slug}>
+                      {known.name}
+                    </option>
                   ))}
                 </datalist>
               </label>
               <button type="submit">{t.orgOpenBrand}</button>
             </form>
-            <p className="muted small">{t.orgBrandsNote}</p>
+            {brands.data && brands.data.length > 0 && (
+              <p className="inline" data-testid="my-brands">
+                {t.orgBrandsNote}
+                {brands.data.map((known) => (
+                  <button
+                    type="button"
+                    className={known.slug === brand ? 'link current' : 'link'}
+                    key={known.slug}
+                    onClick={() => chooseBrand(known.slug)}
+                  >
+                    {known.name} ({t[`orgRole${known.role}`]})
+                  </button>
+                ))}
+              </p>
+            )}
             {brand && (
               <p className="inline">
                 <Link to={`/organizer/brands/${brand}`}>{t.orgEditBrand}</Link>
