@@ -66,3 +66,23 @@ export function formatDate(iso: string, locale: string, timeZone?: string): stri
     new Date(iso),
   );
 }
+
+/** Runs an action with a busy flag; its error is kept for ErrorText. Resolves whether it succeeded. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = async (action: () => Promise<unknown>): Promise<boolean> => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      return true;
+    } catch (caught) {
+      setError(caught);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, run };
+}

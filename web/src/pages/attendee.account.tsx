@@ -2,11 +2,10 @@ import { useEffect, useRef, useState, type InputHTMLAttributes, type SyntheticEv
 import { api, signIn } from '../api.ts';
 import { useI18n, type Locale } from '../i18n.ts';
 import { linkHandler, useLocation } from '../router.ts';
-import { ErrorText, formatDate, Link, useLoad } from '../ui.tsx';
+import { ErrorText, formatDate, Link, useAction, useLoad } from '../ui.tsx';
 import {
   notificationsChanged,
   onNotificationsChanged,
-  useAction,
   type AppNotification,
   type NotificationPage,
   type Preferences,

@@ -1,5 +1,4 @@
-// API types, small shared stores and a hook used only by the attendee pages.
-import { useState } from 'react';
+// API types and small shared stores used only by the attendee pages.
 import { api, onAuthChange, signedIn, type User } from '../api.ts';
 
 export interface Profile extends User {
@@ -49,26 +48,6 @@ export interface Refund {
   status: 'PENDING' | 'SUCCEEDED' | 'FAILED';
   created_at: string;
   completed_at: string | null;
-}
-
-/** Runs an action with a busy flag; its error is kept for ErrorText. Resolves whether it succeeded. */
-export function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const run = async (action: () => Promise<unknown>): Promise<boolean> => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-      return true;
-    } catch (caught) {
-      setError(caught);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run };
 }
 
 /** Live entries: still in the queue or holding an offer. */

@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { api, money, type Booking } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { ErrorText, formatDate, useLoad } from '../ui.tsx';
-import { useAction, type Refund } from './attendee.api.ts';
+import { useAction } from '../ui.tsx';
+import type { Refund } from './attendee.api.ts';
 import './attendee.css';
 
 /**

@@ -2,7 +2,8 @@ import { api, signedIn, type SbEvent } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
 import { ErrorText, formatDate, formatSeconds, Link, useCountdown, useLoad } from '../ui.tsx';
-import { isLive, payBooking, useAction, type WaitlistEntry } from './attendee.api.ts';
+import { useAction } from '../ui.tsx';
+import { isLive, payBooking, type WaitlistEntry } from './attendee.api.ts';
 import './attendee.css';
 
 /** My waitlist entries, polled (offers arrive while the page is open). */

@@ -3,7 +3,7 @@ import { api } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { ErrorText, formatDate, Link, useLoad } from '../ui.tsx';
 import { rememberBrand, TEAM_ROLES, type Contacts, type OrganizerPageData, type TeamRole } from './organizer.api.ts';
-import { useAction } from './organizer.tsx';
+import { useAction } from '../ui.tsx';
 import './organizer.css';
 
 const pagePath = (slug: string) => `/api/organizers/${encodeURIComponent(slug)}`;

@@ -13,7 +13,8 @@ import {
   type EventDetail,
   type TicketTypeDetail,
 } from './organizer.api.ts';
-import { EventStatusBadge, FIRST_ZONE, inAWeek, layoutBody, useAction, ZonesFieldset, type ZoneForm } from './organizer.tsx';
+import { useAction } from '../ui.tsx';
+import { EventStatusBadge, FIRST_ZONE, inAWeek, layoutBody, ZonesFieldset, type ZoneForm } from './organizer.tsx';
 import './organizer.css';
 
 interface EventForm {

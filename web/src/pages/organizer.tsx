@@ -2,7 +2,7 @@ import { useState, type SyntheticEvent } from 'react';
 import { api, money, type Availability, type Booking, type SbEvent, type User } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
-import { ErrorText, formatDate, formatSeconds, Link, useCountdown, useLoad } from '../ui.tsx';
+import { ErrorText, formatDate, formatSeconds, Link, useAction, useCountdown, useLoad } from '../ui.tsx';
 import {
   currentBrand,
   rememberBrand,
@@ -106,24 +106,6 @@ export function inAWeek(): string {
   const date = new Date(Date.now() + 7 * 86_400_000);
   date.setMinutes(0, 0, 0);
   return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-}
-
-/** Runs an action with a busy flag and its error kept for an ErrorText. */
-export function useAction() {
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { error, busy, run };
 }
 
 /**
