@@ -3,7 +3,18 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['node_modules/', 'data/', 'coverage/', 'dist/', 'web/dist/', 'bench/results/', '.dependency-cruiser.cjs'] },
+  {
+    ignores: [
+      'node_modules/',
+      'data/',
+      'coverage/',
+      'dist/',
+      'web/dist/',
+      'web/public/',
+      'bench/results/',
+      '.dependency-cruiser.cjs',
+    ],
+  },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {

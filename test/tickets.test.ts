@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusEvent } from '../src/platform/bus/index.ts';
 import { decodeCode } from '../src/modules/tickets/index.ts';
-import { createPublishedEvent } from './support/events.ts';
+import { addToTeam, createPublishedEvent } from './support/events.ts';
 import { startTestService, type TestService } from './support/service.ts';
 import { signUp, type TestUser } from './support/users.ts';
 
@@ -53,13 +53,7 @@ async function scannedEvent() {
     ticketTypes: FREE_ENTRY,
     policy: MANY,
   });
-  const team = await inject({
-    method: 'PUT',
-    url: `/api/organizers/${event.slug}/team`,
-    headers: owner.bearer,
-    payload: { email: scanner.email, role: 'scanner' },
-  });
-  expect(team.statusCode, team.body).toBe(200);
+  await addToTeam(service.app, owner, event.slug, scanner.email, 'scanner');
   return event;
 }
 

@@ -61,3 +61,14 @@ export async function createPublishedEvent(app: App, database: Database, owner: 
   expect(published.statusCode, published.body).toBe(200);
   return { eventId, ticketTypeIds, slug };
 }
+
+/** Puts a user on an organizer's team (owner, manager or scanner) through the public API. */
+export async function addToTeam(app: App, owner: TestUser, slug: string, email: string, role: string): Promise<void> {
+  const team = await app.inject({
+    method: 'PUT',
+    url: `/api/organizers/${slug}/team`,
+    headers: owner.bearer,
+    payload: { email, role },
+  });
+  expect(team.statusCode, team.body).toBe(200);
+}
