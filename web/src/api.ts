@@ -75,6 +75,8 @@ export interface Availability {
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  /** The whole problem+json body when there was one (extension members: `errors`, `max`, …). */
+  problem?: Record<string, unknown>;
   constructor(status: number, code: string, message: string) {
     super(message);
     this.status = status;
@@ -152,14 +154,18 @@ export async function api<T>(path: string, options: RequestOptions = {}, retried
   if (!response.ok) {
     let code = 'error';
     let message = `${response.status} ${response.statusText}`;
+    let body: Record<string, unknown> | undefined;
     try {
       const problem = (await response.json()) as { type?: string; title?: string; detail?: string };
       code = problem.type?.split('/').pop() ?? code;
       message = problem.detail ?? problem.title ?? message;
+      body = problem;
     } catch {
       // Not problem+json: the status line says what we know.
     }
-    throw new ApiError(response.status, code, message);
+    const error = new ApiError(response.status, code, message);
+    error.problem = body;
+    throw error;
   }
   if (response.status === 204) return undefined as T;
   const type = response.headers.get('content-type') ?? '';

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { ApiError } from './api.ts';
 import { useI18n } from './i18n.ts';
+import { problemText } from './problems.ts';
 import { linkHandler } from './router.ts';
 
 export function Link(props: { to: string; children: ReactNode; className?: string }) {
@@ -11,11 +12,22 @@ export function Link(props: { to: string; children: ReactNode; className?: strin
   );
 }
 
-/** An API error in words: the problem's detail, else its title, else the status. */
+/**
+ * An API error in words, in the app's language: the problem code's sentence from problems.ts or
+ * the API's detail, by the rule at the top of that file. A failed fetch says the server is out of reach.
+ */
 export function ErrorText(props: { error: unknown }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   if (!props.error) return null;
-  const message = props.error instanceof ApiError || props.error instanceof Error ? props.error.message : t.error;
+  const error = props.error;
+  const message =
+    error instanceof ApiError
+      ? problemText({ status: error.status, code: error.code, detail: error.message, members: error.problem }, locale)
+      : error instanceof TypeError && /fetch|network/i.test(error.message)
+        ? problemText({ status: 0, code: 'network-error', detail: error.message }, locale)
+        : error instanceof Error
+          ? error.message
+          : t.error;
   return (
     <p className="error" role="alert">
       {message}
