@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import { poll, type SeatMap as SeatMapData } from './api.ts';
 import { useI18n } from './i18n.ts';
+import { ErrorText } from './ui.tsx';
 
 export interface PickedSeat {
   id: number;
@@ -46,7 +47,7 @@ export function SeatMap(props: {
   const view = useRef({ scale: 1, x: 0, y: 0, fitted: false });
   const drag = useRef<{ x: number; y: number; moved: boolean } | null>(null);
   const [counts, setCounts] = useState<{ free: number; held: number; sold: number } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const [scaleLabel, setScaleLabel] = useState(1);
   const propsRef = useRef(props);
   propsRef.current = props;
@@ -251,7 +252,7 @@ export function SeatMap(props: {
         }
         setError(null);
       } catch (caught) {
-        setError((caught as Error).message);
+        setError(caught);
       }
       if (!stopped) timer = window.setTimeout(() => void load(), POLL_MS);
     };
@@ -376,7 +377,7 @@ export function SeatMap(props: {
           {t.sold}: <b data-testid="count-sold">{counts.sold}</b>
         </p>
       )}
-      {error && <p className="error">{error}</p>}
+      <ErrorText error={error} />
     </section>
   );
 }

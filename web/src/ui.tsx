@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { ApiError } from './api.ts';
-import { useI18n } from './i18n.ts';
+import { useI18n, type Locale, type Strings } from './i18n.ts';
 import { problemText } from './problems.ts';
 import { linkHandler } from './router.ts';
 
@@ -12,6 +12,15 @@ export function Link(props: { to: string; children: ReactNode; className?: strin
   );
 }
 
+/** What went wrong, in the person's language (problems.ts): for an API problem, a failed fetch, or any error. */
+export function errorWords(error: unknown, locale: Locale, t: Strings): string {
+  if (error instanceof ApiError)
+    return problemText({ status: error.status, code: error.code, detail: error.message, members: error.problem }, locale);
+  if (error instanceof TypeError && /fetch|network/i.test(error.message))
+    return problemText({ status: 0, code: 'network-error', detail: error.message }, locale);
+  return error instanceof Error ? error.message : t.error;
+}
+
 /**
  * An API error in words, in the app's language: the problem code's sentence from problems.ts or
  * the API's detail, by the rule at the top of that file. A failed fetch says the server is out of reach.
@@ -19,15 +28,7 @@ export function Link(props: { to: string; children: ReactNode; className?: strin
 export function ErrorText(props: { error: unknown }) {
   const { t, locale } = useI18n();
   if (!props.error) return null;
-  const error = props.error;
-  const message =
-    error instanceof ApiError
-      ? problemText({ status: error.status, code: error.code, detail: error.message, members: error.problem }, locale)
-      : error instanceof TypeError && /fetch|network/i.test(error.message)
-        ? problemText({ status: 0, code: 'network-error', detail: error.message }, locale)
-        : error instanceof Error
-          ? error.message
-          : t.error;
+  const message = errorWords(props.error, locale, t);
   return (
     <p className="error" role="alert">
       {message}

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type ChangeEvent, type SyntheticEvent } from 'react';
 import { api, ApiError } from '../api.ts';
 import { useI18n, type Strings } from '../i18n.ts';
-import { ErrorText, formatDate } from '../ui.tsx';
+import { ErrorText, errorWords, formatDate } from '../ui.tsx';
 import {
   canVerifySignatures,
   downloadBundle,
@@ -237,14 +237,14 @@ export function ScannerPage() {
         if (caught instanceof ApiError) {
           const kind =
             caught.code === 'ticket-already-used' ? 'used' : caught.status === 403 || caught.status >= 500 ? 'error' : 'invalid';
-          show(kind, caught.message, false, decoder);
+          show(kind, errorWords(caught, locale, t), false, decoder);
         } else {
           // fetch itself failed: the network is down even if the browser thinks otherwise.
           await checkOffline(value, decoder);
         }
       }
     } catch (caught) {
-      show('error', caught instanceof Error ? caught.message : String(caught), offlineMode, decoder);
+      show('error', errorWords(caught, locale, t), offlineMode, decoder);
     } finally {
       setBusy(false);
       setCode('');
