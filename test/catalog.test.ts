@@ -129,6 +129,21 @@ describe('organizers', () => {
     );
   });
 
+  it('take only web addresses for the logo and links of a brand page', async () => {
+    for (const payload of [{ logo_url: 'javascript:alert(1)' }, { contacts: { site: 'data:text/html,<script>1</script>' } }]) {
+      const response = await inject({ method: 'PATCH', url: `/api/organizers/${slug}`, headers: owner.bearer, payload });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json()).toMatchObject({ type: 'https://sbor.dev/problems/validation-error' });
+    }
+    const fine = await inject({
+      method: 'PATCH',
+      url: `/api/organizers/${slug}`,
+      headers: owner.bearer,
+      payload: { logo_url: 'https://cdn.example/logo.png' },
+    });
+    expect(fine.statusCode, fine.body).toBe(200);
+  });
+
   it('give managers the events but not the page, and keep at least one owner', async () => {
     const manager = await signUp(service.app);
     const added = await inject({

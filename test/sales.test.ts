@@ -134,6 +134,23 @@ describe('reserved seating', () => {
     expect(third.statusCode).toBe(409);
     expect(third.json()).toMatchObject({ type: 'https://sbor.dev/problems/too-many-seats' });
   });
+
+  it('keeps the seats-per-booking limit when many selects into one booking race', async () => {
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, {
+      zones: HALL,
+      policy: { ...MANY, max_tickets_per_order: 2 },
+    });
+    const seats = await seatIds(eventId);
+    const booking = await openBooking(buyer, eventId);
+    const statuses = await Promise.all(
+      seats.slice(0, 30).map((seat) => select(buyer, booking.id, seat).then((response) => response.statusCode)),
+    );
+    expect(statuses.filter((status) => status === 200)).toHaveLength(2);
+    const held = await sql<{
+      count: number;
+    }>`select count(*)::int as count from sales.seats where booking_id = ${booking.id}`.execute(db());
+    expect(held.rows[0]!.count).toBe(2);
+  });
 });
 
 describe('general admission', () => {

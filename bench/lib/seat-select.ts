@@ -26,7 +26,7 @@ const TAKE_SEAT = `/* prepared */
     from booking
     where seat.id = $3 and seat.event_id = booking.event_id
       and (seat.status = 'FREE' or (seat.status = 'RESERVED' and seat.held_until <= now()))
-      and (select count(*) from sales.seats held where held.booking_id = booking.id) < $4
+      and sales.seats_in_booking(booking.id) < $4
     returning seat.id`;
 
 /** Enough bookings for the whole hall. */

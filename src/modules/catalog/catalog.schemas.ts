@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import { EVENT_STATUSES, EVENT_TYPES, TEAM_ROLES } from './catalog.tables.ts';
 
-const Url = Type.String({ format: 'uri', maxLength: 2000 });
+// Web addresses only: they are shown as links and images, where javascript: or data: would be a hazard.
+const Url = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 });
 const Slug = Type.String({
   pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
   minLength: 2,

@@ -70,12 +70,12 @@ export class OrganizersService {
     return this.page(updated?.slug ?? slug);
   }
 
-  /** The public brand page: upcoming events, team and FAQ. */
   /** The brands the caller is on the team of (what an organizer's pages start from). */
   async mine(principal: Principal) {
     return listOrganizersOfMember(this.db, principal.userId);
   }
 
+  /** The public brand page: upcoming events, team and FAQ. */
   async page(slug: string): Promise<OrganizerPage> {
     const organizer = await this.find(slug);
     const [team, faq, events] = await Promise.all([

@@ -67,6 +67,33 @@ describe('free-seat suggestions from memory', () => {
     expect(state.reads).toBe(2);
   });
 
+  it('does not bring back a seat taken while the window was being read', async () => {
+    const { pool } = hall(100);
+    const answer = pool.suggest(1, 3);
+    pool.taken(1, [2]); // committed while the read was running, which saw it free
+    expect(ids(await answer)).toEqual([1, 3, 4]);
+    for (let round = 0; round < 5; round += 1) expect(ids(await pool.suggest(1, 3))).not.toContain(2);
+  });
+
+  it('keeps windows for a bounded number of events, dropping the longest unread', async () => {
+    const { state, pool } = hall(100);
+    for (let eventId = 1; eventId <= 300; eventId += 1) await pool.suggest(eventId, 1);
+    expect(state.reads).toBe(300);
+    await pool.suggest(300, 1);
+    expect(state.reads).toBe(300);
+    await pool.suggest(1, 1);
+    expect(state.reads).toBe(301);
+  });
+
+  it('does not keep a read that was under way when the event was forgotten', async () => {
+    const { state, pool } = hall(100);
+    const before = pool.suggest(1, 3);
+    pool.forget(1);
+    await before;
+    await pool.suggest(1, 3);
+    expect(state.reads).toBe(2);
+  });
+
   it('forgets an event, so the next caller reads it afresh', async () => {
     const { state, pool } = hall(100);
     await pool.suggest(1, 3);

@@ -11,6 +11,15 @@ export interface FreeSeatPoolOptions {
   now?: () => number;
 }
 
+/** Events a process keeps windows for; anyone can ask about any event id, so this is bounded. */
+const MAX_EVENTS = 256;
+
+interface Reading {
+  promise: Promise<Window>;
+  /** Seats taken while the read ran: the read may have seen them free. */
+  takenMeanwhile: Set<number>;
+}
+
 interface Window {
   seats: SeatListing[];
   /** Ids of the window's seats not taken by this process since it was read. */
@@ -38,7 +47,7 @@ export class FreeSeatPool {
   private readonly maxAgeMs: number;
   private readonly now: () => number;
   private readonly windows = new Map<number, Window>();
-  private readonly reading = new Map<number, Promise<Window>>();
+  private readonly reading = new Map<number, Reading>();
 
   constructor(load: LoadFreeSeats, options: FreeSeatPoolOptions) {
     this.load = load;
@@ -54,32 +63,53 @@ export class FreeSeatPool {
     return handOut(window, count);
   }
 
-  /** This process took the seat: stop suggesting it. */
+  /** This process took the seats: stop suggesting them, also from a window still being read. */
   taken(eventId: number, seatIds: Iterable<number>): void {
     const window = this.windows.get(eventId);
-    if (!window) return;
-    for (const seatId of seatIds) window.live.delete(seatId);
+    const reading = this.reading.get(eventId);
+    for (const seatId of seatIds) {
+      window?.live.delete(seatId);
+      reading?.takenMeanwhile.add(seatId);
+    }
   }
 
-  /** Forgets an event's window (after a reset every seat is free again). */
+  /** Forgets an event's window (after a reset every seat is free again); a read under way is not kept. */
   forget(eventId: number): void {
     this.windows.delete(eventId);
+    this.reading.delete(eventId);
   }
 
   /** One read per event at a time: callers arriving meanwhile share it. */
   private read(eventId: number): Promise<Window> {
-    let reading = this.reading.get(eventId);
-    if (!reading) {
-      reading = this.load(eventId, this.size)
+    const running = this.reading.get(eventId);
+    if (running) return running.promise;
+    const takenMeanwhile = new Set<number>();
+    const reading: Reading = {
+      takenMeanwhile,
+      promise: this.load(eventId, this.size)
         .then((seats) => {
-          const window = { seats, live: new Set(seats.map((seat) => seat.id)), cursor: 0, loadedAt: this.now() };
-          this.windows.set(eventId, window);
+          // A seat taken while the read ran may have been read as free: it is not.
+          const live = new Set(seats.map((seat) => seat.id).filter((id) => !takenMeanwhile.has(id)));
+          const window = { seats, live, cursor: 0, loadedAt: this.now() };
+          if (this.reading.get(eventId) === reading) this.keep(eventId, window);
           return window;
         })
-        .finally(() => this.reading.delete(eventId));
-      this.reading.set(eventId, reading);
+        .finally(() => {
+          if (this.reading.get(eventId) === reading) this.reading.delete(eventId);
+        }),
+    };
+    this.reading.set(eventId, reading);
+    return reading.promise;
+  }
+
+  /** Keeps the window, and at most MAX_EVENTS of them: the longest unread goes first. */
+  private keep(eventId: number, window: Window): void {
+    this.windows.delete(eventId);
+    this.windows.set(eventId, window);
+    for (const oldest of this.windows.keys()) {
+      if (this.windows.size <= MAX_EVENTS) break;
+      this.windows.delete(oldest);
     }
-    return reading;
   }
 }
 

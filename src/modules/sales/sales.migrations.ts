@@ -135,4 +135,33 @@ export const salesMigrations: Migrations = {
       );
     },
   },
+  '20261124T1400_sales_counts_after_the_lock': {
+    // The counts a seat select checks against its limits. PL/pgSQL and VOLATILE on purpose: in READ
+    // COMMITTED a volatile function reads with a fresh snapshot, so a select that waited for its
+    // booking's row lock counts what the lock holder has just committed; a subquery in the statement
+    // itself would count from the snapshot taken before the wait, and racing selects into one
+    // booking could each pass the limit.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create function sales.seats_in_booking(p_booking bigint) returns bigint
+        language plpgsql volatile as $$
+        begin
+          return (select count(*) from sales.seats where booking_id = p_booking);
+        end $$`.execute(db);
+      // Seats and general-admission units a user holds (unexpired) or owns for an event, over all
+      // their bookings: what the per-user cap counts.
+      await sql`
+        create function sales.tickets_of_user(p_user bigint, p_event bigint) returns bigint
+        language plpgsql volatile as $$
+        begin
+          return
+            (select count(*) from sales.seats mine join sales.bookings owner on owner.id = mine.booking_id
+              where owner.user_id = p_user and owner.event_id = p_event
+                and (mine.status = 'SOLD' or mine.held_until > now()))
+            + (select coalesce(sum(quantity), 0) from sales.bookings units
+              where units.user_id = p_user and units.event_id = p_event and units.ticket_type_id is not null
+                and (units.status in ('CONFIRMED', 'COMPLETED') or (units.status in ('CREATED', 'PENDING') and units.expires_at > now())));
+        end $$`.execute(db);
+    },
+  },
 };

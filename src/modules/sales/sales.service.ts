@@ -156,6 +156,8 @@ const EVENT_CACHE_MS = 2_000;
 /** Bookings whose event is remembered (it never changes), so a seat select needs no extra read. */
 const BOOKING_EVENTS_CACHED = 200_000;
 const SUGGESTION_LIMIT = 20;
+/** Hall sizes remembered before the cache starts over. */
+const HALLS_CACHED = 10_000;
 /** Free seats a process keeps per event for suggestions: two rows of event 1. */
 const SUGGESTION_WINDOW = 2_000;
 
@@ -165,7 +167,7 @@ export class SalesService {
   private readonly contacts: ContactDirectory;
   private readonly options: SalesOptions;
   private readonly events = new Map<number, { event: SaleEvent | undefined; until: number }>();
-  private readonly halls = new Map<number, { rows: number; seatsPerRow: number } | undefined>();
+  private readonly halls = new Map<number, { rows: number; seatsPerRow: number }>();
   private readonly offers: WaitlistOffers;
   private readonly bookingEvents = new Map<number, number>();
   private readonly selectLimiter = new RateLimiter();
@@ -409,8 +411,9 @@ export class SalesService {
       maxSeats: event.policy.max_tickets_per_order,
       maxPerUser: event.policy.max_tickets_per_user,
     });
-    if (!taken) throw await this.explainFailedSelect(this.db, bookingId, principal, seatId);
+    // Taken now, or (failing) quite possibly by someone else: either way not worth suggesting again.
     this.suggestions?.taken(event.id, [seatId]);
+    if (!taken) throw await this.explainFailedSelect(this.db, bookingId, principal, seatId);
   }
 
   async addSeats(principal: Principal, bookingId: number, seatIds: number[]): Promise<BookingView> {
@@ -949,9 +952,16 @@ export class SalesService {
     return suggestFreeSeats(this.db, eventId, count, start);
   }
 
+  /** The hall's size; only halls that exist are remembered (anyone can ask about any event id). */
   private async hallOf(eventId: number) {
-    if (!this.halls.has(eventId)) this.halls.set(eventId, await hallSize(this.db, eventId));
-    return this.halls.get(eventId);
+    const known = this.halls.get(eventId);
+    if (known) return known;
+    const hall = await hallSize(this.db, eventId);
+    if (hall) {
+      if (this.halls.size >= HALLS_CACHED) this.halls.clear();
+      this.halls.set(eventId, hall);
+    }
+    return hall;
   }
 
   private async totalOfSeats(db: Kysely<SalesTables>, bookingId: number): Promise<number> {

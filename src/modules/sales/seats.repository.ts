@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { PREPARED } from '../../platform/db/database.ts';
 import type { SalesTables, SeatStatus } from './sales.tables.ts';
 
@@ -179,28 +179,21 @@ export async function hallSize(db: SalesDb, eventId: number): Promise<{ rows: nu
 
 /**
  * Seats and general-admission units a user holds (unexpired) or owns for an event, over all their
- * bookings: what the per-user cap counts.
+ * bookings: what the per-user cap counts (the function is in migration 20261124T1400).
  */
-function ticketsOfUserSql(userId: number, eventId: RawBuilder<number> | number) {
-  return sql<number>`(
-    (select count(*) from sales.seats mine join sales.bookings owner on owner.id = mine.booking_id
-      where owner.user_id = ${userId} and owner.event_id = ${eventId}
-        and (mine.status = 'SOLD' or mine.held_until > now()))
-    + (select coalesce(sum(quantity), 0) from sales.bookings units
-      where units.user_id = ${userId} and units.event_id = ${eventId} and units.ticket_type_id is not null
-        and (units.status in ('CONFIRMED', 'COMPLETED') or (units.status in ('CREATED', 'PENDING') and units.expires_at > now()))))`;
-}
-
 export async function ticketsOfUser(db: SalesDb, userId: number, eventId: number): Promise<number> {
-  const row = await db.selectNoFrom(ticketsOfUserSql(userId, eventId).as('tickets')).executeTakeFirstOrThrow();
-  return row.tickets;
+  const row = await db
+    .selectNoFrom(sql<string>`sales.tickets_of_user(${userId}, ${eventId})`.as('tickets'))
+    .executeTakeFirstOrThrow();
+  return Number(row.tickets);
 }
 
 /**
  * Puts a seat into an open booking, in one statement: the booking must be the caller's, open and
  * unexpired (its row is locked, so a concurrent cancel or a second select of the same booking
  * waits), under the seat limit, and the seat free — or held by a hold that has passed. Of any
- * number of concurrent callers for one seat, exactly one gets a row back.
+ * number of concurrent callers for one seat, exactly one gets a row back. The limits are counted by
+ * volatile functions, which see what was committed while this statement waited for the lock.
  */
 export async function takeSeat(
   db: SalesDb,
@@ -218,8 +211,8 @@ export async function takeSeat(
     from booking
     where seat.id = ${input.seatId} and seat.event_id = booking.event_id
       and (seat.status = 'FREE' or (seat.status = 'RESERVED' and seat.held_until <= now()))
-      and (select count(*) from sales.seats held where held.booking_id = booking.id) < ${input.maxSeats}
-      ${input.maxPerUser === null ? sql`` : sql`and ${ticketsOfUserSql(input.userId, sql`booking.event_id`)} < ${input.maxPerUser}`}
+      and sales.seats_in_booking(booking.id) < ${input.maxSeats}
+      ${input.maxPerUser === null ? sql`` : sql`and sales.tickets_of_user(${input.userId}, booking.event_id) < ${input.maxPerUser}`}
     returning seat.id`.execute(db);
   return result.rows.length === 1;
 }
