@@ -248,4 +248,52 @@ describe.skipIf(!haveBrowser)('the scanner page in headless Chromium', () => {
     const stats = await inject({ method: 'GET', url: `/api/events/${eventId}/checkin-stats`, headers: scanner.bearer });
     expect(stats.json<{ checked_in: number; conflicts: number }>()).toMatchObject({ checked_in: 4, conflicts: 1 });
   });
+
+  it('refuses to answer offline where the browser cannot verify Ed25519: CANNOT CHECK, nothing queued', async () => {
+    const page = await harness.newPage();
+    // A browser without Ed25519 in WebCrypto: importing such a key fails; other keys still import.
+    await page.addInitScript(() => {
+      const subtle = crypto.subtle;
+      const importKey = subtle.importKey.bind(subtle) as (...args: unknown[]) => Promise<unknown>;
+      Object.defineProperty(subtle, 'importKey', {
+        value: (...args: unknown[]) => {
+          const algorithm = args[2];
+          const name = typeof algorithm === 'string' ? algorithm : (algorithm as { name: string }).name;
+          return name.toLowerCase() === 'ed25519'
+            ? Promise.reject(new DOMException('Algorithm: Unrecognized name', 'NotSupportedError'))
+            : importKey(...args);
+        },
+      });
+    });
+    await openScanner(page);
+    const hmac = await page.evaluate(async () => {
+      const key = await crypto.subtle.importKey('raw', new Uint8Array(16), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+      return key.algorithm.name;
+    });
+    expect(hmac).toBe('HMAC');
+    await page.getByRole('button', { name: 'Download for offline' }).click();
+    await expect.poll(() => page.getByTestId('bundle-info').textContent(), WAIT).toContain(`Event ${eventId}: data from`);
+    await page.getByText('This browser cannot verify signatures (Ed25519)').waitFor(WAIT);
+
+    await page.context().setOffline(true);
+    await expect.poll(() => page.getByTestId('network').textContent(), WAIT).toBe('No network');
+    const genuine = tickets[3]!;
+    await typeCode(page, genuine.code);
+    const answer = await nextVerdict(page, 0, 'CANNOT CHECK');
+    expect(answer.text).toContain('This device cannot verify tickets offline; check online.');
+    expect(answer.text).not.toContain(VALID);
+    expect(await page.getByTestId('queue-length').textContent()).toBe('0');
+    // And none in IndexedDB either (the page's own count aside). A string: the tests' types have no DOM.
+    const stored = await page.evaluate<number>(`new Promise((resolve, reject) => {
+      const open = indexedDB.open('sbor-scanner');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const count = open.result.transaction('scans').objectStore('scans').count();
+        count.onerror = () => reject(count.error);
+        count.onsuccess = () => resolve(count.result);
+      };
+    })`);
+    expect(stored).toBe(0);
+    expect((await ticket(genuine.id)).status).toBe('active');
+  });
 });

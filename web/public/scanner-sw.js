@@ -1,7 +1,9 @@
 // The scanner's service worker: lets the app's page load without a network once the scanner has
 // downloaded an event for offline use (the page itself fills the cache: index.html and the
-// /assets/ files it loaded). Pages are network-first, falling back to the cached index.html;
-// content-hashed /assets/ come from the cache when they are there. API calls are never touched.
+// /assets/ files it loaded, dropping older ones). Pages are network-first, falling back to the
+// cached index.html; content-hashed /assets/ come from the cache when they are there, else from
+// the network (not stored: only the page's "keep offline" step fills the cache). API calls are
+// never touched.
 
 const CACHE = 'sbor-scanner-shell';
 const NOT_THE_APP = /^\/(api|sandbox|docs|openapi\.json|healthz|readyz|metrics)(\/|$)/;
@@ -11,7 +13,13 @@ self.addEventListener('install', () => {
 });
 
 self.addEventListener('activate', (event) => {
-  event.waitUntil(self.clients.claim());
+  event.waitUntil(
+    (async () => {
+      // Caches of earlier versions of this worker go.
+      for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+      await self.clients.claim();
+    })(),
+  );
 });
 
 self.addEventListener('fetch', (event) => {
@@ -25,15 +33,6 @@ self.addEventListener('fetch', (event) => {
     return;
   }
   if (url.pathname.startsWith('/assets/')) {
-    event.respondWith(
-      caches.match(request, { cacheName: CACHE }).then(
-        (hit) =>
-          hit ??
-          fetch(request).then(async (response) => {
-            if (response.ok) await (await caches.open(CACHE)).put(request, response.clone());
-            return response;
-          }),
-      ),
-    );
+    event.respondWith(caches.match(request, { cacheName: CACHE }).then((hit) => hit ?? fetch(request)));
   }
 });

@@ -8,6 +8,20 @@ export interface User {
   role: string;
   locale: string;
 }
+/** The event types the API knows (EventTypeSchema): the organizer's choice and the attendee's filter. */
+export const EVENT_TYPES = [
+  'concert',
+  'film',
+  'cinema',
+  'stage',
+  'game',
+  'festival',
+  'exhibition',
+  'conference',
+  'sport',
+  'other',
+] as const;
+
 export interface EventSummary {
   id: number;
   title: string;

@@ -311,7 +311,7 @@ export function problemText(input: ProblemInput, locale: Locale): string {
   if (!isKey(code)) return input.detail;
   if (locale === 'en' && !EN_OVER_DETAIL.has(code) && input.code !== 'error') return input.detail;
   const { key, values } = variant(code, input, members, locale);
-  return fill(problems[locale][key], values, input.detail);
+  return fillProblem(problems[locale][key], values, input.detail);
 }
 
 function isKey(code: string): code is ProblemKey {
@@ -372,19 +372,26 @@ function fieldLabel(field: string, locale: Locale): string {
 
 const NUMERIC = new Set(['n', 'max', 'available', 'retry_after', 'cutoff_hours']);
 
+/** Fills the `{name}` marks of a sentence; a mark with no string or number value stays as it is. */
+export function fill(template: string, values: Record<string, unknown>): string {
+  return template.replace(/\{(\w+)\}/g, (mark, name: string) => {
+    const value = values[name];
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : mark;
+  });
+}
+
 /**
- * Fills `{name}` placeholders. A number missing from the members takes the first number in the
+ * Fills a problem's sentence. A number missing from the members takes the first number in the
  * detail (the API's sentence always carries the limit it names); otherwise the detail is shown.
  */
-function fill(template: string, values: Record<string, unknown>, detail: string): string {
-  const missing: string[] = [];
-  const text = template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const value = values[name];
-    if (typeof value === 'string' || typeof value === 'number') return String(value);
+function fillProblem(template: string, values: Record<string, unknown>, detail: string): string {
+  const complete = { ...values };
+  for (const [, name = ''] of template.matchAll(/\{(\w+)\}/g)) {
+    const value = complete[name];
+    if (typeof value === 'string' || typeof value === 'number') continue;
     const number = NUMERIC.has(name) ? /\d+/.exec(detail)?.[0] : undefined;
-    if (number !== undefined) return number;
-    missing.push(name);
-    return '';
-  });
-  return missing.length > 0 ? detail : text;
+    if (number === undefined) return detail;
+    complete[name] = number;
+  }
+  return fill(template, complete);
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from './api.ts';
 import { useI18n, type Locale, type Strings } from './i18n.ts';
 import { problemText } from './problems.ts';
@@ -36,21 +36,30 @@ export function ErrorText(props: { error: unknown }) {
   );
 }
 
-/** Loads once (and again when `deps` change); `reload` refetches; `every` polls. */
+/**
+ * Loads once (and again when `deps` change); `reload` refetches; `every` polls. Only the latest
+ * request's answer is kept: an older one finishing late is dropped.
+ */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[], every?: number) {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
+  const latest = useRef(0);
   const run = useCallback(load, deps);
   const reload = useCallback(async () => {
+    const request = ++latest.current;
     try {
-      setData(await run());
+      const loaded = await run();
+      if (request !== latest.current) return;
+      setData(loaded);
       setError(null);
     } catch (caught) {
-      setError(caught);
+      if (request === latest.current) setError(caught);
     }
   }, [run]);
   useEffect(() => {
     void reload();
+  }, [reload]);
+  useEffect(() => {
     if (!every) return;
     const timer = window.setInterval(() => void reload(), every);
     return () => window.clearInterval(timer);

@@ -265,7 +265,7 @@ function ProfileDetails(props: { profile: Profile }) {
         name="phone"
         type="tel"
         autoComplete="tel"
-        pattern="\+?[0-9 ()\-]{5,20}"
+        pattern="\+?[0-9 \(\)\-]{5,20}"
         value={form.phone}
         onChange={set('phone')}
       />

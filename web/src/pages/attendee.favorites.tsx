@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, signedIn, type EventSummary } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
-import { ErrorText, formatDate, Link, useLoad } from '../ui.tsx';
+import { ErrorText, formatDate, Link, useAction, useLoad } from '../ui.tsx';
 import { favoriteIds, onFavoritesChange, setFavorite } from './attendee.api.ts';
 import './attendee.css';
 
@@ -17,23 +17,14 @@ export function useFavoriteIds(): Set<number> | null {
 export function FavoriteButton(props: { eventId: number; title?: string }) {
   const { t } = useI18n();
   const ids = useFavoriteIds();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const on = ids?.has(props.eventId) ?? false;
   const toggle = async () => {
     if (!signedIn()) {
       navigate(`/signin?next=${encodeURIComponent(window.location.pathname)}`);
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      await setFavorite(props.eventId, !on);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    await run(() => setFavorite(props.eventId, !on));
   };
   const label = on ? t.favRemove : t.favAdd;
   return (

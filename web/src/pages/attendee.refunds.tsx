@@ -1,8 +1,7 @@
 import { useState } from 'react';
 import { api, money, type Booking } from '../api.ts';
 import { useI18n } from '../i18n.ts';
-import { ErrorText, formatDate, useLoad } from '../ui.tsx';
-import { useAction } from '../ui.tsx';
+import { ErrorText, formatDate, useAction, useLoad } from '../ui.tsx';
 import type { Refund } from './attendee.api.ts';
 import './attendee.css';
 
@@ -95,18 +94,26 @@ export function RefundActions(props: { booking: Booking; onChange: () => Promise
   );
 }
 
-/** The booking's refunds with their status, polled while one is still on its way. */
+/**
+ * The booking's refunds with their status: loaded again when the booking changes, and polled
+ * every 2 s only while one is still PENDING (on its way to the card).
+ */
 export function RefundList(props: { bookingId: number; version: string }) {
   const { t, locale } = useI18n();
-  const { data } = useLoad(
+  const [polling, setPolling] = useState(false);
+  const { data, error } = useLoad(
     () => api<{ refunds: Refund[] }>(`/api/bookings/${props.bookingId}/payments`),
     [props.bookingId, props.version],
-    2000,
+    polling ? 2000 : undefined,
   );
-  if (!data || data.refunds.length === 0) return null;
+  const pending = data?.refunds.some((refund) => refund.status === 'PENDING') ?? false;
+  // Adjusted while rendering (React's way to follow a value), not in an effect.
+  if (pending !== polling) setPolling(pending);
+  if (!data || data.refunds.length === 0) return <ErrorText error={error} />;
   return (
     <section className="card">
       <h2>{t.refundsTitle}</h2>
+      <ErrorText error={error} />
       <ul data-testid="refunds">
         {data.refunds.map((refund) => (
           <li key={refund.id} data-testid="refund">

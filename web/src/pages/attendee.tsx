@@ -1,15 +1,23 @@
 import { useEffect, useState, type SyntheticEvent } from 'react';
-import { api, money, signedIn, type Booking, type EventSummary, type SbEvent, type Ticket, type TicketType } from '../api.ts';
+import {
+  api,
+  EVENT_TYPES,
+  money,
+  signedIn,
+  type Booking,
+  type EventSummary,
+  type SbEvent,
+  type Ticket,
+  type TicketType,
+} from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
 import { SeatMap, type PickedSeat } from '../SeatMap.tsx';
-import { ErrorText, formatDate, formatSeconds, Link, useCountdown, useLoad } from '../ui.tsx';
+import { ErrorText, formatDate, formatSeconds, Link, useAction, useCountdown, useLoad } from '../ui.tsx';
 import { payBooking } from './attendee.api.ts';
 import { EventCard, FavoriteButton } from './attendee.favorites.tsx';
 import { RefundActions, RefundList } from './attendee.refunds.tsx';
 import { JoinWaitlistButton, MyEventWaitlist, useMyWaitlist } from './attendee.waitlist.tsx';
-
-const EVENT_TYPES = ['concert', 'film', 'cinema', 'stage', 'game', 'festival', 'exhibition', 'other'];
 
 export function EventsPage() {
   const { t } = useI18n();
@@ -93,8 +101,7 @@ export function EventPage(props: { id: number }) {
   const waitlist = useMyWaitlist(5000);
   const [picked, setPicked] = useState(new Map<number, PickedSeat>());
   const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [quantity, setQuantity] = useState(1);
   // Whether the event has seats: the seat map answers with zones.
   const [seated, setSeated] = useState<boolean | null>(null);
@@ -126,16 +133,10 @@ export function EventPage(props: { id: number }) {
       navigate(`/signin?next=/events/${props.id}`);
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const booking = await api<Booking>('/api/bookings', { method: 'POST', body: { event_id: props.id, ...body } });
       navigate(`/bookings/${booking.id}`);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const total = [...picked.values()].reduce((sum, seat) => sum + seat.price, 0);
   const currency = [...picked.values()][0]?.currency ?? 'KZT';
@@ -250,8 +251,9 @@ export function BookingPage(props: { id: number }) {
   const { t, locale } = useI18n();
   const { data: booking, error, reload } = useLoad(() => api<Booking>(`/api/bookings/${props.id}`), [props.id], 2000);
   const left = useCountdown(booking?.expires_at);
-  const [actionError, setActionError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: actionError, run } = useAction();
+  // On the way to the payment page: the buttons stay off until it opens.
+  const [leaving, setLeaving] = useState(false);
   const open = booking?.status === 'CREATED' || booking?.status === 'PENDING';
   // The hold passed on this screen: ask again at once so the seats vanish.
   useEffect(() => {
@@ -259,27 +261,13 @@ export function BookingPage(props: { id: number }) {
   }, [open, left, reload]);
 
   const pay = async () => {
-    setBusy(true);
-    setActionError(null);
-    try {
-      await payBooking(props.id);
-    } catch (caught) {
-      setActionError(caught);
-      setBusy(false);
-    }
+    if (await run(() => payBooking(props.id))) setLeaving(true);
   };
-  const cancel = async () => {
-    setBusy(true);
-    setActionError(null);
-    try {
+  const cancel = () =>
+    run(async () => {
       await api(`/api/bookings/${props.id}/cancel`, { method: 'POST', body: {} });
       await reload();
-    } catch (caught) {
-      setActionError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const gone = booking?.status === 'EXPIRED' || booking?.status === 'CANCELLED';
   return (
     <main>
@@ -321,12 +309,12 @@ export function BookingPage(props: { id: number }) {
           </p>
           <div className="inline">
             {open && (
-              <button type="button" className="primary" disabled={busy} onClick={() => void pay()}>
+              <button type="button" className="primary" disabled={busy || leaving} onClick={() => void pay()}>
                 {t.pay}
               </button>
             )}
             {open && (
-              <button type="button" disabled={busy} onClick={() => void cancel()}>
+              <button type="button" disabled={busy || leaving} onClick={() => void cancel()}>
                 {t.cancel}
               </button>
             )}

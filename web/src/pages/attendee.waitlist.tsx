@@ -1,8 +1,7 @@
 import { api, signedIn, type SbEvent } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
-import { ErrorText, formatDate, formatSeconds, Link, useCountdown, useLoad } from '../ui.tsx';
-import { useAction } from '../ui.tsx';
+import { ErrorText, formatDate, formatSeconds, Link, useAction, useCountdown, useLoad } from '../ui.tsx';
 import { isLive, payBooking, type WaitlistEntry } from './attendee.api.ts';
 import './attendee.css';
 

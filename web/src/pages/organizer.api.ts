@@ -3,18 +3,6 @@ import type { EventSummary, SbEvent } from '../api.ts';
 
 export const TEAM_ROLES = ['owner', 'manager', 'scanner'] as const;
 export type TeamRole = (typeof TEAM_ROLES)[number];
-export const EVENT_TYPES = [
-  'concert',
-  'film',
-  'cinema',
-  'stage',
-  'game',
-  'festival',
-  'exhibition',
-  'conference',
-  'sport',
-  'other',
-] as const;
 export type EventStatus = 'DRAFT' | 'PUBLISHED' | 'COMPLETED' | 'CANCELLED';
 
 export interface Contacts {

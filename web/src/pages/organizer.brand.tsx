@@ -1,9 +1,8 @@
 import { useState, type CSSProperties, type SyntheticEvent } from 'react';
 import { api } from '../api.ts';
 import { useI18n } from '../i18n.ts';
-import { ErrorText, formatDate, Link, useLoad } from '../ui.tsx';
+import { ErrorText, formatDate, Link, useAction, useLoad } from '../ui.tsx';
 import { rememberBrand, TEAM_ROLES, type Contacts, type OrganizerPageData, type TeamRole } from './organizer.api.ts';
-import { useAction } from '../ui.tsx';
 import './organizer.css';
 
 const pagePath = (slug: string) => `/api/organizers/${encodeURIComponent(slug)}`;

@@ -1,11 +1,10 @@
 import { useState, type SyntheticEvent } from 'react';
-import { api, money, type SeatMap } from '../api.ts';
+import { api, EVENT_TYPES, money, type SeatMap } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
-import { ErrorText, Link, useLoad } from '../ui.tsx';
+import { ErrorText, Link, useAction, useLoad } from '../ui.tsx';
 import {
   currentBrand,
-  EVENT_TYPES,
   isoToVenueTime,
   rememberBrand,
   timeZones,
@@ -13,7 +12,6 @@ import {
   type EventDetail,
   type TicketTypeDetail,
 } from './organizer.api.ts';
-import { useAction } from '../ui.tsx';
 import { EventStatusBadge, FIRST_ZONE, inAWeek, layoutBody, ZonesFieldset, type ZoneForm } from './organizer.tsx';
 import './organizer.css';
 

@@ -158,6 +158,8 @@ export function OrganizerPage() {
           type: 'concert',
           venue: event.venue,
           starts_at: new Date(event.starts_at).toISOString(),
+          // The time was typed in this browser's zone: the event keeps that zone.
+          timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
           hold_ttl_seconds: Number(event.hold_ttl_seconds),
         },
       });

@@ -1,7 +1,7 @@
 // The scanner's offline mode: the check-in bundle and the queue of scans kept in IndexedDB,
 // ticket codes verified in the browser (docs/tickets.md, "Verifying offline"), and the sync.
 
-import { api } from '../api.ts';
+import { api, ApiError } from '../api.ts';
 
 /** GET /api/events/:id/checkin-bundle */
 export interface CheckinBundle {
@@ -40,7 +40,9 @@ export interface SyncReport {
 }
 
 export type OfflineVerdict =
-  | { kind: 'valid'; ticketId: number; checked: boolean }
+  | { kind: 'valid'; ticketId: number }
+  /** This browser cannot verify Ed25519 signatures: no offline answer at all. */
+  | { kind: 'unverifiable' }
   | { kind: 'used'; ticketId: number; at: string; gate: string; here: boolean }
   | { kind: 'invalid'; reason: 'forged' | 'other-event' | 'cancelled'; eventId?: number };
 
@@ -176,9 +178,9 @@ export async function canVerifySignatures(bundle: CheckinBundle): Promise<boolea
 
 /**
  * An event's bundle and this device's scans, in memory for quick answers. A code is checked as
- * docs/tickets.md says: layout and Ed25519 signature (when the browser cannot verify Ed25519, the
- * layout only, and the answer says so), the event, the revoked list, the used list and the scans
- * made here.
+ * docs/tickets.md says: layout and Ed25519 signature, the event, the revoked list, the used list
+ * and the scans made here. Where the browser cannot verify Ed25519 nothing is admitted: a code
+ * whose signature was not checked could be forged.
  */
 export class OfflineGate {
   readonly bundle: CheckinBundle;
@@ -205,7 +207,8 @@ export class OfflineGate {
     const key = this.bundle.public_keys.find((candidate) => candidate.kid === String(decoded.keyId));
     if (!key) return { kind: 'invalid', reason: 'forged' };
     const cryptoKey = await verifyKey(key.x);
-    if (cryptoKey && !(await crypto.subtle.verify({ name: 'Ed25519' }, cryptoKey, decoded.signature, decoded.signed)))
+    if (!cryptoKey) return { kind: 'unverifiable' };
+    if (!(await crypto.subtle.verify({ name: 'Ed25519' }, cryptoKey, decoded.signature, decoded.signed)))
       return { kind: 'invalid', reason: 'forged' };
     if (decoded.eventId !== this.bundle.event_id) return { kind: 'invalid', reason: 'other-event', eventId: decoded.eventId };
     if (this.revoked.has(decoded.ticketId)) return { kind: 'invalid', reason: 'cancelled' };
@@ -222,9 +225,15 @@ export class OfflineGate {
       scanned_at: new Date().toISOString(),
       synced: false,
     };
-    await putScans([scan]);
+    // Taken before the write, so a second check of the same ticket meanwhile answers "used here".
     this.local.set(decoded.ticketId, scan);
-    return { kind: 'valid', ticketId: decoded.ticketId, checked: cryptoKey !== null };
+    try {
+      await putScans([scan]);
+    } catch (caught) {
+      this.local.delete(decoded.ticketId);
+      throw caught;
+    }
+    return { kind: 'valid', ticketId: decoded.ticketId };
   }
 }
 
@@ -237,34 +246,46 @@ export async function downloadBundle(eventId: number): Promise<OfflineGate> {
 
 const SYNC_BATCH = 1000;
 
+/** The merged reports of a sync, how many scans went, and the events the API refused to sync. */
+export interface SyncResult extends SyncReport {
+  sent: number;
+  failed: { eventId: number; error: ApiError }[];
+}
+
 /**
  * Uploads every scan not yet synced, per event in batches of 1,000, and marks each one the server
- * answered for (accepted, duplicate, conflict or rejected: it has recorded them all). A network
- * failure leaves the rest queued. Returns the server's reports merged.
+ * answered for (accepted, duplicate, conflict or rejected: it has recorded them all). An event the
+ * API refuses (say, no longer on this account's team) keeps its scans queued and is named in
+ * `failed`; the other events still sync. A network failure stops the sync, the rest stays queued.
  */
-export async function syncQueue(): Promise<SyncReport & { sent: number }> {
+export async function syncQueue(): Promise<SyncResult> {
   const pending = (await allScans()).filter((scan) => !scan.synced);
-  const total: SyncReport & { sent: number } = { accepted: [], duplicates: [], conflicts: [], rejected: [], sent: 0 };
+  const total: SyncResult = { accepted: [], duplicates: [], conflicts: [], rejected: [], sent: 0, failed: [] };
   const events = [...new Set(pending.map((scan) => scan.event_id))];
   for (const eventId of events) {
     const ofEvent = pending.filter((scan) => scan.event_id === eventId);
-    for (let start = 0; start < ofEvent.length; start += SYNC_BATCH) {
-      const batch = ofEvent.slice(start, start + SYNC_BATCH);
-      const report = await api<SyncReport>(`/api/events/${eventId}/checkins/sync`, {
-        method: 'POST',
-        body: {
-          checkins: batch.map(({ code, gate, scan_id, scanned_at }) => ({ code, gate, scan_id, scanned_at })),
-        },
-      });
-      const answered = new Set(
-        [...report.accepted, ...report.duplicates, ...report.conflicts, ...report.rejected].map((scan) => scan.scan_id),
-      );
-      await putScans(batch.filter((scan) => answered.has(scan.scan_id)).map((scan) => ({ ...scan, synced: true })));
-      total.sent += batch.length;
-      total.accepted.push(...report.accepted);
-      total.duplicates.push(...report.duplicates);
-      total.conflicts.push(...report.conflicts);
-      total.rejected.push(...report.rejected);
+    try {
+      for (let start = 0; start < ofEvent.length; start += SYNC_BATCH) {
+        const batch = ofEvent.slice(start, start + SYNC_BATCH);
+        const report = await api<SyncReport>(`/api/events/${eventId}/checkins/sync`, {
+          method: 'POST',
+          body: {
+            checkins: batch.map(({ code, gate, scan_id, scanned_at }) => ({ code, gate, scan_id, scanned_at })),
+          },
+        });
+        const answered = new Set(
+          [...report.accepted, ...report.duplicates, ...report.conflicts, ...report.rejected].map((scan) => scan.scan_id),
+        );
+        await putScans(batch.filter((scan) => answered.has(scan.scan_id)).map((scan) => ({ ...scan, synced: true })));
+        total.sent += batch.length;
+        total.accepted.push(...report.accepted);
+        total.duplicates.push(...report.duplicates);
+        total.conflicts.push(...report.conflicts);
+        total.rejected.push(...report.rejected);
+      }
+    } catch (caught) {
+      if (!(caught instanceof ApiError)) throw caught;
+      total.failed.push({ eventId, error: caught });
     }
   }
   return total;

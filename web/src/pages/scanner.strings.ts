@@ -1,5 +1,5 @@
 // The scanner pages' words; i18n.ts merges them into the app's dictionaries.
-// `{name}` marks a value filled in by the page (see `fill` in scanner.tsx).
+// `{name}` marks a value filled in by the page (see `fill` in problems.ts).
 
 export const en = {
   scanTitle: 'Check tickets in',
@@ -23,7 +23,7 @@ export const en = {
   needEventId: 'Enter the event id first.',
   bundleInfo: 'Event {event}: data from {time}; {issued} tickets, {used} used, {cancelled} cancelled.',
   noBundle: 'Nothing downloaded for this event yet.',
-  noSignatureCheck: 'This browser cannot verify signatures (Ed25519): offline answers trust the code’s layout only.',
+  noSignatureCheck: 'This browser cannot verify signatures (Ed25519), so it cannot check tickets offline: check online.',
   shellOffline: 'The page also opens without a network now.',
   networkOnline: 'Online',
   networkOffline: 'No network',
@@ -34,9 +34,10 @@ export const en = {
     'Synced {sent} scans — accepted: {accepted}, already recorded: {duplicates}, conflicts: {conflicts}, rejected: {rejected}.',
   syncConflict: 'Ticket #{ticket} let in at gate {gate} at {at} had already been let in at gate {firstGate} at {firstAt}.',
   syncRejected: 'Ticket {ticket}: not accepted ({reason}).',
+  syncFailed: 'Event {event}: not synced, its scans stay queued ({reason}).',
   syncNothing: 'Nothing to sync.',
   offlineAdmitted: 'Ticket #{ticket} · checked offline, waiting to sync',
-  offlineUnchecked: 'signature not checked',
+  offlineCannotVerify: 'This device cannot verify tickets offline; check online.',
   offlineUsedHere: 'Let in on this device at {at}, gate {gate}',
   offlineUsed: 'Used at {at}, gate {gate}',
   offlineForged: 'Not an authentic ticket code.',
@@ -67,7 +68,8 @@ export const ru: Record<keyof typeof en, string> = {
   needEventId: 'Сначала укажите номер события.',
   bundleInfo: 'Событие {event}: данные на {time}; билетов {issued}, использовано {used}, отменено {cancelled}.',
   noBundle: 'Для этого события ещё ничего не скачано.',
-  noSignatureCheck: 'Этот браузер не умеет проверять подписи (Ed25519): без сети проверяется только формат кода.',
+  noSignatureCheck:
+    'Этот браузер не умеет проверять подписи (Ed25519), поэтому без сети билеты не проверить: проверяйте по сети.',
   shellOffline: 'Теперь страница откроется и без сети.',
   networkOnline: 'Сеть есть',
   networkOffline: 'Нет сети',
@@ -78,9 +80,10 @@ export const ru: Record<keyof typeof en, string> = {
     'Отправлено проходов: {sent} — принято: {accepted}, уже были записаны: {duplicates}, конфликтов: {conflicts}, отклонено: {rejected}.',
   syncConflict: 'Билет №{ticket}, пропущенный на входе {gate} в {at}, уже прошёл через вход {firstGate} в {firstAt}.',
   syncRejected: 'Билет {ticket}: не принят ({reason}).',
+  syncFailed: 'Событие {event}: не синхронизировано, его проходы остаются в очереди ({reason}).',
   syncNothing: 'Синхронизировать нечего.',
   offlineAdmitted: 'Билет №{ticket} · проверен без сети, ждёт синхронизации',
-  offlineUnchecked: 'подпись не проверена',
+  offlineCannotVerify: 'Это устройство не может проверять билеты без сети; проверьте по сети.',
   offlineUsedHere: 'Пропущен на этом устройстве в {at}, вход {gate}',
   offlineUsed: 'Использован в {at}, вход {gate}',
   offlineForged: 'Это не подлинный код билета.',

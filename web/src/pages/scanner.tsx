@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type ChangeEvent, type SyntheticEvent } from 'react';
 import { api, ApiError } from '../api.ts';
-import { useI18n, type Strings } from '../i18n.ts';
+import { useI18n, type Locale, type Strings } from '../i18n.ts';
+import { fill } from '../problems.ts';
 import { ErrorText, errorWords, formatDate } from '../ui.tsx';
 import {
   canVerifySignatures,
@@ -9,7 +10,7 @@ import {
   pendingCount,
   syncQueue,
   type OfflineVerdict,
-  type SyncReport,
+  type SyncResult,
 } from './scanner.offline.ts';
 import { createReader, decoderName, loadJsQr, readImageFile, type DecoderName } from './scanner.qr.ts';
 import './scanner.css';
@@ -24,11 +25,6 @@ interface Verdict {
   seq: number;
 }
 
-/** Fills `{name}` marks in a string of scanner.strings.ts. */
-function fill(text: string, values: Record<string, string | number>): string {
-  return text.replace(/\{(\w+)\}/g, (mark, name: string) => (name in values ? String(values[name]) : mark));
-}
-
 const HEADLINES = { valid: 'valid', used: 'alreadyUsed', invalid: 'invalid', error: 'cannotCheck' } as const;
 const SIGNS = { valid: '✓', used: '!', invalid: '✕', error: '?' } as const;
 /** Short buzzes a phone can tell apart without looking. */
@@ -38,7 +34,8 @@ const SHELL_CACHE = 'sbor-scanner-shell';
 
 /**
  * Lets the page itself load without a network: registers the scanner's service worker and puts
- * index.html and the /assets/ files this page loaded (jsQR too) into the cache it serves from.
+ * index.html and the /assets/ files this page loaded (jsQR too) into the cache it serves from,
+ * dropping the assets of earlier builds.
  */
 async function keepShellOffline(): Promise<boolean> {
   if (!('serviceWorker' in navigator) || !('caches' in window)) return false;
@@ -55,13 +52,22 @@ async function keepShellOffline(): Promise<boolean> {
     .map((name) => new URL(name, window.location.href))
     .filter((url) => url.origin === window.location.origin && url.pathname.startsWith('/assets/'))
     .map((url) => url.pathname);
-  await cache.addAll([...new Set(loaded)]);
+  const keep = new Set(loaded);
+  await cache.addAll([...keep]);
+  for (const stale of await cache.keys()) {
+    const path = new URL(stale.url).pathname;
+    if (path.startsWith('/assets/') && !keep.has(path)) await cache.delete(stale);
+  }
   return true;
 }
 
-function syncWords(t: Strings, report: SyncReport & { sent: number }, when: (iso: string) => string): string[] {
-  if (report.sent === 0) return [t.syncNothing];
+function syncWords(t: Strings, locale: Locale, report: SyncResult, when: (iso: string) => string): string[] {
+  const failed = report.failed.map(({ eventId, error }) =>
+    fill(t.syncFailed, { event: eventId, reason: errorWords(error, locale, t) }),
+  );
+  if (report.sent === 0) return failed.length > 0 ? failed : [t.syncNothing];
   return [
+    ...failed,
     fill(t.syncSummary, {
       sent: report.sent,
       accepted: report.accepted.length,
@@ -152,7 +158,7 @@ export function ScannerPage() {
     syncRunning.current = true;
     setSyncing(true);
     try {
-      setSyncResult(syncWords(t, await syncQueue(), when));
+      setSyncResult(syncWords(t, locale, await syncQueue(), when));
       setProblem(null);
     } catch (caught) {
       setProblem(caught);
@@ -161,7 +167,7 @@ export function ScannerPage() {
       setSyncing(false);
       setPending(await pendingCount());
     }
-  }, [t, when]);
+  }, [t, locale, when]);
 
   // Online (and not told to stay offline), at start and when the network comes back: send the queue.
   useEffect(() => {
@@ -184,8 +190,9 @@ export function ScannerPage() {
 
   const showOffline = (answer: OfflineVerdict, decoder: Verdict['decoder']) => {
     if (answer.kind === 'valid') {
-      const detail = fill(t.offlineAdmitted, { ticket: answer.ticketId });
-      show('valid', answer.checked ? detail : `${detail} · ${t.offlineUnchecked}`, true, decoder);
+      show('valid', fill(t.offlineAdmitted, { ticket: answer.ticketId }), true, decoder);
+    } else if (answer.kind === 'unverifiable') {
+      show('error', t.offlineCannotVerify, true, decoder);
     } else if (answer.kind === 'used') {
       show(
         'used',
@@ -252,6 +259,10 @@ export function ScannerPage() {
     }
   };
 
+  // The camera loop runs across renders: it calls the latest check (gate, event, mode, bundle).
+  const checkRef = useRef(check);
+  checkRef.current = check;
+
   const onSubmit = (submitted: SyntheticEvent) => {
     submitted.preventDefault();
     void check(code);
@@ -294,14 +305,18 @@ export function ScannerPage() {
     const reader = createReader();
     const run = async () => {
       stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
-      if (!video.current || state.stopped) return;
+      if (!video.current || state.stopped) {
+        // Stopped while the browser was asking: the cleanup has run already, so turn the camera off here.
+        for (const track of stream.getTracks()) track.stop();
+        return;
+      }
       video.current.srcObject = stream;
       await video.current.play();
       while (!state.stopped) {
         const value = await reader.read(video.current);
         if (value && value !== last) {
           last = value;
-          await check(value, reader.decoder);
+          await checkRef.current(value, reader.decoder);
         }
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
@@ -311,7 +326,7 @@ export function ScannerPage() {
       state.stopped = true;
       for (const track of stream?.getTracks() ?? []) track.stop();
     };
-    // check is recreated each render; the loop uses the one it started with.
+    // check is read through checkRef; show only sets state.
   }, [camera]);
 
   const hasCamera = 'mediaDevices' in navigator;
