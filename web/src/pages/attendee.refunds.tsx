@@ -94,21 +94,32 @@ export function RefundActions(props: { booking: Booking; onChange: () => Promise
   );
 }
 
+/** How long the list keeps asking after the booking changed, for the refund that follows. */
+const WATCH_AFTER_CHANGE_MS = 30_000;
+
 /**
  * The booking's refunds with their status: loaded again when the booking changes, and polled
- * every 2 s only while one is still PENDING (on its way to the card).
+ * every 2 s while one is still PENDING (on its way to the card) or for a while after the booking
+ * changed (a refund row is written by the payments module a moment after the cancel or return).
  */
 export function RefundList(props: { bookingId: number; version: string }) {
   const { t, locale } = useI18n();
   const [polling, setPolling] = useState(false);
+  const [seenVersion, setSeenVersion] = useState(props.version);
+  const [watchUntil, setWatchUntil] = useState(0);
   const { data, error } = useLoad(
     () => api<{ refunds: Refund[] }>(`/api/bookings/${props.bookingId}/payments`),
     [props.bookingId, props.version],
     polling ? 2000 : undefined,
   );
-  const pending = data?.refunds.some((refund) => refund.status === 'PENDING') ?? false;
   // Adjusted while rendering (React's way to follow a value), not in an effect.
-  if (pending !== polling) setPolling(pending);
+  if (seenVersion !== props.version) {
+    setSeenVersion(props.version);
+    setWatchUntil(Date.now() + WATCH_AFTER_CHANGE_MS);
+  }
+  const pending = data?.refunds.some((refund) => refund.status === 'PENDING') ?? false;
+  const shouldPoll = pending || Date.now() < watchUntil;
+  if (shouldPoll !== polling) setPolling(shouldPoll);
   if (!data || data.refunds.length === 0) return <ErrorText error={error} />;
   return (
     <section className="card">
