@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { sql } from 'kysely';
 import { pino } from 'pino';
@@ -11,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { createPublishedEvent } from './support/events.ts';
 import { networkHttp, payWithCard } from './support/payments.ts';
 import { signUp, type TestUser } from './support/users.ts';
+import { freePort } from './support/ports.ts';
 
 /**
  * The whole payment across real HTTP: the sandbox gateway runs as its own process
@@ -28,16 +28,6 @@ let service: Service;
 let port: number;
 let owner: TestUser;
 let buyer: TestUser;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function startOn(env: Record<string, string> = {}): Promise<Service> {
   const config = loadConfig({

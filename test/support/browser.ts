@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestService, type TestService } from './service.ts';
+import { freePort } from './ports.ts';
 
 // The web app in a real browser (Debian's chromium driven by playwright-core) against the whole
 // service on a socket. CI installs chromium (.ci/run); without a browser the e2e files are skipped.
@@ -15,16 +15,6 @@ export const WAIT = { timeout: 30_000 };
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 const SCREENSHOTS = join(import.meta.dirname, '../../docs/screenshots');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export interface BrowserHarness {
   service: TestService;

@@ -64,6 +64,20 @@ export function EventCard(props: { event: EventSummary }) {
   );
 }
 
+/** Events as cards: "loading" before they arrive, `empty` when there are none. */
+export function EventList(props: { events: EventSummary[] | undefined; empty: string }) {
+  const { t } = useI18n();
+  if (props.events === undefined) return <p>{t.loading}</p>;
+  if (props.events.length === 0) return <p>{props.empty}</p>;
+  return (
+    <ul className="cards">
+      {props.events.map((event) => (
+        <EventCard key={event.id} event={event} />
+      ))}
+    </ul>
+  );
+}
+
 export function FavoritesPage() {
   const { t } = useI18n();
   const ids = useFavoriteIds();
@@ -74,17 +88,7 @@ export function FavoritesPage() {
     <main>
       <h1>{t.favTitle}</h1>
       <ErrorText error={error} />
-      {shown === undefined ? (
-        <p>{t.loading}</p>
-      ) : shown.length === 0 ? (
-        <p>{t.favEmpty}</p>
-      ) : (
-        <ul className="cards">
-          {shown.map((event) => (
-            <EventCard key={event.id} event={event} />
-          ))}
-        </ul>
-      )}
+      <EventList events={shown} empty={t.favEmpty} />
     </main>
   );
 }

@@ -15,7 +15,7 @@ import { navigate } from '../router.ts';
 import { SeatMap, type PickedSeat } from '../SeatMap.tsx';
 import { ErrorText, formatDate, formatSeconds, Link, useAction, useCountdown, useLoad } from '../ui.tsx';
 import { payBooking } from './attendee.api.ts';
-import { EventCard, FavoriteButton } from './attendee.favorites.tsx';
+import { EventList, FavoriteButton } from './attendee.favorites.tsx';
 import { RefundActions, RefundList } from './attendee.refunds.tsx';
 import { JoinWaitlistButton, MyEventWaitlist, useMyWaitlist } from './attendee.waitlist.tsx';
 
@@ -62,17 +62,7 @@ export function EventsPage() {
         <button type="submit">{t.search}</button>
       </form>
       <ErrorText error={error} />
-      {data === undefined ? (
-        <p>{t.loading}</p>
-      ) : data.length === 0 ? (
-        <p>{t.noEvents}</p>
-      ) : (
-        <ul className="cards">
-          {data.map((event) => (
-            <EventCard key={event.id} event={event} />
-          ))}
-        </ul>
-      )}
+      <EventList events={data} empty={t.noEvents} />
     </main>
   );
 }
