@@ -117,7 +117,7 @@ try {
   const header = [
     `Sbor benchmark, ${startedAt.toISOString()}`,
     `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average at start ${loadAtStart.map((n) => n.toFixed(2)).join(' ')}`,
-    `${database.version}; ${options.durationSeconds} s measured after ${options.warmupSeconds} s warm-up, ${connectionsNote()}, db concurrency ${options.dbConcurrency}, ${options.rounds} round(s)`,
+    `${database.version}; ${durationNote()} after ${options.warmupSeconds} s warm-up, ${connectionsNote()}, db concurrency ${options.dbConcurrency}, ${options.rounds} round(s)`,
   ];
   console.log(`\n${header.join('\n')}\n\n${formatTable(rows)}\n`);
   const noisy = rows.filter((row) => spread(row.rounds) > NOISY_SPREAD).map((row) => row.name);
@@ -177,20 +177,26 @@ async function runService(bench: BenchDatabase): Promise<void> {
   const child = await startChild(new URL('./serve.ts', import.meta.url), [...bench.serviceArgs, ...seed]);
   try {
     for (const scenario of scenarios) {
-      if (scenario.setup) {
+      const runSetup = async (setup: NonNullable<Scenario['setup']>) => {
         const began = performance.now();
         const database = await bench.openForSetup();
         try {
-          await scenario.setup({ url: child.url, database });
+          await setup({ url: child.url, database });
         } finally {
           await database?.close();
         }
         progress(`  ${scenario.name}: setup took ${((performance.now() - began) / 1000).toFixed(1)} s`);
-      }
-      const connections = scenario.connections ?? options.connections;
+      };
+      if (scenario.setup) await runSetup(scenario.setup);
+      const load = {
+        ...options,
+        connections: scenario.connections ?? options.connections,
+        durationSeconds: Math.min(options.durationSeconds, scenario.maxDurationSeconds ?? Infinity),
+        ...(scenario.setup && scenario.setupAfterWarmup ? { afterWarmup: () => runSetup(scenario.setup!) } : {}),
+      };
       const sample = scenario.rate
-        ? await measureHttpAtRate(child.url, scenario.request, { ...options, connections, rate: scenario.rate })
-        : await measureHttp(child.url, scenario.request, { ...options, connections });
+        ? await measureHttpAtRate(child.url, scenario.request, { ...load, rate: scenario.rate })
+        : await measureHttp(child.url, scenario.request, load);
       record(scenario.name, sample);
     }
   } finally {
@@ -232,6 +238,13 @@ function summarize(): Measurement[] {
 }
 
 /** "100 connections", plus the scenarios that use their own number. */
+function durationNote(): string {
+  const own = scenarios
+    .filter((s) => s.maxDurationSeconds !== undefined && s.maxDurationSeconds < options.durationSeconds)
+    .map((s) => `${s.name}: ${s.maxDurationSeconds} s`);
+  return `${options.durationSeconds} s measured${own.length ? ` (${own.join(', ')})` : ''}`;
+}
+
 function connectionsNote(): string {
   const own = scenarios
     .filter((s) => s.connections !== undefined)

@@ -151,6 +151,71 @@ describe('reserved seating', () => {
     }>`select count(*)::int as count from sales.seats where booking_id = ${booking.id}`.execute(db());
     expect(held.rows[0]!.count).toBe(2);
   });
+
+  it('keeps a user’s cap across their bookings when their selects race', async () => {
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, {
+      zones: HALL,
+      policy: { ...MANY, max_tickets_per_user: 3 },
+    });
+    const seats = await seatIds(eventId);
+    const bookings = await Promise.all(Array.from({ length: 10 }, () => openBooking(buyer, eventId)));
+    const statuses = await Promise.all(
+      seats
+        .slice(0, 30)
+        .map((seat, index) => select(buyer, bookings[index % 10]!.id, seat).then((response) => response.statusCode)),
+    );
+    expect(statuses.filter((status) => status === 200)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 409)).toHaveLength(27);
+    const held = await sql<{ count: number }>`
+      select count(*)::int as count from sales.seats where event_id = ${eventId} and status <> 'FREE'`.execute(db());
+    expect(held.rows[0]!.count).toBe(3);
+  });
+
+  it('answers every select of a rush on its own merits: taken, already gone, or not yours', async () => {
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
+    const seats = await seatIds(eventId);
+    const mine = await Promise.all(Array.from({ length: 40 }, () => openBooking(buyer, eventId)));
+    const theirs = await openBooking(rival, eventId);
+    // Bookings this process has not seen (as if opened through another process): their event is
+    // looked up, grouped, on the first select.
+    const elsewhere = await sql<{ id: number }>`
+      insert into sales.bookings (event_id, user_id, exclusive, expires_at, currency)
+      select ${eventId}, ${buyer.id}, false, now() + interval '30 minutes', 'KZT' from generate_series(1, 10)
+      returning id`.execute(db());
+    // Each of 40 bookings selects its own seat, then 40 more select seats 0..39 again (all taken by
+    // then or racing for them), the rival tries 20 seats in the buyer's bookings, the 10 unseen
+    // bookings take seats 80..89, and one select names a booking that does not exist.
+    const requests = [
+      ...mine.map((booking, index) => ({ user: buyer, booking: booking.id, seat: seats[index]!, kind: 'own' })),
+      ...mine.map((booking, index) => ({ user: buyer, booking: booking.id, seat: seats[(index + 1) % 40]!, kind: 'clash' })),
+      ...mine
+        .slice(0, 20)
+        .map((booking, index) => ({ user: rival, booking: booking.id, seat: seats[60 + index]!, kind: 'intruder' })),
+      { user: rival, booking: theirs.id, seat: seats[99]!, kind: 'rival' },
+      ...elsewhere.rows.map((booking, index) => ({ user: buyer, booking: booking.id, seat: seats[80 + index]!, kind: 'unseen' })),
+      { user: buyer, booking: 2_000_000_000, seat: seats[90]!, kind: 'missing' },
+    ];
+    const answers = await Promise.all(
+      requests.map(async (request) => ({
+        ...request,
+        status: (await select(request.user, request.booking, request.seat)).statusCode,
+      })),
+    );
+    const statusesOf = (kind: string) => answers.filter((answer) => answer.kind === kind).map((answer) => answer.status);
+    expect(new Set(statusesOf('intruder'))).toEqual(new Set([403]));
+    expect(statusesOf('rival')).toEqual([200]);
+    expect(statusesOf('unseen')).toEqual(Array.from({ length: 10 }, () => 200));
+    expect(statusesOf('missing')).toEqual([404]);
+    // Seats 0..39 were each asked for twice, by two different bookings: exactly one of each pair won.
+    expect([...statusesOf('own'), ...statusesOf('clash')].filter((status) => status === 200)).toHaveLength(40);
+    expect(new Set([...statusesOf('own'), ...statusesOf('clash')])).toEqual(new Set([200, 419]));
+    const stored = await sql<{ id: number; booking_id: number }>`
+      select id, booking_id from sales.seats where event_id = ${eventId} and status <> 'FREE' order by id`.execute(db());
+    const winners = answers.filter((answer) => answer.status === 200);
+    expect(stored.rows).toEqual(
+      winners.map((answer) => ({ id: answer.seat, booking_id: answer.booking })).sort((a, b) => a.id - b.id),
+    );
+  });
 });
 
 describe('general admission', () => {

@@ -17,6 +17,8 @@ export interface Sample {
 export interface LoadOptions {
   warmupSeconds: number;
   durationSeconds: number;
+  /** Runs between the warm-up and the measurement (e.g. a fresh hall, when the warm-up used it up). */
+  afterWarmup?: () => Promise<void>;
   /** Ends the current load early (Ctrl-C); the measurement then throws instead of returning. */
   signal: AbortSignal;
 }
@@ -64,6 +66,7 @@ export async function measureHttp(
   };
   if (options.warmupSeconds > 0) await run(options.warmupSeconds);
   options.signal.throwIfAborted();
+  await options.afterWarmup?.();
   const result = await run(options.durationSeconds);
   options.signal.throwIfAborted();
   return {
@@ -150,6 +153,7 @@ export async function measureHttpAtRate(
   try {
     if (options.warmupSeconds > 0) await run(options.warmupSeconds);
     options.signal.throwIfAborted();
+    await options.afterWarmup?.();
     const sample = await run(options.durationSeconds);
     options.signal.throwIfAborted();
     return sample;

@@ -58,6 +58,10 @@ export interface Scenario {
    */
   seed?: boolean;
   sqlBaseline?: SqlBaseline;
+  /** Measured seconds at most, when `--duration` is longer (a scenario that uses up its data). */
+  maxDurationSeconds?: number;
+  /** Runs `setup` again between the warm-up and the measurement, so the measurement starts afresh. */
+  setupAfterWarmup?: boolean;
   /**
    * Runs against the service before each measurement (e.g. create the event to book): every round,
    * on a freshly started service process, so make it idempotent.

@@ -1,4 +1,5 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
+import { PREPARED } from '../../platform/db/database.ts';
 import type { BookingEventPayload } from './sales.events.ts';
 import type { BookingStatus, BookingTable, SalesTables } from './sales.tables.ts';
 import { seatsOfBookings, type SalesDb } from './seats.repository.ts';
@@ -46,6 +47,14 @@ export async function insertBooking(
 
 export async function findBookingById(db: SalesDb, id: number): Promise<BookingRow | undefined> {
   return db.selectFrom('sales.bookings').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The event of each booking, in order; undefined for an id that is no booking. One statement for any number. */
+export async function eventsOfBookings(db: SalesDb, ids: number[]): Promise<(number | undefined)[]> {
+  const result = await sql<{ id: number; event_id: number }>`${sql.raw(PREPARED)}
+    select id, event_id from sales.bookings where id = any(${ids}::bigint[])`.execute(db);
+  const events = new Map(result.rows.map((row) => [row.id, row.event_id]));
+  return ids.map((id) => events.get(id));
 }
 
 export async function lockBookingById(trx: Transaction<SalesTables>, id: number): Promise<BookingRow | undefined> {

@@ -3,6 +3,7 @@ import { addEvent } from '../../platform/bus/index.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import { DomainError } from '../../platform/errors.ts';
 import { RateLimiter } from '../../platform/http/rate-limit.ts';
+import { Batcher } from './batcher.ts';
 import { isOpen, nextStatus, type BookingAction } from './booking.state.ts';
 import { FreeSeatPool } from './free-seat-pool.ts';
 import { deleteOldIdempotencyKeys, runIdempotent, type IdempotentResult } from './idempotency.ts';
@@ -10,6 +11,7 @@ import {
   bookingPayload,
   claimOverdueBookings,
   countBookings,
+  eventsOfBookings,
   findBookingById,
   findOpenBooking,
   insertAudit,
@@ -68,7 +70,8 @@ import {
   seatsOfBookings,
   sellSeatsOfBooking,
   suggestFreeSeats,
-  takeSeat,
+  takeSeats,
+  type SeatTake,
   ticketsOfUser,
   type ZoneLayout,
   type SeatListing,
@@ -160,6 +163,9 @@ const SUGGESTION_LIMIT = 20;
 const HALLS_CACHED = 10_000;
 /** Free seats a process keeps per event for suggestions: two rows of event 1. */
 const SUGGESTION_WINDOW = 2_000;
+/** Seat selects (or booking lookups) grouped into one statement at most, and such statements running at once. */
+const GROUPED_PER_STATEMENT = 100;
+const GROUPED_STATEMENTS_AT_ONCE = 2;
 
 export class SalesService {
   private readonly db: Kysely<SalesTables>;
@@ -172,6 +178,10 @@ export class SalesService {
   private readonly bookingEvents = new Map<number, number>();
   private readonly selectLimiter = new RateLimiter();
   private readonly suggestions: FreeSeatPool | undefined;
+  /** Concurrent seat selects, grouped into one statement each (decision record 0011). */
+  private readonly seatTakes: Batcher<{ take: SeatTake; eventId: number }, boolean>;
+  /** The events of bookings this process has not seen yet (opened elsewhere), grouped the same way. */
+  private readonly bookingEventLookups: Batcher<number, number | undefined>;
 
   constructor(db: Kysely<object>, catalog: CatalogGateway, contacts: ContactDirectory, options: SalesOptions) {
     this.db = salesDb(db);
@@ -181,6 +191,26 @@ export class SalesService {
     this.offers = new WaitlistOffers({
       offerTtlSeconds: options.waitlistOfferTtlSeconds,
       defaultCurrency: options.defaultCurrency,
+    });
+    this.seatTakes = new Batcher({
+      run: (group) =>
+        takeSeats(
+          this.db,
+          group.map((request) => request.take),
+        ),
+      keys: ({ take, eventId }) => [
+        `booking:${String(take.bookingId)}`,
+        `seat:${String(take.seatId)}`,
+        ...(take.maxPerUser === null ? [] : [`user:${String(take.userId)}:${String(eventId)}`]),
+      ],
+      maxGroup: GROUPED_PER_STATEMENT,
+      maxRunning: GROUPED_STATEMENTS_AT_ONCE,
+    });
+    this.bookingEventLookups = new Batcher({
+      run: (bookingIds) => eventsOfBookings(this.db, bookingIds),
+      keys: () => [],
+      maxGroup: GROUPED_PER_STATEMENT,
+      maxRunning: GROUPED_STATEMENTS_AT_ONCE,
     });
     if (options.seatSuggestionMaxAgeMs)
       this.suggestions = new FreeSeatPool((eventId, count) => this.readFreeSeats(eventId, count), {
@@ -354,17 +384,16 @@ export class SalesService {
         reason: 'created',
       });
       for (const seatId of seatIds) {
-        if (
-          !(await takeSeat(trx, {
+        const [taken] = await takeSeats(trx, [
+          {
             bookingId: created.id,
             userId: principal.userId,
             seatId,
             maxSeats: event.policy.max_tickets_per_order,
             maxPerUser: event.policy.max_tickets_per_user,
-          }))
-        ) {
-          throw await this.explainFailedSelect(trx, created.id, principal, seatId);
-        }
+          },
+        ]);
+        if (!taken) throw await this.explainFailedSelect(trx, created.id, principal, seatId);
       }
       const total = seatIds.length > 0 ? await this.totalOfSeats(trx, created.id) : created.total_amount;
       const booking = total !== created.total_amount ? await updateBooking(trx, created.id, { totalAmount: total }) : created;
@@ -404,12 +433,15 @@ export class SalesService {
       if (retryAfter > 0) throw selectRateLimited(retryAfter);
     }
     const event = await this.eventOfBooking(bookingId);
-    const taken = await takeSeat(this.db, {
-      bookingId,
-      userId: principal.userId,
-      seatId,
-      maxSeats: event.policy.max_tickets_per_order,
-      maxPerUser: event.policy.max_tickets_per_user,
+    const taken = await this.seatTakes.submit({
+      take: {
+        bookingId,
+        userId: principal.userId,
+        seatId,
+        maxSeats: event.policy.max_tickets_per_order,
+        maxPerUser: event.policy.max_tickets_per_user,
+      },
+      eventId: event.id,
     });
     // Taken now, or (failing) quite possibly by someone else: either way not worth suggesting again.
     this.suggestions?.taken(event.id, [seatId]);
@@ -931,9 +963,8 @@ export class SalesService {
   private async eventOfBooking(bookingId: number): Promise<SaleEvent> {
     let eventId = this.bookingEvents.get(bookingId);
     if (eventId === undefined) {
-      const booking = await findBookingById(this.db, bookingId);
-      if (!booking) throw bookingNotFound();
-      eventId = booking.event_id;
+      eventId = await this.bookingEventLookups.submit(bookingId);
+      if (eventId === undefined) throw bookingNotFound();
       this.rememberEventOf(bookingId, eventId);
     }
     return this.saleEvent(eventId);

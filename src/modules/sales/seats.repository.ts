@@ -188,33 +188,57 @@ export async function ticketsOfUser(db: SalesDb, userId: number, eventId: number
   return Number(row.tickets);
 }
 
+export interface SeatTake {
+  bookingId: number;
+  userId: number;
+  seatId: number;
+  /** Seats per booking at most. */
+  maxSeats: number;
+  /** Seats and units per user per event at most; null: no cap. */
+  maxPerUser: number | null;
+}
+
 /**
- * Puts a seat into an open booking, in one statement: the booking must be the caller's, open and
- * unexpired (its row is locked, so a concurrent cancel or a second select of the same booking
- * waits), under the seat limit, and the seat free — or held by a hold that has passed. Of any
- * number of concurrent callers for one seat, exactly one gets a row back. The limits are counted by
- * volatile functions, which see what was committed while this statement waited for the lock.
+ * Puts seats into open bookings, in one statement, and answers for each whether it was taken. A
+ * booking must be the caller's, open and unexpired (its row is locked, in id order, so a concurrent
+ * cancel or another select into the same booking waits), under the seat limit, and the seat free —
+ * or held by a hold that has passed. Of any number of concurrent callers for one seat, exactly one
+ * gets it. The limits are counted by volatile functions, which see what was committed while this
+ * statement waited for its locks; they do not see this statement's own other rows, so a call
+ * carries at most one take per booking, per seat, and per user when the user has a cap (the
+ * Batcher's keys see to it; a transaction takes its seats one call at a time).
  */
-export async function takeSeat(
-  db: SalesDb,
-  input: { bookingId: number; userId: number; seatId: number; maxSeats: number; maxPerUser: number | null },
-): Promise<boolean> {
+export async function takeSeats(db: SalesDb, takes: SeatTake[]): Promise<boolean[]> {
+  // Bookings are locked in id order, so two groups never wait for each other's bookings in a cycle.
+  const ordered = [...takes].sort((a, b) => a.bookingId - b.bookingId);
+  const column = <T>(pick: (take: SeatTake) => T) => ordered.map(pick);
+  // Each booking is looked up by its key inside a LATERAL subquery, which the planner keeps as it
+  // is (FOR UPDATE stops it merging the subquery into a join). That pins the plan: during a rush
+  // the table statistics lag behind the bookings just opened, and a freely planned join once
+  // scanned every open booking for every take (60–80 ms a statement instead of 1–4).
   const result = await sql<{ id: number }>`${sql.raw(PREPARED)}
     with booking as (
-      select id, event_id, expires_at from sales.bookings
-      where id = ${input.bookingId} and user_id = ${input.userId} and status = 'CREATED' and expires_at > now()
-        and ticket_type_id is null
-      for update
+      select b.id, b.user_id, b.event_id, b.expires_at, take.seat_id, take.max_seats, take.max_per_user
+      from unnest(${column((t) => t.bookingId)}::bigint[], ${column((t) => t.userId)}::bigint[],
+        ${column((t) => t.seatId)}::bigint[], ${column((t) => t.maxSeats)}::int[], ${column((t) => t.maxPerUser)}::int[])
+        as take(booking_id, user_id, seat_id, max_seats, max_per_user)
+      cross join lateral (
+        select id, user_id, event_id, expires_at from sales.bookings
+        where id = take.booking_id and user_id = take.user_id and status = 'CREATED' and expires_at > now()
+          and ticket_type_id is null
+        for update
+      ) as b
     )
     update sales.seats as seat
     set status = 'RESERVED', booking_id = booking.id, held_until = booking.expires_at
     from booking
-    where seat.id = ${input.seatId} and seat.event_id = booking.event_id
+    where seat.id = booking.seat_id and seat.event_id = booking.event_id
       and (seat.status = 'FREE' or (seat.status = 'RESERVED' and seat.held_until <= now()))
-      and sales.seats_in_booking(booking.id) < ${input.maxSeats}
-      ${input.maxPerUser === null ? sql`` : sql`and sales.tickets_of_user(${input.userId}, booking.event_id) < ${input.maxPerUser}`}
+      and sales.seats_in_booking(booking.id) < booking.max_seats
+      and (booking.max_per_user is null or sales.tickets_of_user(booking.user_id, booking.event_id) < booking.max_per_user)
     returning seat.id`.execute(db);
-  return result.rows.length === 1;
+  const taken = new Set(result.rows.map((row) => row.id));
+  return takes.map((take) => taken.has(take.seatId));
 }
 
 /**
