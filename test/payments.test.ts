@@ -191,6 +191,18 @@ describe('paying for a booking', () => {
     expect(await outboxCount('booking.confirmed', bookingId)).toBe(0);
   });
 
+  it('shows the payments of a booking only to its owner, also before the first payment', async () => {
+    const { eventId, seats } = await hall();
+    const bookingId = await bookSeats(buyer, eventId, [seats[0]!]);
+    const mine = await inject({ method: 'GET', url: `/api/bookings/${bookingId}/payments`, headers: buyer.bearer });
+    expect(mine.statusCode, mine.body).toBe(200);
+    expect(mine.json()).toMatchObject({ payments: [] });
+    const theirs = await inject({ method: 'GET', url: `/api/bookings/${bookingId}/payments`, headers: rival.bearer });
+    expect(theirs.statusCode).toBe(404);
+    const none = await inject({ method: 'GET', url: '/api/bookings/2000000000/payments', headers: buyer.bearer });
+    expect(none.statusCode).toBe(404);
+  });
+
   it('refuses an invalid card number on the page and lets the buyer try again', async () => {
     const { eventId, seats } = await hall();
     const bookingId = await bookSeats(buyer, eventId, [seats[0]!]);

@@ -52,7 +52,10 @@ import {
 import { CAPTURED_STATUSES, LIVE_STATUSES, type PaymentStatus, type PaymentsTables } from './payments.tables.ts';
 
 /** What payments needs from sales (the Payments hooks of SalesService). */
-export type SalesForPayments = Pick<SalesService, 'paymentQuote' | 'startPayment' | 'settlePaid' | 'failPayment' | 'returnSeats'>;
+export type SalesForPayments = Pick<
+  SalesService,
+  'paymentQuote' | 'startPayment' | 'settlePaid' | 'failPayment' | 'returnSeats' | 'ownerOfBooking'
+>;
 
 export interface PaymentsOptions {
   gateway: PaymentGateway;
@@ -462,8 +465,9 @@ export class PaymentsService {
 
   async paymentsOfBooking(principal: Principal, bookingId: number) {
     const payments = await listPaymentsOfBooking(this.db, bookingId);
-    const owner = payments[0]?.user_id;
-    if (owner !== undefined && owner !== principal.userId && principal.role !== 'admin') {
+    // Before its first payment a booking is known only to sales: someone else's, or none, is a 404 all the same.
+    const owner = payments[0]?.user_id ?? (await this.sales.ownerOfBooking(bookingId));
+    if (owner === undefined || (owner !== principal.userId && principal.role !== 'admin')) {
       throw new DomainError('not-found', 'booking-not-found', 'No such booking.');
     }
     const [history, refunds] = await Promise.all([

@@ -564,6 +564,11 @@ export class SalesService {
   // ── Payments hooks ───────────────────────────────────────────────────────────────────────────
 
   /** What paying for this booking costs now; refuses a booking that is not the caller's or not payable. */
+  /** Whose booking this is; undefined when there is no such booking. */
+  async ownerOfBooking(bookingId: number): Promise<number | undefined> {
+    return (await findBookingById(this.db, bookingId))?.user_id;
+  }
+
   async paymentQuote(principal: Principal, bookingId: number): Promise<PaymentQuote> {
     const booking = await findBookingById(this.db, bookingId);
     if (!booking) throw bookingNotFound();
