@@ -9,7 +9,7 @@ import { readdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { startChild, stopAllChildren } from './lib/children.ts';
 import { prepareDatabase, type BenchDatabase } from './lib/database.ts';
-import { measureHttp, measureHttpAtRate, measureSql, type Sample } from './lib/measure.ts';
+import { measureHttp, measureHttpAtRate, measureHttpWithWrk, measureSql, type Sample } from './lib/measure.ts';
 import { BARE_FASTIFY, BARE_FASTIFY_EVENTS_PAGE, formatTable, median, rawDbName, spread, writeResults } from './lib/report.ts';
 import type { Measurement, Scenario, SqlBaseline } from './lib/scenario.ts';
 
@@ -22,6 +22,8 @@ const HELP = `Usage: npm run bench [-- options]
   --rounds <n>          repeat everything n times and report medians (default 1)
   --only <prefix>       run only scenarios whose name starts with this (repeatable); the baselines
                         they need always run
+  --generator <name>    closed-loop load generator: autocannon (default) or wrk (the wrk binary;
+                        rows with a body or path per request stay on autocannon)
 
 Environment: BENCH_DATABASE_URL=postgres://… runs on PostgreSQL (in a fresh database sbor_bench);
 otherwise on embedded PGlite in a temp directory. BENCH_DATABASE_TEMPLATE=<database> copies a database
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     'db-concurrency': { type: 'string', default: '20' },
     rounds: { type: 'string', default: '1' },
     only: { type: 'string', multiple: true },
+    generator: { type: 'string', default: 'autocannon' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -59,6 +62,14 @@ const settings = {
   rounds: integer(values.rounds, '--rounds', 1),
 };
 const options = { ...settings, signal: interrupted.signal };
+if (values.generator !== 'autocannon' && values.generator !== 'wrk') fail('--generator: autocannon or wrk');
+const useWrk = values.generator === 'wrk';
+
+/** The closed loop for one row: wrk when chosen and the request is fixed, autocannon otherwise. */
+function measureClosedLoop(url: string, request: Scenario['request'], load: Parameters<typeof measureHttp>[2]) {
+  const fixed = !request.nextBody && !request.nextPath;
+  return useWrk && fixed ? measureHttpWithWrk(url, request, load) : measureHttp(url, request, load);
+}
 
 const allScenarios = await loadScenarios();
 if (values.help) {
@@ -118,6 +129,7 @@ try {
     `Sbor benchmark, ${startedAt.toISOString()}`,
     `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average at start ${loadAtStart.map((n) => n.toFixed(2)).join(' ')}`,
     `${database.version}; ${durationNote()} after ${options.warmupSeconds} s warm-up, ${connectionsNote()}, db concurrency ${options.dbConcurrency}, ${options.rounds} round(s)`,
+    `load generator: ${generatorNote()}`,
   ];
   console.log(`\n${header.join('\n')}\n\n${formatTable(rows)}\n`);
   const noisy = rows.filter((row) => spread(row.rounds) > NOISY_SPREAD).map((row) => row.name);
@@ -131,7 +143,7 @@ try {
       startedAt: startedAt.toISOString(),
       machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverageAtStart: loadAtStart },
       database: { engine: database.engine, version: database.version },
-      options: settings,
+      options: { ...settings, generator: values.generator },
       rows,
     },
     startedAt,
@@ -150,8 +162,8 @@ async function runBareFastify(): Promise<void> {
   interrupted.signal.throwIfAborted();
   const child = await startChild(new URL('./bare-fastify.ts', import.meta.url));
   try {
-    record(BARE_FASTIFY, await measureHttp(child.url, { path: '/' }, options));
-    if (withEventsPage) record(BARE_FASTIFY_EVENTS_PAGE, await measureHttp(child.url, { path: '/events-page' }, options));
+    record(BARE_FASTIFY, await measureClosedLoop(child.url, { path: '/' }, options));
+    if (withEventsPage) record(BARE_FASTIFY_EVENTS_PAGE, await measureClosedLoop(child.url, { path: '/events-page' }, options));
   } finally {
     await child.stop();
   }
@@ -196,7 +208,7 @@ async function runService(bench: BenchDatabase): Promise<void> {
       };
       const sample = scenario.rate
         ? await measureHttpAtRate(child.url, scenario.request, { ...load, rate: scenario.rate })
-        : await measureHttp(child.url, scenario.request, load);
+        : await measureClosedLoop(child.url, scenario.request, load);
       record(scenario.name, sample);
     }
   } finally {
@@ -238,6 +250,12 @@ function summarize(): Measurement[] {
 }
 
 /** "100 connections", plus the scenarios that use their own number. */
+function generatorNote(): string {
+  if (!useWrk) return 'autocannon';
+  const own = scenarios.filter((s) => s.rate || s.request.nextBody || s.request.nextPath).map((s) => s.name);
+  return `wrk, one thread${own.length ? ` (not for ${own.join(', ')}: a request of its own each time, or a fixed rate)` : ''}`;
+}
+
 function durationNote(): string {
   const own = scenarios
     .filter((s) => s.maxDurationSeconds !== undefined && s.maxDurationSeconds < options.durationSeconds)

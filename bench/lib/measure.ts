@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
@@ -244,4 +248,70 @@ async function sqlLoop(
     errors,
     non2xx: 0,
   };
+}
+
+/**
+ * The same closed loop as measureHttp, driven by wrk (C, one thread) instead of autocannon, for
+ * fixed requests only. autocannon decodes every response body into a string, so its cost grows with
+ * the answer's size and bytes weigh on rows with large answers; wrk only counts them. Requires the
+ * `wrk` binary (Debian: apt-get install wrk).
+ */
+export async function measureHttpWithWrk(
+  baseUrl: string,
+  { path, method = 'GET', headers = {}, body }: Scenario['request'],
+  options: LoadOptions & { connections: number },
+): Promise<Sample> {
+  const url = new URL(path, baseUrl).toString();
+  const script = body === undefined ? [] : ['-s', await wrkBodyScript(method, body)];
+  const args = (seconds: number) => [
+    '-t1',
+    `-c${String(options.connections)}`,
+    `-d${String(seconds)}s`,
+    '--timeout',
+    '10s',
+    '--latency',
+    ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
+    ...script,
+    url,
+  ];
+  if (options.warmupSeconds > 0) await run('wrk', args(options.warmupSeconds), options.signal);
+  options.signal.throwIfAborted();
+  await options.afterWarmup?.();
+  const output = await run('wrk', args(options.durationSeconds), options.signal);
+  options.signal.throwIfAborted();
+  return parseWrk(output);
+}
+
+/** A wrk Lua script that sends `method` with `body` (wrk sends GET without a body otherwise). */
+async function wrkBodyScript(method: string, body: string): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'sbor-wrk-')), 'request.lua');
+  await writeFile(file, `wrk.method = ${JSON.stringify(method)}\nwrk.body = ${JSON.stringify(body)}\n`);
+  return file;
+}
+
+function run(command: string, args: string[], signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { signal, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${command} failed: ${error.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** wrk's report: "N requests in 10.00s", "Requests/sec", the latency percentiles, errors, non-2xx. */
+export function parseWrk(output: string): Sample {
+  const number = (pattern: RegExp) => Number(pattern.exec(output)?.[1] ?? Number.NaN);
+  const latencyMs = (percentile: number) => {
+    const match = new RegExp(`^\\s*${String(percentile)}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(output);
+    if (!match) return Number.NaN;
+    const scale = { us: 0.001, ms: 1, s: 1000 }[match[2] as 'us' | 'ms' | 's'];
+    return Number(match[1]) * scale;
+  };
+  const requests = number(/(\d+) requests in/);
+  const seconds = number(/requests in ([\d.]+)s/);
+  const non2xx = number(/Non-2xx or 3xx responses: (\d+)/) || 0;
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const errors = socket ? socket.slice(1).reduce((sum, count) => sum + Number(count), 0) : 0;
+  if (!Number.isFinite(requests) || !Number.isFinite(seconds)) throw new Error(`wrk: unexpected output\n${output}`);
+  return { perSecond: (requests - non2xx) / seconds, p50Ms: latencyMs(50), p99Ms: latencyMs(99), errors, non2xx };
 }
