@@ -96,6 +96,8 @@ const selectSeat = (choice: number, seat: number, intruder: boolean) =>
       if (intruder) expect(response.status).toBe(403);
       // HackLoad's door answers a closed booking like a taken seat.
       else if (booking.status !== 'CREATED') expect(response.status).toBe(419);
+      // Selecting a seat the booking already holds changes nothing and says so with 200.
+      else if (model.seatHolder[seat] === index) expect(response.status).toBe(200);
       else if (model.seatHolder[seat] !== undefined) expect(response.status).toBe(419);
       else if (seatsOf(model, index) >= SEATS_PER_BOOKING) expect(response.status).toBe(409);
       else {

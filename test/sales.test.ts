@@ -121,6 +121,20 @@ describe('reserved seating', () => {
     }
   });
 
+  it('answers 200 to selecting a seat the booking already holds, and changes nothing', async () => {
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
+    const [seat] = await seatIds(eventId);
+    const booking = await openBooking(buyer, eventId);
+    expect((await select(buyer, booking.id, seat!)).statusCode).toBe(200);
+    expect((await select(buyer, booking.id, seat!)).statusCode).toBe(200);
+    const other = await openBooking(buyer, eventId);
+    expect((await select(buyer, other.id, seat!)).statusCode).toBe(419);
+    const stored = await sql<{
+      booking_id: number;
+    }>`select booking_id from sales.seats where event_id = ${eventId} and status <> 'FREE'`.execute(db());
+    expect(stored.rows).toEqual([{ booking_id: booking.id }]);
+  });
+
   it('enforces the seats-per-booking limit', async () => {
     const { eventId } = await createPublishedEvent(service.app, service.database, owner, {
       zones: HALL,

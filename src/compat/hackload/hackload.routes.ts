@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { SalesService } from '../../modules/sales/index.ts';
 import { principalOf } from '../../platform/http/access.ts';
 import type { App } from '../../platform/http/server.ts';
+import { Id } from '../../platform/http/schemas.ts';
 
 /**
  * The HackLoad "Billetter" contract, mapped onto the sales service: only translation lives here.
@@ -9,7 +10,6 @@ import type { App } from '../../platform/http/server.ts';
  * the contract's). Money is a decimal string; a taken seat is 419.
  */
 const tags = ['hackload'];
-const Id = Type.Integer({ minimum: 1 });
 const SEAT_CONFLICT = { 'seat-taken': 419, 'seat-not-held': 419, 'booking-not-open': 419, 'booking-expired': 419 };
 
 export function decimal(minorUnits: number): string {

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { EVENT_STATUSES, EVENT_TYPES, TEAM_ROLES } from './catalog.tables.ts';
+import { Id } from '../../platform/http/schemas.ts';
 
 // Web addresses only: they are shown as links and images, where javascript: or data: would be a hazard.
 const Url = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 });
@@ -44,7 +45,7 @@ export const TeamMemberBody = Type.Object(
   { email: Type.String({ format: 'email' }), role: TeamRoleSchema },
   { additionalProperties: false },
 );
-export const TeamMemberParams = Type.Object({ slug: Slug, userId: Type.Integer({ minimum: 1 }) });
+export const TeamMemberParams = Type.Object({ slug: Slug, userId: Id });
 export const FaqBody = Type.Object(
   {
     items: Type.Array(
@@ -157,7 +158,7 @@ export const EventSchema = Type.Object(
   { $id: 'Event' },
 );
 
-export const EventIdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const EventIdParams = Type.Object({ id: Id });
 
 export const SearchQuery = Type.Object({
   query: Type.Optional(

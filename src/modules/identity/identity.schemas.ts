@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { ROLES } from './identity.tables.ts';
+import { Id } from '../../platform/http/schemas.ts';
 
 const Email = Type.String({ format: 'email', maxLength: 254, description: 'Compared case-insensitively.' });
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
@@ -76,7 +77,7 @@ export const ChangePasswordBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const UserIdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const UserIdParams = Type.Object({ id: Id });
 
 export const ListUsersQuery = Type.Object({
   query: Type.Optional(Type.String({ maxLength: 100 })),

@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
 import { WEBHOOK_TYPES } from './integrations.service.ts';
+import { Id } from '../../platform/http/schemas.ts';
 
 export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 100 }) });
 export const EndpointParams = Type.Object({
   slug: Type.String({ minLength: 1, maxLength: 100 }),
-  id: Type.Integer({ minimum: 1 }),
+  id: Id,
 });
 
 export const RegisterEndpointBody = Type.Object(

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { Id } from '../../platform/http/schemas.ts';
 
 export const NotificationSchema = Type.Object(
   {
@@ -26,7 +27,7 @@ export const PageQuery = Type.Object({
   page_size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
 });
 
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const IdParams = Type.Object({ id: Id });
 
 export const PreferencesSchema = Type.Object(
   {
@@ -59,7 +60,7 @@ export const MailboxItemSchema = Type.Object({
 const Status = Type.Union([Type.Literal('pending'), Type.Literal('sending'), Type.Literal('sent'), Type.Literal('failed')]);
 
 export const DeliveriesQuery = Type.Object({
-  user_id: Type.Optional(Type.Integer({ minimum: 1 })),
+  user_id: Type.Optional(Id),
   event_id: Type.Optional(Type.Integer({ minimum: 1, description: 'The source bus event id.' })),
   status: Type.Optional(Status),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),

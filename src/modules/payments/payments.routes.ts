@@ -6,8 +6,8 @@ import type { App } from '../../platform/http/server.ts';
 import { GATEWAY_PROBLEM_STATUS } from './payments.errors.ts';
 import type { PaymentsService } from './payments.service.ts';
 import { PAYMENT_STATUSES } from './payments.tables.ts';
+import { Id } from '../../platform/http/schemas.ts';
 
-const Id = Type.Integer({ minimum: 1 });
 const PaymentSchema = Type.Object(
   {
     id: Type.Integer(),

@@ -76,18 +76,20 @@ describe('grouping concurrent requests', () => {
     expect(await Promise.all(answers)).toEqual(['A', 'B', 'C', 'D', 'E']);
   });
 
-  it('runs each request of a failed group alone, so only the cause sees the error', async () => {
+  it('runs each request of a failed group alone, one after another, so only the cause sees the error', async () => {
     const { calls, subject } = batcher();
     const first = subject.submit('a');
     const answers = ['b', 'bad', 'c'].map((name) => subject.submit(name).catch((error: unknown) => (error as Error).message));
     calls[0]!.finish();
     await settle();
     calls[1]!.fail(new Error('group failed'));
-    await settle();
-    expect(calls.map((call) => call.group).slice(2)).toEqual([['b'], ['bad'], ['c']]);
-    calls[2]!.finish();
-    calls[3]!.fail(new Error('bad request'));
-    calls[4]!.finish();
+    // One at a time: the next runs only when the last has answered.
+    for (const [index, name] of ['b', 'bad', 'c'].entries()) {
+      await settle();
+      expect(calls.map((call) => call.group).slice(2)).toEqual(['b', 'bad', 'c'].slice(0, index + 1).map((n) => [n]));
+      if (name === 'bad') calls[2 + index]!.fail(new Error('bad request'));
+      else calls[2 + index]!.finish();
+    }
     expect(await first).toBe('A');
     expect(await Promise.all(answers)).toEqual(['B', 'bad request', 'C']);
   });

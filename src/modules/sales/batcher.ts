@@ -86,17 +86,16 @@ export class Batcher<Request, Answer> {
         return;
       }
       // One request may be the cause (or a deadlock with another process's group): each alone,
-      // so the others still get their answers and only the cause sees the error.
-      await Promise.all(
-        group.map(async (member) => {
-          try {
-            const [answer] = await this.options.run([member.request]);
-            member.resolve(answer as Answer);
-          } catch (alone) {
-            member.reject(alone);
-          }
-        }),
-      );
+      // so the others still get their answers and only the cause sees the error. One after
+      // another, so a failing group never runs more statements at once than it did.
+      for (const member of group) {
+        try {
+          const [answer] = await this.options.run([member.request]);
+          member.resolve(answer as Answer);
+        } catch (alone) {
+          member.reject(alone);
+        }
+      }
     }
   }
 }

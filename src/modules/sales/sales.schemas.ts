@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { BOOKING_STATUSES, SEAT_STATUSES } from './sales.tables.ts';
+import { Id } from '../../platform/http/schemas.ts';
 
-const Id = Type.Integer({ minimum: 1 });
 const Money = Type.Integer({ minimum: 0, description: 'Minor units (e.g. tiyn): 4000000 is 40,000.00 KZT.' });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$' });
 export const BookingStatusSchema = Type.Enum([...BOOKING_STATUSES]);

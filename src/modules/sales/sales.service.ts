@@ -383,7 +383,8 @@ export class SalesService {
         actorUserId: principal.userId,
         reason: 'created',
       });
-      for (const seatId of seatIds) {
+      // In seat-id order, as grouped selects take them (see takeSeats), so neither waits for the other in a cycle.
+      for (const seatId of [...seatIds].sort((a, b) => a - b)) {
         const [taken] = await takeSeats(trx, [
           {
             bookingId: created.id,
@@ -393,7 +394,10 @@ export class SalesService {
             maxPerUser: event.policy.max_tickets_per_user,
           },
         ]);
-        if (!taken) throw await this.explainFailedSelect(trx, created.id, principal, seatId);
+        if (!taken) {
+          const refusal = await this.explainFailedSelect(trx, created.id, principal, seatId);
+          if (refusal) throw refusal;
+        }
       }
       const total = seatIds.length > 0 ? await this.totalOfSeats(trx, created.id) : created.total_amount;
       const booking = total !== created.total_amount ? await updateBooking(trx, created.id, { totalAmount: total }) : created;
@@ -445,7 +449,10 @@ export class SalesService {
     });
     // Taken now, or (failing) quite possibly by someone else: either way not worth suggesting again.
     this.suggestions?.taken(event.id, [seatId]);
-    if (!taken) throw await this.explainFailedSelect(this.db, bookingId, principal, seatId);
+    if (!taken) {
+      const refusal = await this.explainFailedSelect(this.db, bookingId, principal, seatId);
+      if (refusal) throw refusal;
+    }
   }
 
   async addSeats(principal: Principal, bookingId: number, seatIds: number[]): Promise<BookingView> {
@@ -924,12 +931,17 @@ export class SalesService {
     return { id: type.id, price: type.price, currency: type.currency, quantity };
   }
 
+  /**
+   * Why a seat was not taken, or undefined when it is already held by this very booking: selecting
+   * it again changes nothing (PATCH is idempotent), and a select retried after its first attempt
+   * committed but lost its answer (a dropped connection) must not be told the seat is taken.
+   */
   private async explainFailedSelect(
     db: Kysely<SalesTables>,
     bookingId: number,
     principal: Principal,
     seatId: number,
-  ): Promise<DomainError> {
+  ): Promise<DomainError | undefined> {
     const booking = await findBookingById(db, bookingId);
     if (!booking) return bookingNotFound();
     if (booking.user_id !== principal.userId) return notYourBooking();
@@ -937,6 +949,7 @@ export class SalesService {
     if (booking.expires_at && booking.expires_at <= (await this.databaseNow(db))) return bookingExpired();
     const seat = await findSeat(db, seatId);
     if (!seat || seat.event_id !== booking.event_id) return seatNotFound();
+    if (seat.booking_id === booking.id && seat.status === 'RESERVED' && !seat.hold_passed) return undefined;
     if (seat.status === 'FREE' || seat.hold_passed) {
       const event = await this.saleEvent(booking.event_id);
       const perUser = event.policy.max_tickets_per_user;

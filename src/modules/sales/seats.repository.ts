@@ -200,17 +200,21 @@ export interface SeatTake {
 
 /**
  * Puts seats into open bookings, in one statement, and answers for each whether it was taken. A
- * booking must be the caller's, open and unexpired (its row is locked, in id order, so a concurrent
- * cancel or another select into the same booking waits), under the seat limit, and the seat free —
- * or held by a hold that has passed. Of any number of concurrent callers for one seat, exactly one
- * gets it. The limits are counted by volatile functions, which see what was committed while this
- * statement waited for its locks; they do not see this statement's own other rows, so a call
- * carries at most one take per booking, per seat, and per user when the user has a cap (the
- * Batcher's keys see to it; a transaction takes its seats one call at a time).
+ * booking must be the caller's, open and unexpired (its row is locked, so a concurrent cancel or
+ * another select into the same booking waits), under the seat limit, and the seat free — or held by
+ * a hold that has passed. Of any number of concurrent callers for one seat, exactly one gets it.
+ * The limits are counted by volatile functions, which see what was committed while this statement
+ * waited for its locks. Whether they also see this statement's own earlier rows depends on the
+ * plan, so a call carries at most one take per booking, per seat, and per user when the user has a
+ * cap (the Batcher's keys see to it; a transaction takes its seats one call at a time).
  */
 export async function takeSeats(db: SalesDb, takes: SeatTake[]): Promise<boolean[]> {
-  // Bookings are locked in id order, so two groups never wait for each other's bookings in a cycle.
-  const ordered = [...takes].sort((a, b) => a.bookingId - b.bookingId);
+  // Rows are locked in seat-id order: the bookings as the LATERAL lookups run, then the seats as the
+  // update walks the takes. Two groups racing for the same seats (from two processes), or a group
+  // and a booking created with seats (which takes them in id order too), then never wait for each
+  // other in a cycle. Bookings are another user's only rarely; a deadlock there fails one group,
+  // whose selects the Batcher then runs alone.
+  const ordered = [...takes].sort((a, b) => a.seatId - b.seatId);
   const column = <T>(pick: (take: SeatTake) => T) => ordered.map(pick);
   // Each booking is looked up by its key inside a LATERAL subquery, which the planner keeps as it
   // is (FOR UPDATE stops it merging the subquery into a join). That pins the plan: during a rush

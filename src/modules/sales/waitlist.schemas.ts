@@ -1,7 +1,6 @@
 import { Type } from 'typebox';
 import { WAITLIST_STATUSES } from './sales.tables.ts';
-
-const Id = Type.Integer({ minimum: 1 });
+import { Id } from '../../platform/http/schemas.ts';
 
 export const WaitlistParams = Type.Object({ id: Id });
 

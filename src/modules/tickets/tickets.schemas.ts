@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { TICKET_STATUSES } from './tickets.tables.ts';
+import { Id } from '../../platform/http/schemas.ts';
 
-const Id = Type.Integer({ minimum: 1 });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const Code = Type.String({
   minLength: 1,
