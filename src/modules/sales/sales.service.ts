@@ -196,7 +196,7 @@ export class SalesService {
       run: (group) =>
         takeSeats(
           this.db,
-          group.map((request) => request.take),
+          group.map(({ take }) => take),
         ),
       keys: ({ take, eventId }) => [
         `booking:${String(take.bookingId)}`,
@@ -570,12 +570,12 @@ export class SalesService {
 
   // ── Payments hooks ───────────────────────────────────────────────────────────────────────────
 
-  /** What paying for this booking costs now; refuses a booking that is not the caller's or not payable. */
   /** Whose booking this is; undefined when there is no such booking. */
   async ownerOfBooking(bookingId: number): Promise<number | undefined> {
     return (await findBookingById(this.db, bookingId))?.user_id;
   }
 
+  /** What paying for this booking costs now; refuses a booking that is not the caller's or not payable. */
   async paymentQuote(principal: Principal, bookingId: number): Promise<PaymentQuote> {
     const booking = await findBookingById(this.db, bookingId);
     if (!booking) throw bookingNotFound();
