@@ -23,7 +23,7 @@ const HELP = `Usage: npm run bench [-- options]
   --only <prefix>       run only scenarios whose name starts with this (repeatable); the baselines
                         they need always run
   --generator <name>    closed-loop load generator: autocannon (default) or wrk (the wrk binary;
-                        rows with a body or path per request stay on autocannon)
+                        rows other than a fixed GET stay on autocannon)
 
 Environment: BENCH_DATABASE_URL=postgres://… runs on PostgreSQL (in a fresh database sbor_bench);
 otherwise on embedded PGlite in a temp directory. BENCH_DATABASE_TEMPLATE=<database> copies a database
@@ -67,7 +67,7 @@ const useWrk = values.generator === 'wrk';
 
 /** The closed loop for one row: wrk when chosen and the request is fixed, autocannon otherwise. */
 function measureClosedLoop(url: string, request: Scenario['request'], load: Parameters<typeof measureHttp>[2]) {
-  const fixed = !request.nextBody && !request.nextPath;
+  const fixed = !request.nextBody && !request.nextPath && request.body === undefined && (request.method ?? 'GET') === 'GET';
   return useWrk && fixed ? measureHttpWithWrk(url, request, load) : measureHttp(url, request, load);
 }
 
@@ -252,8 +252,17 @@ function summarize(): Measurement[] {
 /** "100 connections", plus the scenarios that use their own number. */
 function generatorNote(): string {
   if (!useWrk) return 'autocannon';
-  const own = scenarios.filter((s) => s.rate || s.request.nextBody || s.request.nextPath).map((s) => s.name);
-  return `wrk, one thread${own.length ? ` (not for ${own.join(', ')}: a request of its own each time, or a fixed rate)` : ''}`;
+  const own = scenarios
+    .filter(
+      (s) =>
+        s.rate ||
+        s.request.nextBody ||
+        s.request.nextPath ||
+        s.request.body !== undefined ||
+        (s.request.method ?? 'GET') !== 'GET',
+    )
+    .map((s) => s.name);
+  return `wrk, one thread${own.length ? ` (not for ${own.join(', ')}: not a fixed GET, or a fixed rate)` : ''}`;
 }
 
 function durationNote(): string {

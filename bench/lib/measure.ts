@@ -1,8 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
@@ -252,17 +249,16 @@ async function sqlLoop(
 
 /**
  * The same closed loop as measureHttp, driven by wrk (C, one thread) instead of autocannon, for
- * fixed requests only. autocannon decodes every response body into a string, so its cost grows with
+ * fixed GET requests only. autocannon decodes every response body into a string, so its cost grows with
  * the answer's size and bytes weigh on rows with large answers; wrk only counts them. Requires the
  * `wrk` binary (Debian: apt-get install wrk).
  */
 export async function measureHttpWithWrk(
   baseUrl: string,
-  { path, method = 'GET', headers = {}, body }: Scenario['request'],
+  { path, headers = {} }: Scenario['request'],
   options: LoadOptions & { connections: number },
 ): Promise<Sample> {
   const url = new URL(path, baseUrl).toString();
-  const script = body === undefined ? [] : ['-s', await wrkBodyScript(method, body)];
   const args = (seconds: number) => [
     '-t1',
     `-c${String(options.connections)}`,
@@ -271,7 +267,6 @@ export async function measureHttpWithWrk(
     '10s',
     '--latency',
     ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
-    ...script,
     url,
   ];
   if (options.warmupSeconds > 0) await run('wrk', args(options.warmupSeconds), options.signal);
@@ -280,13 +275,6 @@ export async function measureHttpWithWrk(
   const output = await run('wrk', args(options.durationSeconds), options.signal);
   options.signal.throwIfAborted();
   return parseWrk(output);
-}
-
-/** A wrk Lua script that sends `method` with `body` (wrk sends GET without a body otherwise). */
-async function wrkBodyScript(method: string, body: string): Promise<string> {
-  const file = join(await mkdtemp(join(tmpdir(), 'sbor-wrk-')), 'request.lua');
-  await writeFile(file, `wrk.method = ${JSON.stringify(method)}\nwrk.body = ${JSON.stringify(body)}\n`);
-  return file;
 }
 
 function run(command: string, args: string[], signal: AbortSignal): Promise<string> {
@@ -299,7 +287,7 @@ function run(command: string, args: string[], signal: AbortSignal): Promise<stri
 }
 
 /** wrk's report: "N requests in 10.00s", "Requests/sec", the latency percentiles, errors, non-2xx. */
-export function parseWrk(output: string): Sample {
+function parseWrk(output: string): Sample {
   const number = (pattern: RegExp) => Number(pattern.exec(output)?.[1] ?? Number.NaN);
   const latencyMs = (percentile: number) => {
     const match = new RegExp(`^\\s*${String(percentile)}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(output);

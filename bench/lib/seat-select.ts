@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { call, EVENT_ID, freshEvent1, MAX_SEATS_PER_BOOKING, registerUser, SEATS } from './fixtures.ts';
+import { TAKE_SEATS } from '../../src/modules/sales/index.ts';
 import type { Scenario } from './scenario.ts';
 
 // The sales issue's target: seat select with distinct seats and 200 concurrent clients, at least
@@ -9,34 +10,6 @@ import type { Scenario } from './scenario.ts';
 // holds 10 seats (event 1's limit) or the seats run out, answers turn non-2xx: that is visible in
 // the report. The hall's 100,000 seats last under 7 s at 15,000/s, so the closed loop measures at
 // most 5 s, on a hall set back to free after its warm-up.
-
-/**
- * One select alone: the statement the service runs for a group of one (takeSeats in
- * seats.repository.ts, with arrays of one element), prepared on PostgreSQL as the service runs it.
- * The service groups concurrent selects into one statement (decision record 0011), so under load
- * it runs far fewer statements than it answers requests: this row is what selecting costs without
- * that grouping.
- */
-const TAKE_SEAT = `/* prepared */
-    with booking as (
-      select b.id, b.user_id, b.event_id, b.expires_at, take.seat_id, take.max_seats, take.max_per_user
-      from unnest(array[$1]::bigint[], array[$2]::bigint[], array[$3]::bigint[], array[$4]::int[], array[null]::int[])
-        as take(booking_id, user_id, seat_id, max_seats, max_per_user)
-      cross join lateral (
-        select id, user_id, event_id, expires_at from sales.bookings
-        where id = take.booking_id and user_id = take.user_id and status = 'CREATED' and expires_at > now()
-          and ticket_type_id is null
-        for update
-      ) as b
-    )
-    update sales.seats as seat
-    set status = 'RESERVED', booking_id = booking.id, held_until = booking.expires_at
-    from booking
-    where seat.id = booking.seat_id and seat.event_id = booking.event_id
-      and (seat.status = 'FREE' or (seat.status = 'RESERVED' and seat.held_until <= now()))
-      and sales.seats_in_booking(booking.id) < booking.max_seats
-      and (booking.max_per_user is null or sales.tickets_of_user(booking.user_id, booking.event_id) < booking.max_per_user)
-    returning seat.id`;
 
 /** Enough bookings for the whole hall. */
 const BOOKINGS = SEATS / MAX_SEATS_PER_BOOKING;
@@ -104,10 +77,12 @@ export function seatSelectScenario(
     },
     sqlBaseline: {
       name: 'take-seat',
-      sql: TAKE_SEAT,
+      // The service's own statement (takeSeats), one select per statement: what selecting costs
+      // without the grouping of decision record 0011, which lets the service pass this row.
+      sql: TAKE_SEATS,
       params: () => {
         const [bookingId, seatId] = raw.next();
-        return [bookingId, RAW_USER_ID, seatId, MAX_SEATS_PER_BOOKING];
+        return [[bookingId], [RAW_USER_ID], [seatId], [MAX_SEATS_PER_BOOKING], [null]];
       },
       setup: async (database) => {
         await freshEvent1(database);
