@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { runSbor } from './support/sbor-process.ts';
 
-const BIN = new URL('../bin/sbor.js', import.meta.url).pathname;
 let dataDir: string;
 let database: TestDatabase | undefined;
 let env: NodeJS.ProcessEnv;
@@ -25,21 +23,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
-  createInterface({ input: child.stderr }).on('line', (line) => lines.push(line));
-  return { child, lines, exited };
-}
-
-function logged(lines: string[], message: string): Record<string, unknown> | undefined {
-  return lines
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .find((entry) => entry.msg === message);
-}
+const run = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => runSbor(args, { ...env, ...extraEnv });
 
 describe('the sbor command', () => {
   it('stops a start with a bad variable, naming it in one line', async () => {
@@ -49,15 +33,14 @@ describe('the sbor command', () => {
   });
 
   it('applies migrations with `migrate`', async () => {
-    const { lines, exited } = run(['migrate']);
+    const { logged, exited } = run(['migrate']);
     expect(await exited).toBe(0);
-    expect(logged(lines, 'migrations applied') ?? logged(lines, 'database is up to date')).toBeDefined();
+    expect(logged('migrations applied') ?? logged('database is up to date')).toBeDefined();
   });
 
   it('serves, then shuts down cleanly on SIGTERM', async () => {
-    const { child, lines, exited } = run(['serve']);
-    await expect.poll(() => logged(lines, 'sbor started'), { timeout: 30_000 }).toBeDefined();
-    const address = logged(lines, 'sbor started')?.address as string;
+    const { child, logged, waitFor, exited } = run(['serve']);
+    const address = (await waitFor('sbor started')).address as string;
     expect((await fetch(`${address}/readyz`)).status).toBe(200);
 
     // A request still uploading its body when SIGTERM arrives is in flight: it must be answered.
@@ -77,6 +60,6 @@ describe('the sbor command', () => {
     inFlight.end('true}');
     expect(await answered).toBe(404);
     expect(await exited).toBe(0);
-    expect(logged(lines, 'sbor stopped')).toBeDefined();
+    expect(logged('sbor stopped')).toBeDefined();
   });
 });

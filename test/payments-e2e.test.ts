@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,17 +9,17 @@ import { createPublishedEvent } from './support/events.ts';
 import { networkHttp, payWithCard } from './support/payments.ts';
 import { signUp, type TestUser } from './support/users.ts';
 import { freePort } from './support/ports.ts';
+import { runSbor, type SborProcess } from './support/sbor-process.ts';
 
 /**
  * The whole payment across real HTTP: the sandbox gateway runs as its own process
  * (`sbor sandbox-gateway`), the service listens on a port, and the buyer's requests, the card
  * form, the redirects, the gateway calls and the webhooks all cross sockets.
  */
-const BIN = new URL('../bin/sbor.js', import.meta.url).pathname;
 const SECRET = 'e2e-webhook-secret-0123456789';
 const MERCHANT = { PAYMENT_TERMINAL_KEY: 'e2e-shop', PAYMENT_PASSWORD: 'e2e-password' };
 
-let gateway: ChildProcess;
+let gateway: SborProcess;
 let gatewayUrl: string;
 let database: TestDatabase;
 let service: Service;
@@ -47,35 +45,28 @@ async function startOn(env: Record<string, string> = {}): Promise<Service> {
 }
 
 beforeAll(async () => {
-  gateway = spawn(process.execPath, [BIN, 'sandbox-gateway'], {
-    env: {
-      ...process.env,
-      ...MERCHANT,
-      SANDBOX_PORT: '0',
-      HOST: '127.0.0.1',
-      SANDBOX_DELAY_MS: '1-5',
-      PAYMENT_WEBHOOK_SECRET: SECRET,
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  gateway = runSbor(['sandbox-gateway'], {
+    ...process.env,
+    ...MERCHANT,
+    SANDBOX_PORT: '0',
+    HOST: '127.0.0.1',
+    SANDBOX_DELAY_MS: '1-5',
+    PAYMENT_WEBHOOK_SECRET: SECRET,
+    LOG_LEVEL: 'info',
   });
-  gatewayUrl = await new Promise<string>((resolve, reject) => {
-    gateway.once('exit', (code) => reject(new Error(`sandbox gateway exited with ${code}`)));
-    createInterface({ input: gateway.stdout! }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === 'sandbox gateway listening' && entry.url) resolve(entry.url);
-    });
-  });
+  gatewayUrl = (await gateway.waitFor('sandbox gateway listening')).url as string;
   database = await createTestDatabase();
   port = await freePort();
   service = await startOn();
   [owner, buyer] = await Promise.all([signUp(service.app), signUp(service.app)]);
 });
 afterAll(async () => {
-  await service.stop();
-  await database.close();
-  gateway.kill('SIGTERM');
+  try {
+    await service.stop();
+    await database.close();
+  } finally {
+    await gateway.stop();
+  }
 });
 
 const base = () => `http://127.0.0.1:${port}`;

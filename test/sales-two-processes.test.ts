@@ -1,52 +1,35 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { runSbor, type SborProcess } from './support/sbor-process.ts';
 import { basicHeader } from './support/users.ts';
 
-const BIN = new URL('../bin/sbor.js', import.meta.url).pathname;
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
 /** A real `sbor serve` process on the shared test database; resolves with its address. */
-async function serve(url: string): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      AUTH_RATE_LIMITS: 'off',
-      SEAT_SELECT_RATE_LIMIT: 'off',
-      NATS_URL: '',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+async function serve(url: string): Promise<{ process: SborProcess; address: string }> {
+  const started = runSbor(['serve'], {
+    ...process.env,
+    DATABASE_URL: url,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    AUTH_RATE_LIMITS: 'off',
+    SEAT_SELECT_RATE_LIMIT: 'off',
+    NATS_URL: '',
   });
-  const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('sbor serve did not start')), 30_000);
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      const entry = JSON.parse(line) as { msg?: string; address?: string };
-      if (entry.msg === 'sbor started' && entry.address) {
-        clearTimeout(timer);
-        resolve(entry.address);
-      }
-    });
-  });
-  return { child, address };
+  return { process: started, address: (await started.waitFor('sbor started')).address as string };
 }
 
 describe.skipIf(!onPostgres)('seat selection across two server processes on one PostgreSQL', () => {
   let database: TestDatabase;
-  const servers: { child: ChildProcess; address: string }[] = [];
+  const servers: { process: SborProcess; address: string }[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase();
     servers.push(await serve(database.url!), await serve(database.url!));
   });
   afterAll(async () => {
-    for (const server of servers) server.child.kill('SIGTERM');
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.child.once('exit', resolve))));
+    await Promise.all(servers.map((server) => server.process.stop()));
     await database.close();
   });
 

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { principalOf } from '../../platform/http/access.ts';
-import type { App } from '../../platform/http/server.ts';
-import { sharedJsonSender } from '../../platform/http/shared-json.ts';
+import { edgeCacheOf, type App } from '../../platform/http/server.ts';
+import { sendJsonBytes, sharedJsonSerializer } from '../../platform/http/shared-json.ts';
 import {
   CancelEventBody,
   CreateEventBody,
@@ -126,7 +126,8 @@ export function registerCatalogRoutes(app: App, organizers: OrganizersService, e
   );
 
   const eventTags = ['events'];
-  const sendSearch = sharedJsonSender();
+  const serializeSearch = sharedJsonSerializer();
+  const edgeCache = edgeCacheOf(app);
   app.get(
     '/api/events',
     {
@@ -138,9 +139,14 @@ export function registerCatalogRoutes(app: App, organizers: OrganizersService, e
         response: { 200: Summaries },
       },
     },
-    // Results come from the search cache, so most answers are the same few arrays: send them as text
-    // serialized once.
-    async (request, reply) => sendSearch(reply, await events.search(request.query)),
+    // Results come from the search cache, so most answers are the same few arrays: they are serialized
+    // once, and the edge cache repeats the bytes for the same URL while the search cache keeps them.
+    async (request, reply) => {
+      const found = await events.searchChecked(request.query);
+      const body = serializeSearch(reply, found.events);
+      edgeCache.store(request, body, found.isCurrent);
+      return sendJsonBytes(reply, body);
+    },
   );
   app.post(
     '/api/events',

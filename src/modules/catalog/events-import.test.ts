@@ -267,7 +267,8 @@ describe('the typo fallback on a large catalog', () => {
 describe('imported events through GET /api/events', () => {
   let service: TestService;
   beforeAll(async () => {
-    service = await startTestService();
+    // Over real HTTP: repeated searches are answered by the edge cache, which app.inject would skip.
+    service = await startTestService({ listen: true });
     await importEvents(service.database.db, files.archiveJson);
     await importEvents(service.database.db, files.upcomingJson);
   });
@@ -276,10 +277,20 @@ describe('imported events through GET /api/events', () => {
   });
 
   const search = async (query: string) => {
-    const response = await service.app.inject({ method: 'GET', url: `/api/events?${query}` });
-    expect(response.statusCode, response.body).toBe(200);
-    return response.json<{ id: number; title: string; local_date: string; status: string; starts_at: string }[]>();
+    const response = await fetch(`${service.baseUrl}/api/events?${query}`);
+    const text = await response.text();
+    expect(response.status, text).toBe(200);
+    return JSON.parse(text) as { id: number; title: string; local_date: string; status: string; starts_at: string }[];
   };
+  const edgeHits = async () => {
+    const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    const hits = Number(/^http_edge_cache_hits_total (\d+)$/m.exec(metrics)?.[1]);
+    expect(Number.isInteger(hits), 'http_edge_cache_hits_total in /metrics').toBe(true);
+    return hits;
+  };
+  /** The headers that must be the same whoever answers: all but the date and the request id. */
+  const sameHeaders = (response: Response) =>
+    Object.fromEntries([...response.headers].filter(([name]) => name !== 'date' && name !== 'x-request-id'));
   const phrase = (text: string) => `query=${encodeURIComponent(text)}`;
   const serviceCatalog = () => service.database.db.$extendTables<CatalogTables>();
 
@@ -332,6 +343,33 @@ describe('imported events through GET /api/events', () => {
     expect(new Set(ids)).toEqual(new Set(matches.map((match) => match.id)));
     const first = await search(`${phrase('концерт')}&page=1&pageSize=20`);
     expect(first.map((event) => event.id)).toEqual(ids.slice(0, 20));
+  });
+
+  it('repeats a search from the edge cache with the bytes and headers the app sent', async () => {
+    const url = `${service.baseUrl}/api/events?${phrase('Красная шапочка')}&pageSize=19`;
+    const hits = await edgeHits();
+    const first = await fetch(url);
+    const firstBody = Buffer.from(await first.arrayBuffer());
+    expect(first.status).toBe(200);
+    expect(await edgeHits()).toBe(hits);
+
+    const again = await fetch(url, { headers: { 'x-request-id': 'edge-check' } });
+    expect(again.status).toBe(200);
+    expect(Buffer.from(await again.arrayBuffer())).toEqual(firstBody);
+    expect(sameHeaders(again)).toEqual(sameHeaders(first));
+    expect(again.headers.get('x-request-id')).toBe('edge-check');
+    expect(await edgeHits()).toBe(hits + 1);
+
+    // HEAD goes to Fastify, which answers without a body.
+    const head = await fetch(url, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    expect(await edgeHits()).toBe(hits + 1);
+
+    // Another spelling of the same search: the app answers it (from the search cache), same bytes.
+    const respelled = await fetch(`${service.baseUrl}/api/events?${phrase('КРАСНАЯ  шапочка')}&pageSize=19`);
+    expect(Buffer.from(await respelled.arrayBuffer())).toEqual(firstBody);
+    expect(await edgeHits()).toBe(hits + 1);
   });
 
   it('answers a repeated search from the cache, and shows a change at once after invalidation', async () => {

@@ -141,6 +141,9 @@ const TRANSITIONS: Record<'publish' | 'cancel', { from: EventStatus[]; to: Event
   cancel: { from: ['DRAFT', 'PUBLISHED'], to: 'CANCELLED', verb: 'cancelled' },
 };
 
+/** A search as the API takes it: the organizer by slug, `when` defaulted by the service. */
+export type SearchRequest = Omit<SearchFilter, 'organizerId' | 'when'> & { organizer?: string; when?: SearchFilter['when'] };
+
 export class EventsService {
   private readonly db: Kysely<CatalogTables>;
   private readonly sellable: SellableCheck;
@@ -221,22 +224,17 @@ export class EventsService {
    * lifecycle changes made through this service drop it at once; other processes' changes show
    * within its TTL.
    */
-  async search(
-    filter: Omit<SearchFilter, 'organizerId' | 'when'> & { organizer?: string; when?: SearchFilter['when'] },
-  ): Promise<EventSummary[]> {
-    // Case and extra spaces change nothing the full-text parser or the trigram fallback see.
-    const text = filter.query === undefined ? '' : normalizeSearchText(filter.query);
-    const when = filter.when ?? (text || filter.date ? 'all' : 'upcoming');
-    const key = JSON.stringify([
-      text,
-      filter.date ?? '',
-      filter.type ?? '',
-      filter.organizer ?? '',
-      when,
-      filter.page,
-      filter.pageSize,
-    ]);
-    return this.searchCache.get(key, async () => {
+  async search(filter: SearchRequest): Promise<EventSummary[]> {
+    return (await this.searchChecked(filter)).events;
+  }
+
+  /**
+   * search(), with a check that the result is still what search() answers from its cache: cheap
+   * enough for the edge cache to ask on every request it repeats the result's bytes for.
+   */
+  async searchChecked(filter: SearchRequest): Promise<{ events: EventSummary[]; isCurrent: () => boolean }> {
+    const { key, text, when } = this.searchKey(filter);
+    const found = await this.searchCache.get(key, async () => {
       let organizerId: number | undefined;
       if (filter.organizer) {
         const organizer = await findOrganizerBySlug(this.db, filter.organizer);
@@ -257,6 +255,24 @@ export class EventsService {
       }
       return events.map(toEventSummary);
     });
+    return { events: found, isCurrent: () => this.searchCache.peek(key) === found };
+  }
+
+  /** The search's cache key: the same for every request that would get the same answer. */
+  private searchKey(filter: SearchRequest): { key: string; text: string; when: SearchFilter['when'] } {
+    // Case and extra spaces change nothing the full-text parser or the trigram fallback see.
+    const text = filter.query === undefined ? '' : normalizeSearchText(filter.query);
+    const when = filter.when ?? (text || filter.date ? 'all' : 'upcoming');
+    const key = JSON.stringify([
+      text,
+      filter.date ?? '',
+      filter.type ?? '',
+      filter.organizer ?? '',
+      when,
+      filter.page,
+      filter.pageSize,
+    ]);
+    return { key, text, when };
   }
 
   /** The organizer's own list: every status for its team, published ones for everyone else. */

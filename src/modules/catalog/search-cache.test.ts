@@ -78,6 +78,28 @@ describe('the search cache', () => {
     expect(await second.get('k', async () => 'two again')).toBe('two again');
   });
 
+  it('peeks at a loaded value only while get() would answer it without loading', async () => {
+    let now = 0;
+    const cache = new SearchCache<string>({ ttlMs: 1000, now: () => now });
+    const running = deferred<string>();
+    const loading = cache.get('k', () => running.promise);
+    expect(cache.peek('k')).toBeUndefined();
+    running.resolve('v');
+    await loading;
+    expect(cache.peek('k')).toBe('v');
+    now = 1000;
+    expect(cache.peek('k')).toBeUndefined();
+
+    await cache.get('k', async () => 'w');
+    expect(cache.peek('k')).toBe('w');
+    cache.invalidate();
+    expect(cache.peek('k')).toBeUndefined();
+    await cache.get('k', async () => 'x');
+    invalidateSearchCaches();
+    expect(cache.peek('k')).toBeUndefined();
+    expect(cache.peek('never')).toBeUndefined();
+  });
+
   it('normalizes case, Unicode form and spaces of a search text', () => {
     expect(normalizeSearchText('  Красная\u00a0 ШАПОЧКА ')).toBe('красная шапочка');
     expect(normalizeSearchText('Ёлка')).toBe(normalizeSearchText('Е\u0308лка'));

@@ -37,6 +37,8 @@ export interface SearchCacheStats {
 
 interface Entry<V> {
   promise: Promise<V>;
+  /** The loaded value, once the load has succeeded. */
+  value?: { loaded: V };
   /** Until when a settled value is served; Infinity while loading (callers join the load). */
   expiresAt: number;
   generation: number;
@@ -62,11 +64,8 @@ export class SearchCache<V> {
   /** The cached value for `key`, or `load()`'s (then cached); concurrent misses share one load. */
   async get(key: string, load: () => Promise<V>): Promise<V> {
     const found = this.entries.get(key);
-    if (found && found.generation === processGeneration && found.expiresAt > this.now()) {
-      this.hits++;
-      // Most recently used goes last.
-      this.entries.delete(key);
-      this.entries.set(key, found);
+    if (found && this.isFresh(found)) {
+      this.touch(key, found);
       return found.promise;
     }
     this.misses++;
@@ -80,7 +79,8 @@ export class SearchCache<V> {
       this.entries.delete(oldest.value);
     }
     entry.promise.then(
-      () => {
+      (loaded) => {
+        entry.value = { loaded };
         // Kept only if nothing invalidated it meanwhile (it is then no longer in the map).
         if (this.entries.get(key) === entry) entry.expiresAt = this.now() + this.ttlMs;
       },
@@ -89,6 +89,28 @@ export class SearchCache<V> {
       },
     );
     return entry.promise;
+  }
+
+  /**
+   * The loaded value `get(key)` would answer now without loading, or undefined (a miss, or a load
+   * still running). Counts as a hit when found.
+   */
+  peek(key: string): V | undefined {
+    const found = this.entries.get(key);
+    if (!found?.value || !this.isFresh(found)) return undefined;
+    this.touch(key, found);
+    return found.value.loaded;
+  }
+
+  private isFresh(entry: Entry<V>): boolean {
+    return entry.generation === processGeneration && entry.expiresAt > this.now();
+  }
+
+  private touch(key: string, entry: Entry<V>): void {
+    this.hits++;
+    // Most recently used goes last.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
   }
 
   /** Drops every entry: the next search of each key reads the database. */

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
+import { runSbor } from '../../../test/support/sbor-process.ts';
 import type { IdentityTables } from './identity.tables.ts';
 import { verifyPassword } from './password.ts';
 import {
@@ -425,16 +425,10 @@ describe('importing the HackLoad users', () => {
 });
 
 describe('the sbor import users command', () => {
-  const BIN = new URL('../../../bin/sbor.js', import.meta.url).pathname;
-
-  function run(args: string[], env: NodeJS.ProcessEnv) {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-    child.stderr.on('data', (data: Buffer) => (output += data.toString()));
-    return new Promise<{ code: number | null; output: string }>((resolve) =>
-      child.on('close', (code) => resolve({ code, output })),
-    );
+  async function run(args: string[], env: NodeJS.ProcessEnv) {
+    const command = runSbor(args, env);
+    const code = await command.exited;
+    return { code, output: command.lines.join('\n') };
   }
 
   it('imports a file, prints the summary and exits 0; exits non-zero on an unreadable file', async () => {

@@ -1,3 +1,5 @@
+import { Agent, get as httpGet } from 'node:http';
+import Fastify from 'fastify';
 import { pino } from 'pino';
 import { Type } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,19 +7,24 @@ import { createTestDatabase, type TestDatabase } from '../../../test/support/dat
 import { DomainError } from '../errors.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { PROBLEM_TYPE_BASE } from './problem.ts';
-import { createHttpApp, type App } from './server.ts';
+import { createHttpApp, edgeCacheOf, type App } from './server.ts';
+import { sendJsonBytes } from './shared-json.ts';
 
 let database: TestDatabase;
 let app: App;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  app = await createHttpApp({
+/** An HTTP shell with no routes of its own. */
+const newApp = () =>
+  createHttpApp({
     logger: pino({ level: 'silent' }),
     metrics: createMetrics({ pool: database.pool, db: database.db }),
     publicUrl: 'http://localhost:3000',
     version: 'test',
   });
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  app = await newApp();
   app.post(
     '/widgets/:id',
     {
@@ -88,12 +95,7 @@ describe('the HTTP shell', () => {
   });
 
   it('refuses at start a route whose body schema would let unknown properties through', async () => {
-    const other = await createHttpApp({
-      logger: pino({ level: 'silent' }),
-      metrics: createMetrics({ pool: database.pool, db: database.db }),
-      publicUrl: 'http://localhost:3000',
-      version: 'test',
-    });
+    const other = await newApp();
     expect(() =>
       other.post(
         '/loose',
@@ -143,5 +145,58 @@ describe('the HTTP shell', () => {
     expect(given.json<{ request_id: string }>().request_id).toBe('trace-123');
     const hostile = await app.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': 'a b\nc' } });
     expect(hostile.headers['x-request-id']).not.toBe('a b\nc');
+  });
+
+  it('gives its own server the settings Fastify gives the servers it creates, and answers a stored page from the edge', async () => {
+    const plain = Fastify();
+    const other = await newApp();
+    let calls = 0;
+    other.get(
+      '/page',
+      { config: { access: 'public' }, schema: { response: { 200: Type.Array(Type.Integer()) } } },
+      async (request, reply) => {
+        calls++;
+        edgeCacheOf(other).store(request, Buffer.from('[1]'), () => true);
+        return sendJsonBytes(reply, Buffer.from('[1]'));
+      },
+    );
+    const address = await other.listen({ host: '127.0.0.1', port: 0 });
+    for (const setting of ['keepAliveTimeout', 'requestTimeout', 'timeout', 'maxRequestsPerSocket'] as const)
+      expect(other.server[setting], setting).toBe(plain.server[setting]);
+    await fetch(`${address}/page`);
+    expect(await (await fetch(`${address}/page`)).json()).toEqual([1]);
+    expect(calls).toBe(1);
+
+    await other.close();
+    await plain.close();
+  });
+
+  it('closes once the answers in flight are sent, without waiting out the keep-alive of their connections', async () => {
+    const other = await newApp();
+    let arrived!: () => void;
+    const inFlight = new Promise<void>((resolve) => (arrived = resolve));
+    other.get('/slow', { config: { access: 'public' }, schema: { response: { 200: Type.String() } } }, async () => {
+      arrived();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return 'done';
+    });
+    const address = await other.listen({ host: '127.0.0.1', port: 0 });
+    const agent = new Agent({ keepAlive: true });
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      httpGet(`${address}/slow`, { agent }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode!, body }));
+      }).on('error', reject);
+    });
+    await inFlight;
+
+    const closing = other.close().then(() => 'closed' as const);
+    // Fastify keeps idle connections for 72 s; if the answered connection stayed open, the close would still be waiting.
+    const outcome = await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 5_000, 'waiting'))]);
+    const answered = await answer;
+    agent.destroy();
+    expect(outcome).toBe('closed');
+    expect(answered).toEqual({ status: 200, body: 'done' });
   });
 });

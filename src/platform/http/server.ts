@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -10,8 +10,11 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
 import type { Metrics } from '../metrics/metrics.ts';
 import { enforceAccess, type Authenticator } from './access.ts';
+import { drainOnClose } from './drain.ts';
+import { EdgeCache, requestIdOf } from './edge-cache.ts';
 import { notFoundProblem, PROBLEM_TYPE_BASE, ProblemSchema, sendProblem, toProblem } from './problem.ts';
 
 /** The Fastify instance every module registers its routes on, typed by TypeBox schemas. */
@@ -32,8 +35,6 @@ export interface HttpOptions {
   authenticate?: Authenticator;
 }
 
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
-
 /** Routes that serve the docs themselves; everything else must appear in /openapi.json. */
 export const UNDOCUMENTED_PREFIXES = ['/docs', '/openapi.json'];
 
@@ -43,10 +44,18 @@ export interface RegisteredRoute {
 }
 
 const routesByApp = new WeakMap<object, RegisteredRoute[]>();
+const edgeCaches = new WeakMap<object, EdgeCache>();
 
 /** Every route registered on the app (HEAD twins excluded), for checks such as "all are documented". */
 export function registeredRoutes(app: App): RegisteredRoute[] {
   return routesByApp.get(app) ?? [];
+}
+
+/** The app's edge cache, where routes store answers to repeat before Fastify sees the request. */
+export function edgeCacheOf(app: App): EdgeCache {
+  const cache = edgeCaches.get(app);
+  if (!cache) throw new Error('edgeCacheOf: not an app built by createHttpApp');
+  return cache;
 }
 
 /**
@@ -57,12 +66,29 @@ export function registeredRoutes(app: App): RegisteredRoute[] {
 export async function createHttpApp(options: HttpOptions): Promise<App> {
   // Typed as Fastify's logger so the instance's type is the shared App type, not pino-specific.
   const logger: FastifyBaseLogger = options.logger;
+  const edgeCache = new EdgeCache();
+  let drain = () => {};
   const app = Fastify({
     loggerInstance: logger,
-    genReqId: (request) => {
-      const given = request.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    // The edge cache answers what it can before Fastify's per-request work; the rest goes on to it.
+    serverFactory: (handler, serverOptions) => {
+      const server = createServer((request, response) => {
+        if (!edgeCache.answer(request, response)) handler(request, response);
+      });
+      // What Fastify does to the servers it creates itself (lib/server.js), with its defaults filled in.
+      // (With a factory, Fastify binds one address: HOST=localhost listens on 127.0.0.1 or ::1, not both.)
+      const filled = serverOptions as Record<
+        'keepAliveTimeout' | 'requestTimeout' | 'connectionTimeout' | 'maxRequestsPerSocket',
+        number
+      >;
+      server.keepAliveTimeout = filled.keepAliveTimeout;
+      server.requestTimeout = filled.requestTimeout;
+      server.setTimeout(filled.connectionTimeout);
+      if (filled.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = filled.maxRequestsPerSocket;
+      drain = drainOnClose(server);
+      return server;
     },
+    genReqId: requestIdOf,
     return503OnClosing: true,
     ajv: {
       customOptions: {
@@ -75,6 +101,22 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
 
   const routes: RegisteredRoute[] = [];
   routesByApp.set(app, routes);
+  edgeCaches.set(app, edgeCache);
+  app.addHook('preClose', (done) => {
+    edgeCache.close();
+    drain();
+    done();
+  });
+  let reportedHits = 0;
+  new Counter({
+    name: 'http_edge_cache_hits_total',
+    help: 'Requests answered by the edge cache (not in the latency histogram).',
+    registers: [options.metrics.registry],
+    collect() {
+      this.inc(edgeCache.hits - reportedHits);
+      reportedHits = edgeCache.hits;
+    },
+  });
   app.addHook('onRoute', (route) => {
     const name = `${[route.method].flat().join(',')} ${route.url}`;
     const body = route.schema?.body as { type?: string; additionalProperties?: unknown } | undefined;
