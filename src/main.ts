@@ -134,7 +134,14 @@ export async function startService(config: Config, options: StartOptions = {}): 
       find: async (eventId) => {
         const event = await catalog.events.findForSale(eventId);
         return (
-          event && { id: event.id, title: event.title, venue: event.venue, starts_at: event.starts_at, status: event.status }
+          event && {
+            id: event.id,
+            title: event.title,
+            venue: event.venue,
+            starts_at: event.starts_at,
+            timezone: event.timezone,
+            status: event.status,
+          }
         );
       },
       canScan: (principal, eventId) => catalog.canScanEvent(principal, eventId),

@@ -348,6 +348,20 @@ describe('GET /api/events (search)', () => {
     expect(await search('date=2026-12-31')).toEqual([]);
   });
 
+  it("gives each found event its venue's time zone and calendar day, to show its start in", async () => {
+    const response = await searcher.app.inject({ method: 'GET', url: '/api/events?query=concerts' });
+    expect(response.json()).toEqual([
+      expect.objectContaining({
+        id: 3,
+        starts_at: '2027-03-03T19:00:00.000Z',
+        timezone: 'Europe/London',
+        local_date: '2027-03-03',
+      }),
+    ]);
+    const newYear = await searcher.app.inject({ method: 'GET', url: '/api/events?date=2027-01-01' });
+    expect(newYear.json()).toEqual([expect.objectContaining({ id: 5, timezone: 'Asia/Almaty', local_date: '2027-01-01' })]);
+  });
+
   it('searches past events with a query and the HackLoad date', async () => {
     expect(await search(`query=${encodeURIComponent('Красная шапочка')}&date=2024-12-25`)).toEqual([6]);
     expect(await search(`query=${encodeURIComponent('Экспозиция "Звездные войны"')}`)).toEqual([4]);

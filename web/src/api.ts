@@ -28,12 +28,13 @@ export interface EventSummary {
   type: string;
   venue: string;
   starts_at: string;
+  /** The venue's IANA zone: dates are shown in it. */
+  timezone: string;
   local_date: string;
 }
 export interface SbEvent extends EventSummary {
   description: string;
   address: string;
-  timezone: string;
   status: string;
   hold_ttl_seconds: number;
   organizer_id: number | null;
@@ -68,7 +69,7 @@ export interface Ticket {
   seat: { row: number | null; number: number | null; zone: string | null } | null;
   ticket_type: { name: string } | null;
   used_at: string | null;
-  event: { title: string; starts_at: string; venue: string } | null;
+  event: { title: string; starts_at: string; timezone: string; venue: string } | null;
 }
 export interface SeatMap {
   event_id: number;

@@ -66,6 +66,7 @@ export const EventSummarySchema = Type.Object(
     type: Type.String(),
     venue: Type.String(),
     starts_at: DateTime,
+    timezone: Type.String({ description: "The venue's IANA time zone, to show starts_at in." }),
     local_date: Type.String({ format: 'date' }),
     status: Status,
     organizer_id: Nullable(Type.Integer()),

@@ -72,6 +72,8 @@ export interface EventSummary {
   type: string;
   venue: string;
   starts_at: string;
+  /** The venue's IANA time zone: the one to show `starts_at` in. */
+  timezone: string;
   local_date: string;
   status: EventStatus;
   organizer_id: number | null;
@@ -90,6 +92,7 @@ export function toEventSummary(event: EventRow): EventSummary {
     type: event.type,
     venue: event.venue,
     starts_at: event.starts_at.toISOString(),
+    timezone: event.timezone,
     local_date: event.local_date,
     status: event.status,
     organizer_id: event.organizer_id,
@@ -101,7 +104,6 @@ function toView(event: EventRow): EventView {
     ...toEventSummary(event),
     description: event.description,
     address: event.address,
-    timezone: event.timezone,
     ends_at: event.ends_at?.toISOString() ?? null,
     hold_ttl_seconds: event.hold_ttl_seconds,
     // Policies stored before a field existed read with its default.

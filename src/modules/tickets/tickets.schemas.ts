@@ -29,6 +29,7 @@ export const EventSummarySchema = Type.Object({
   title: Type.String(),
   venue: Type.String(),
   starts_at: Type.String(),
+  timezone: Type.String(),
   status: Type.String(),
 });
 

@@ -53,6 +53,8 @@ export interface EventSummary {
   title: string;
   venue: string;
   starts_at: string;
+  /** The venue's IANA time zone. */
+  timezone: string;
   status: string;
 }
 

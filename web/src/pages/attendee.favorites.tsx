@@ -56,7 +56,7 @@ export function EventCard(props: { event: EventSummary }) {
           <b>{event.title}</b>
         </Link>
         <span className="muted">
-          {formatDate(event.starts_at, locale)} · {event.venue} · {event.type}
+          {formatDate(event.starts_at, locale, event.timezone)} · {event.venue} · {event.type}
         </span>
       </span>
       <FavoriteButton eventId={event.id} title={event.title} />

@@ -385,7 +385,7 @@ export function MyTicketsPage() {
             <QrImage ticketId={ticket.id} alt={`${t.qrAlt} ${ticket.id}`} />
             <div>
               <b>{ticket.event?.title}</b>
-              {ticket.event && <p className="muted">{formatDate(ticket.event.starts_at, locale)}</p>}
+              {ticket.event && <p className="muted">{formatDate(ticket.event.starts_at, locale, ticket.event.timezone)}</p>}
               {ticket.seat && (
                 <p>
                   {ticket.seat.zone} · {t.row} {ticket.seat.row}, {t.seat} {ticket.seat.number}

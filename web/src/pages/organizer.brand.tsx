@@ -336,7 +336,7 @@ export function PublicBrandPage(props: { slug: string }) {
                 <strong>{event.title}</strong>
               </Link>
               <span className="muted">
-                {formatDate(event.starts_at, locale)}
+                {formatDate(event.starts_at, locale, event.timezone)}
                 {event.venue ? ` · ${event.venue}` : ''}
               </span>
             </li>

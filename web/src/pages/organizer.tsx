@@ -260,7 +260,7 @@ export function OrganizerPage() {
                         <td>
                           <EventStatusBadge status={summary.status} />
                         </td>
-                        <td>{formatDate(summary.starts_at, locale)}</td>
+                        <td>{formatDate(summary.starts_at, locale, summary.timezone)}</td>
                         <td>
                           {summary.status === 'DRAFT' && <Link to={`/organizer/events/${summary.id}/edit`}>{t.orgEdit}</Link>}
                         </td>
