@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { inject } from 'vitest';
 
 const BIN = new URL('../../bin/sbor.js', import.meta.url).pathname;
 
@@ -18,15 +21,26 @@ export interface SborProcess {
   stop: () => Promise<void>;
 }
 
+/** A JSON log line's entry; anything else it printed (a stack, an inspected object) is not one. */
+function logEntry(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Starts `sbor ARGS` with its output piped to the test, never inherited: a process left behind
- * by a failed test must not hold the test runner's (or CI's) output open. It is also killed when
- * the test worker exits, whether or not the test's own clean-up ran.
+ * by a failed test must not hold the test runner's (or CI's) output open. Its pid is noted while
+ * it runs, so the end of the test run kills it even when vitest stopped the worker that started it
+ * (test/global-setup.ts).
  */
 export function runSbor(args: string[], env: NodeJS.ProcessEnv): SborProcess {
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const pidFile = join(inject('childPidsDirectory'), String(child.pid));
+  writeFileSync(pidFile, args.join(' '));
   const lines: string[] = [];
   const listeners = new Set<() => void>();
   let closed = false;
@@ -40,17 +54,13 @@ export function runSbor(args: string[], env: NodeJS.ProcessEnv): SborProcess {
     // 'close', not 'exit': by then every line it printed has been read.
     child.once('close', (code) => {
       closed = true;
-      process.off('exit', killOnExit);
+      rmSync(pidFile, { force: true });
       for (const listener of listeners) listener();
       resolve(code);
     }),
   );
 
-  const logged = (message: string) =>
-    lines
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .find((entry) => entry.msg === message);
+  const logged = (message: string) => lines.map(logEntry).find((entry) => entry?.msg === message);
 
   return {
     child,

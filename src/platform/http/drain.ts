@@ -25,7 +25,9 @@ export function drainOnClose(server: Server): () => void {
       const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
       if (!response) continue;
       if (!response.headersSent) response.setHeader('connection', 'close');
-      else response.once('finish', () => socket.end());
+      // Headers gone out without it: end the connection once this answer is written, as Node does for
+      // `Connection: close` (a half-open client could otherwise hold it after a bare end()).
+      else response.once('finish', () => socket.end(() => socket.destroy()));
     }
   };
 }

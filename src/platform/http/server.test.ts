@@ -173,30 +173,47 @@ describe('the HTTP shell', () => {
 
   it('closes once the answers in flight are sent, without waiting out the keep-alive of their connections', async () => {
     const other = await newApp();
-    let arrived!: () => void;
-    const inFlight = new Promise<void>((resolve) => (arrived = resolve));
+    let arrivals = 0;
+    let allArrived!: () => void;
+    const bothArrived = new Promise<void>((resolve) => (allArrived = resolve));
+    const arrive = () => ++arrivals === 2 && allArrived();
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 200));
+    // One answer not started when the close begins, one already streaming (its headers sent).
     other.get('/slow', { config: { access: 'public' }, schema: { response: { 200: Type.String() } } }, async () => {
-      arrived();
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      arrive();
+      await tick();
       return 'done';
+    });
+    other.get('/stream', { config: { access: 'public' }, schema: { response: { 200: Type.String() } } }, (_request, reply) => {
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/plain' });
+      reply.raw.write('part ');
+      arrive();
+      void tick().then(() => reply.raw.end('end'));
     });
     const address = await other.listen({ host: '127.0.0.1', port: 0 });
     const agent = new Agent({ keepAlive: true });
-    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      httpGet(`${address}/slow`, { agent }, (response) => {
-        let body = '';
-        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode!, body }));
-      }).on('error', reject);
-    });
-    await inFlight;
+    const fetchOver = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        httpGet(`${address}${path}`, { agent }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode!, body }));
+          response.on('error', reject);
+        }).on('error', reject);
+      });
+    const answers = Promise.all([fetchOver('/slow'), fetchOver('/stream')]);
+    await bothArrived;
 
     const closing = other.close().then(() => 'closed' as const);
-    // Fastify keeps idle connections for 72 s; if the answered connection stayed open, the close would still be waiting.
+    // Fastify keeps idle connections for 72 s; if an answered connection stayed open, the close would still be waiting.
     const outcome = await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 5_000, 'waiting'))]);
-    const answered = await answer;
+    const answered = await answers;
     agent.destroy();
     expect(outcome).toBe('closed');
-    expect(answered).toEqual({ status: 200, body: 'done' });
+    expect(answered).toEqual([
+      { status: 200, body: 'done' },
+      { status: 200, body: 'part end' },
+    ]);
   });
 });
