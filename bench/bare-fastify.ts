@@ -20,6 +20,7 @@ const eventsPage = Buffer.from(
       type: 'concert',
       venue: 'Дворец Республики, Алматы',
       starts_at: '2024-12-25T13:00:00.000Z',
+      timezone: 'Asia/Almaty',
       local_date: '2024-12-25',
       status: 'COMPLETED',
       organizer_id: null,
