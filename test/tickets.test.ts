@@ -184,6 +184,23 @@ describe('issuance', () => {
     expect(stored.rows[0]?.n).toBe(2);
     expect(await outboxCount('ticket.purchased', `booking:${String(booking.id)}`)).toBe(1);
   });
+
+  it('refuses to issue a ticket for a seat that still has a live ticket of another booking', async () => {
+    const { eventId } = await scannedEvent();
+    const booking = await buySeats(buyer, eventId, 1);
+    await ticketsOf(buyer, booking.id, 1);
+    const issueAgain = service.database.db.transaction().execute((trx) =>
+      service.tickets.service.issueForBooking(trx, {
+        bookingId: booking.id + 1_000_000,
+        eventId,
+        userId: stranger.id,
+        seatIds: booking.seatIds,
+        ticketTypeId: null,
+        quantity: 0,
+      }),
+    );
+    await expect(issueAgain).rejects.toThrow(/tickets_live_seat_idx/);
+  });
 });
 
 describe('codes', () => {
@@ -373,6 +390,53 @@ describe('cancellation', () => {
       revoked: tickets.map((ticket) => ({ ticket_id: ticket.id, code: ticket.code })),
     });
     expect(await outboxCount('ticket.cancelled', `booking:${String(booking.id)}`)).toBe(1);
+  });
+
+  it('voids the ticket of a returned seat: refused online and revoked in the bundle, the other seat still admits', async () => {
+    const { eventId } = await scannedEvent();
+    const booking = await buySeats(buyer, eventId, 2);
+    const [returned, kept] = await ticketsOf(buyer, booking.id, 2);
+    const refund = await inject({
+      method: 'POST',
+      url: `/api/bookings/${booking.id}/refunds`,
+      headers: buyer.bearer,
+      payload: { seat_ids: [returned!.seat!.id] },
+    });
+    expect(refund.statusCode, refund.body).toBe(200);
+    await expect
+      .poll(async () => (await validate(scanner, returned!.code)).json<{ reason: string | null }>().reason, { timeout: 10_000 })
+      .toBe('cancelled');
+    const refused = await checkin(scanner, returned!.code, 'A');
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ type: 'https://sbor.dev/problems/ticket-cancelled' });
+    const bundle = await inject({ method: 'GET', url: `/api/events/${eventId}/checkin-bundle`, headers: scanner.bearer });
+    expect(bundle.json()).toMatchObject({
+      counts: { issued: 2, active: 1, cancelled: 1 },
+      revoked: [{ ticket_id: returned!.id, code: returned!.code }],
+    });
+    expect((await checkin(scanner, kept!.code, 'A')).statusCode).toBe(200);
+  });
+
+  it('never lets two tickets of one seat be valid: a returned seat sold again admits only its new holder', async () => {
+    const { eventId } = await scannedEvent();
+    const first = await buySeats(buyer, eventId, 2);
+    const [old] = await ticketsOf(buyer, first.id, 2);
+    const seatId = old!.seat!.id;
+    const refund = await inject({
+      method: 'POST',
+      url: `/api/bookings/${first.id}/refunds`,
+      headers: buyer.bearer,
+      payload: { seat_ids: [seatId] },
+    });
+    expect(refund.statusCode, refund.body).toBe(200);
+    const second = await buySeats(stranger, eventId, 1);
+    expect(second.seatIds).toEqual([seatId]);
+    const [fresh] = await ticketsOf(stranger, second.id, 1);
+    expect((await validate(scanner, old!.code)).json()).toMatchObject({ valid: false, reason: 'cancelled' });
+    expect((await validate(scanner, fresh!.code)).json()).toMatchObject({ valid: true });
+    const live = await sql<{ count: number }>`
+      select count(*)::int as count from tickets.tickets where seat_id = ${seatId} and status <> 'cancelled'`.execute(db());
+    expect(live.rows[0]!.count).toBe(1);
   });
 
   it('cancels every ticket of a cancelled event', async () => {

@@ -17,9 +17,8 @@ export interface TicketsModule {
 }
 
 /**
- * Tickets: issued from booking.confirmed, cancelled with their booking or event, signed codes,
- * online and offline check-in. Partial refunds: call `service.cancelSeats(trx, bookingId, seatIds,
- * reason)` from the consumer of the refund event (inside its inbox transaction).
+ * Tickets: issued from booking.confirmed, cancelled with their booking, their returned seats or
+ * their event; signed codes, online and offline check-in.
  */
 export async function createTicketsModule(
   db: Kysely<object>,
@@ -27,11 +26,17 @@ export async function createTicketsModule(
 ): Promise<TicketsModule> {
   const codes = await TicketCodes.load(db);
   const service = new TicketsService(db, codes, options.inventory, options.events);
-  // One consumer for all three, so issuance and cancellation of a booking apply in the order the
-  // bus carries them (each consumer reads its events in order, one at a time).
-  options.bus.subscribe('tickets', ['booking.confirmed', 'booking.cancelled', 'event.cancelled'], async (event, trx) => {
+  // One consumer for all of them, so issuance and cancellation of a booking apply in the order the
+  // bus carries them (each consumer reads its events in order, one at a time). Every way inventory
+  // goes back on sale after issuance voids its tickets here: a cancelled (refunded) booking, returned
+  // seats, a cancelled event. A unique index keeps one live ticket per seat even if one were missed.
+  const types = ['booking.confirmed', 'booking.cancelled', 'booking.seats-returned', 'event.cancelled'] as const;
+  options.bus.subscribe('tickets', types, async (event, trx) => {
     if (event.type === 'booking.confirmed') {
       await service.issueForBooking(trx, (event as BusEvent<'booking.confirmed'>).payload);
+    } else if (event.type === 'booking.seats-returned') {
+      const { bookingId, returnedSeatIds } = (event as BusEvent<'booking.seats-returned'>).payload;
+      await service.cancelSeats(trx, bookingId, returnedSeatIds, 'seats returned');
     } else if (event.type === 'booking.cancelled') {
       const { bookingId, reason } = (event as BusEvent<'booking.cancelled'>).payload;
       await service.cancelBooking(trx, bookingId, `booking cancelled: ${reason}`);

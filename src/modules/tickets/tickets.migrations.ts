@@ -76,4 +76,21 @@ export const ticketsMigrations: Migrations = {
       await sql`create index checkins_ticket_idx on tickets.checkins (ticket_id)`.execute(db);
     },
   },
+  '20261207T1000_tickets_one_live_ticket_per_seat': {
+    async up(db: Kysely<unknown>) {
+      // Returned seats did not void their tickets before this release: where a seat was sold again,
+      // only the newest ticket stands (the older ones belong to the returned booking).
+      await sql`
+        update tickets.tickets t
+        set status = 'cancelled', cancelled_at = now(), cancel_reason = 'seat returned'
+        where t.seat_id is not null and t.status = 'active'
+          and exists (select 1 from tickets.tickets newer
+                      where newer.seat_id = t.seat_id and newer.id > t.id and newer.status = 'active')`.execute(db);
+      // One active ticket per seat: two people can never hold tickets that admit to it. (A used
+      // ticket admits nobody again, so a seat returned after its check-in can still be sold.)
+      await sql`
+        create unique index tickets_live_seat_idx on tickets.tickets (seat_id)
+        where seat_id is not null and status = 'active'`.execute(db);
+    },
+  },
 };

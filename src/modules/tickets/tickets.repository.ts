@@ -21,7 +21,11 @@ export async function nextTicketIds(trx: Transaction<TicketsTables>, count: numb
   return result.rows.map((row) => row.id);
 }
 
-/** Inserts what is not there yet; a seat or unit of a booking already issued is skipped. */
+/**
+ * Inserts what is not there yet; a seat or unit of a booking already issued is skipped. Each kind
+ * names its own conflict, so a seat that still has a live ticket of another booking is an error
+ * (tickets_live_seat_idx), never silently skipped.
+ */
 export async function insertTickets(
   trx: Transaction<TicketsTables>,
   rows: Omit<
@@ -29,13 +33,26 @@ export async function insertTickets(
     'status' | 'code_version' | 'issued_at' | 'used_at' | 'used_gate' | 'used_scan_id' | 'cancelled_at' | 'cancel_reason'
   >[],
 ): Promise<number[]> {
-  if (rows.length === 0) return [];
-  const inserted = await trx
-    .insertInto('tickets.tickets')
-    .values(rows)
-    .onConflict((conflict) => conflict.doNothing())
-    .returning('id')
-    .execute();
+  const seated = rows.filter((row) => row.seat_id !== null);
+  const units = rows.filter((row) => row.seat_id === null);
+  const inserted = [
+    ...(seated.length === 0
+      ? []
+      : await trx
+          .insertInto('tickets.tickets')
+          .values(seated)
+          .onConflict((conflict) => conflict.columns(['booking_id', 'seat_id']).where('seat_id', 'is not', null).doNothing())
+          .returning('id')
+          .execute()),
+    ...(units.length === 0
+      ? []
+      : await trx
+          .insertInto('tickets.tickets')
+          .values(units)
+          .onConflict((conflict) => conflict.columns(['booking_id', 'unit_no']).where('unit_no', 'is not', null).doNothing())
+          .returning('id')
+          .execute()),
+  ];
   return inserted.map((row) => row.id);
 }
 
