@@ -193,6 +193,28 @@ describe('email over a real SMTP server', () => {
     expect(mails[0]!.text).toContain('Бронь отменена');
   });
 
+  it('tells a buyer whose card was declined on the native door that the seats stay held, and until when', async () => {
+    const buyer = await signUp(service.app);
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
+    const booking = await book(buyer, eventId, [(await seatIds(eventId))[8]!]);
+    const started = await inject({ method: 'POST', url: `/api/bookings/${booking.id}/payments`, headers: buyer.bearer });
+    expect(started.statusCode, started.body).toBe(201);
+    const submitted = await payWithCard(
+      injectHttp(service.app),
+      started.json<{ payment_url: string }>().payment_url,
+      TEST_CARDS.declined,
+    );
+    expect(submitted.status, submitted.text).toBe(303);
+    await injectHttp(service.app)('GET', submitted.location!);
+    await settled();
+
+    const mails = smtp.to(buyer.email);
+    expect(mails.map((mail) => mail.subject)).toEqual([`Оплата брони №${booking.id} не прошла`]);
+    expect(mails[0]!.text).toContain('(payment rejected: declined)');
+    expect(mails[0]!.text).toMatch(/Места остаются за вами до .+ — попробуйте оплатить ещё раз/);
+    expect(mails[0]!.text).toContain(`/bookings/${booking.id}`);
+  });
+
   it('sends nothing twice when the bus redelivers an event, even after the dispatcher runs again', async () => {
     const buyer = await signUp(service.app);
     const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });

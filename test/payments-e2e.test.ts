@@ -44,16 +44,18 @@ async function startOn(env: Record<string, string> = {}): Promise<Service> {
   return startService(config, { database, logger: pino({ level: 'silent' }) });
 }
 
+const gatewayEnv = {
+  ...process.env,
+  ...MERCHANT,
+  SANDBOX_PORT: '0',
+  HOST: '127.0.0.1',
+  SANDBOX_DELAY_MS: '1-5',
+  PAYMENT_WEBHOOK_SECRET: SECRET,
+  LOG_LEVEL: 'info',
+};
+
 beforeAll(async () => {
-  gateway = runSbor(['sandbox-gateway'], {
-    ...process.env,
-    ...MERCHANT,
-    SANDBOX_PORT: '0',
-    HOST: '127.0.0.1',
-    SANDBOX_DELAY_MS: '1-5',
-    PAYMENT_WEBHOOK_SECRET: SECRET,
-    LOG_LEVEL: 'info',
-  });
+  gateway = runSbor(['sandbox-gateway'], gatewayEnv);
   gatewayUrl = (await gateway.waitFor('sandbox gateway listening')).url as string;
   database = await createTestDatabase();
   port = await freePort();
@@ -140,6 +142,13 @@ async function events(type: string, aggregateId: number): Promise<number> {
   return rows.rows[0]!.n;
 }
 
+async function paymentStatus(bookingId: number): Promise<string> {
+  const rows = await sql<{ status: string }>`select status from payments.payments where booking_id = ${bookingId}`.execute(
+    database.db,
+  );
+  return rows.rows[0]!.status;
+}
+
 async function gatewayPaymentId(bookingId: number): Promise<string> {
   const rows = await sql<{
     id: string;
@@ -221,5 +230,40 @@ describe('a payment across real HTTP with the sandbox gateway in its own process
     await expect.poll(() => bookingStatus(bookingId), { timeout: 20_000, interval: 200 }).toBe('CONFIRMED');
     expect((await gatewayView(paymentId)).status).toBe('CONFIRMED');
     expect(await events('booking.confirmed', bookingId)).toBe(1);
+  });
+
+  it('fails a payment the restarted gateway no longer knows once it has expired, and frees its seat', async () => {
+    const { bookingId, seatId } = await bookAndInitiate();
+    const paymentId = await gatewayPaymentId(bookingId);
+    // The gateway restarts on its address and has forgotten every payment (the sandbox keeps them in memory).
+    await gateway.stop();
+    gateway = runSbor(['sandbox-gateway'], { ...gatewayEnv, SANDBOX_PORT: new URL(gatewayUrl).port });
+    expect((await gateway.waitFor('sandbox gateway listening')).url).toBe(gatewayUrl);
+    expect((await fetch(`${gatewayUrl}/payments/${paymentId}`)).status).toBe(404);
+    const payments = service.payments.service;
+    // Before its expiry the payment may still turn up: asking changes nothing.
+    const orderId = (
+      await sql<{ order_id: string }>`select order_id from payments.payments where booking_id = ${bookingId}`.execute(database.db)
+    ).rows[0]!.order_id;
+    await payments.settleOrder(orderId, 'test');
+    expect(await paymentStatus(bookingId)).toBe('NEW');
+    expect(await seatStatus(seatId)).toBe('RESERVED');
+    // The payment's time (the booking's hold) passes: nobody can pay it now.
+    await sql`update sales.bookings set expires_at = now() - interval '1 second' where id = ${bookingId}`.execute(database.db);
+    await sql`update sales.seats set held_until = now() - interval '1 second' where booking_id = ${bookingId}`.execute(
+      database.db,
+    );
+    await sql`update payments.payments set expires_at = now() - interval '1 second' where booking_id = ${bookingId}`.execute(
+      database.db,
+    );
+    expect(await payments.reconcile()).toBeGreaterThanOrEqual(1);
+    expect(await paymentStatus(bookingId)).toBe('EXPIRED');
+    expect(await bookingStatus(bookingId)).toBe('EXPIRED');
+    expect(await seatStatus(seatId)).toBe('FREE');
+    // Settled: the next run has nothing more to ask about it.
+    const due = await sql<{ n: number }>`
+      select count(*)::int as n from payments.payments
+      where status in ('NEW', 'FORM_SHOWED', 'AUTHORIZED') and booking_id = ${bookingId}`.execute(database.db);
+    expect(due.rows[0]!.n).toBe(0);
   });
 });

@@ -179,7 +179,7 @@ describe('paying for a booking', () => {
   it.each([
     ['declined', TEST_CARDS.declined],
     ['insufficient funds', TEST_CARDS.insufficientFunds],
-  ])('cancels the booking and frees its seats at once when the card is %s', async (_name, card) => {
+  ])('cancels the booking and frees its seats at once when the card is %s on the Billetter door', async (_name, card) => {
     const { eventId, seats } = await hall();
     const bookingId = await bookSeats(buyer, eventId, [seats[0]!]);
     const { submitted, back } = await payAndReturn(await initiate(buyer, bookingId), card);
@@ -189,6 +189,69 @@ describe('paying for a booking', () => {
     expect(await seatStatuses([seats[0]!])).toEqual(['FREE']);
     expect(await outboxCount('payment.failed', (await paymentOf(bookingId)).id)).toBe(1);
     expect(await outboxCount('booking.confirmed', bookingId)).toBe(0);
+  });
+
+  it.each([
+    ['declined', TEST_CARDS.declined],
+    ['insufficient funds', TEST_CARDS.insufficientFunds],
+  ])('keeps the hold when the card is %s on the native door, says why, and takes a second try', async (why, card) => {
+    const { eventId, seats } = await hall();
+    const bookingId = await bookSeats(buyer, eventId, [seats[0]!]);
+    const first = await inject({ method: 'POST', url: `/api/bookings/${bookingId}/payments`, headers: buyer.bearer });
+    expect(first.statusCode, first.body).toBe(201);
+    const heldUntil = (await booking(buyer, bookingId)).expires_at;
+    const { submitted, back } = await payAndReturn(first.json<{ payment_url: string }>().payment_url, card);
+    expect(submitted.location).toMatch(/\/api\/payments\/fail\?orderId=/);
+    expect(back.status).toBe('REJECTED');
+    const held = await booking(buyer, bookingId);
+    expect(held).toMatchObject({ status: 'PENDING', expires_at: heldUntil });
+    expect(held.audit.at(-1)).toMatchObject({ to_status: 'PENDING', reason: `payment rejected: ${why}; held for another try` });
+    expect(await seatStatuses([seats[0]!])).toEqual(['RESERVED']);
+    const failed = await inject({ method: 'GET', url: `/api/bookings/${bookingId}/payments`, headers: buyer.bearer });
+    expect(failed.json()).toMatchObject({ payments: [{ status: 'REJECTED', failure_reason: `payment rejected: ${why}` }] });
+    const told = await sql<{ payload: { reason: string; heldUntil: string | null } }>`
+      select payload from platform.outbox where type = 'payment.failed' and aggregate_id = ${String((await paymentOf(bookingId)).id)}`.execute(
+      db(),
+    );
+    expect(told.rows.map((row) => row.payload)).toEqual([
+      expect.objectContaining({ reason: `payment rejected: ${why}`, heldUntil }),
+    ]);
+    const second = await inject({ method: 'POST', url: `/api/bookings/${bookingId}/payments`, headers: buyer.bearer });
+    expect(second.statusCode, second.body).toBe(201);
+    expect(second.json<{ payment_url: string }>().payment_url).not.toBe(first.json<{ payment_url: string }>().payment_url);
+    await payAndReturn(second.json<{ payment_url: string }>().payment_url);
+    expect((await booking(buyer, bookingId)).status).toBe('CONFIRMED');
+    expect(await seatStatuses([seats[0]!])).toEqual(['SOLD']);
+  });
+
+  it("ends the payment with the organizer's hold, not PAYMENT_TTL_SECONDS later: the seat is free again at the hold's second", async () => {
+    const { eventId } = await createPublishedEvent(service.app, service.database, owner, {
+      zones: HALL,
+      policy: MANY,
+      ttlSeconds: 3,
+    });
+    const seat = (
+      await sql<{ id: number }>`select id from sales.seats where event_id = ${eventId} order by id limit 1`.execute(db())
+    ).rows[0]!.id;
+    const bookingId = await bookSeats(buyer, eventId, [seat]);
+    const heldUntil = (await booking(buyer, bookingId)).expires_at!;
+    const started = await inject({ method: 'POST', url: `/api/bookings/${bookingId}/payments`, headers: buyer.bearer });
+    expect(started.statusCode, started.body).toBe(201);
+    const payment = started.json<{ payment_url: string; expires_at: string }>();
+    expect(Date.parse(payment.expires_at)).toBeLessThanOrEqual(Date.parse(heldUntil));
+    expect((await booking(buyer, bookingId)).expires_at).toBe(heldUntil);
+    const stored = await sql<{ held_until: Date }>`select held_until from sales.seats where id = ${seat}`.execute(db());
+    expect(stored.rows[0]!.held_until.getTime()).toBeLessThanOrEqual(Date.parse(heldUntil));
+    // The hold's second passes while the payment page is still open: someone else may take the seat.
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(heldUntil) - Date.now() + 50));
+    const rivalBooking = await bookSeats(rival, eventId, [seat]);
+    // A card taken late is the late-payment rule's: the seat is gone, so the money goes back.
+    await payAndReturn(payment.payment_url);
+    expect((await booking(buyer, bookingId)).status).toBe('EXPIRED');
+    expect(await outboxCount('payment.late-refunded', (await paymentOf(bookingId)).id)).toBe(1);
+    expect((await booking(rival, rivalBooking)).seats.map((taken) => taken.id)).toEqual([seat]);
+    await payments().processRefunds();
+    expect(await paymentOf(bookingId)).toMatchObject({ status: 'REFUNDED' });
   });
 
   it('shows the payments of a booking only to its owner, also before the first payment', async () => {

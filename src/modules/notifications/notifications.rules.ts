@@ -170,7 +170,11 @@ export const RULES: Rules = {
     transactional: true,
     channels: NO_SMS,
     recipients: async (event) => [event.payload.userId],
-    facts: (event, directory) => paymentFacts(directory, event.payload),
+    // Still held: the message says until when and leads back to the booking to try again.
+    facts: async (event, directory) => ({
+      ...(await paymentFacts(directory, event.payload)),
+      ...(event.payload.heldUntil ? { deadline: event.payload.heldUntil, path: `/bookings/${event.payload.bookingId}` } : {}),
+    }),
   },
   'payment.late-refunded': {
     transactional: true,

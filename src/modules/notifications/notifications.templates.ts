@@ -185,19 +185,27 @@ export const TEMPLATES: Record<string, Templates> = {
       subject: `Оплата брони №${f.bookingId} не прошла`,
       paragraphs: [
         `Платёж ${x.money(f.amount)} за «${title(f)}» не прошёл${f.reason ? ` (${f.reason})` : ''}.`,
-        'Бронь отменена, места снова в продаже — вы можете выбрать их заново.',
+        f.deadline
+          ? `Места остаются за вами до ${x.instant(f.deadline, f.timezone)} — попробуйте оплатить ещё раз, например другой картой.`
+          : 'Бронь отменена, места снова в продаже — вы можете выбрать их заново.',
       ],
-      linkLabel: 'К событию',
-      sms: `Оплата брони №${f.bookingId} не прошла, бронь отменена.`,
+      linkLabel: f.deadline ? 'Оплатить снова' : 'К событию',
+      sms: f.deadline
+        ? `Оплата брони №${f.bookingId} не прошла; места за вами до ${x.instant(f.deadline, f.timezone)}.`
+        : `Оплата брони №${f.bookingId} не прошла, бронь отменена.`,
     }),
     en: (f, x) => ({
       subject: `Payment for booking #${f.bookingId} did not go through`,
       paragraphs: [
         `The payment of ${x.money(f.amount)} for “${title(f)}” failed${f.reason ? ` (${f.reason})` : ''}.`,
-        'The booking was cancelled and its seats are on sale again — you can choose them anew.',
+        f.deadline
+          ? `Your seats stay held until ${x.instant(f.deadline, f.timezone)} — try paying again, with another card if need be.`
+          : 'The booking was cancelled and its seats are on sale again — you can choose them anew.',
       ],
-      linkLabel: 'Back to the event',
-      sms: `Payment for booking #${f.bookingId} failed; the booking was cancelled.`,
+      linkLabel: f.deadline ? 'Pay again' : 'Back to the event',
+      sms: f.deadline
+        ? `Payment for booking #${f.bookingId} failed; your seats are held until ${x.instant(f.deadline, f.timezone)}.`
+        : `Payment for booking #${f.bookingId} failed; the booking was cancelled.`,
     }),
   },
   'payment.late-refunded': {

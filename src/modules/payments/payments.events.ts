@@ -13,8 +13,11 @@ declare module '../../platform/bus/event-map.ts' {
   interface EventMap {
     /** Money captured and the booking confirmed (or re-taken after a late payment). */
     'payment.succeeded': PaymentEventPayload;
-    /** Declined, cancelled or expired: the booking was cancelled and its inventory freed. */
-    'payment.failed': PaymentEventPayload & { reason: string };
+    /**
+     * Declined, cancelled or expired. `heldUntil`: the booking still holds its seats or tickets until
+     * then, for another try; null: the booking was cancelled or expired and its inventory freed.
+     */
+    'payment.failed': PaymentEventPayload & { reason: string; heldUntil: string | null };
     /** A refund reached the gateway. */
     'payment.refunded': PaymentEventPayload & { refundId: number; refundAmount: number; reason: string };
     /** Paid after the hold ended and the seats were gone: refunded automatically; tell the buyer. */

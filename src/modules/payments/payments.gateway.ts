@@ -28,6 +28,8 @@ export interface GatewayPayment {
   status: string;
   amount: number;
   currency: string;
+  /** Why a payment failed, in the gateway's words (declined, insufficient funds), when it says. */
+  failureReason?: string;
 }
 
 export interface InitRequest {
@@ -317,11 +319,16 @@ function stringField(body: Record<string, unknown>, key: string): string | undef
 
 function toPayment(body: Record<string, unknown>): GatewayPayment {
   const amount = body.amount;
+  // The gateway's words reach the buyer and our tables: kept short.
+  const failureReason = stringField(body, 'failureReason')?.slice(0, FAILURE_REASON_MAX);
   return {
     paymentId: stringField(body, 'paymentId') ?? '',
     orderId: stringField(body, 'orderId') ?? '',
     status: stringField(body, 'status') ?? '',
     amount: typeof amount === 'number' ? amount : Number(amount ?? 0),
     currency: stringField(body, 'currency') ?? '',
+    ...(failureReason ? { failureReason } : {}),
   };
 }
+
+const FAILURE_REASON_MAX = 200;

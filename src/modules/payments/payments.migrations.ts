@@ -74,4 +74,11 @@ export const paymentsMigrations: Migrations = {
         )`.execute(db);
     },
   },
+  '20261207T1100_payments_cancel_booking_on_failure': {
+    async up(db: Kysely<unknown>) {
+      // Which door started the payment decides what a failure does to the booking: the native API
+      // keeps the hold for another try; the Billetter contract cancels it.
+      await sql`alter table payments.payments add column cancel_booking_on_failure boolean not null default false`.execute(db);
+    },
+  },
 };

@@ -37,6 +37,7 @@ export async function insertPayment(
     paymentUrl: string;
     items: PaidItems;
     expiresAt: Date;
+    cancelBookingOnFailure: boolean;
   },
 ): Promise<PaymentRow | undefined> {
   return trx
@@ -54,6 +55,7 @@ export async function insertPayment(
       payment_url: payment.paymentUrl,
       items: JSON.stringify(payment.items),
       expires_at: payment.expiresAt,
+      cancel_booking_on_failure: payment.cancelBookingOnFailure,
       failure_reason: null,
       last_checked_at: null,
     })

@@ -18,7 +18,13 @@ const PaymentSchema = Type.Object(
     refunded_amount: Type.Integer(),
     currency: Type.String(),
     payment_url: Type.String({ description: 'The gateway’s payment page.' }),
-    expires_at: Type.String({ format: 'date-time', description: 'The booking is held until then.' }),
+    expires_at: Type.String({
+      format: 'date-time',
+      description: 'The payment page takes a card until then: when the booking’s hold ends, or sooner.',
+    }),
+    failure_reason: Type.Union([Type.String(), Type.Null()], {
+      description: 'Why it failed (REJECTED, CANCELLED, EXPIRED), in the gateway’s words when it gave them.',
+    }),
     created_at: Type.String({ format: 'date-time' }),
   },
   { $id: 'Payment' },
@@ -61,13 +67,15 @@ export async function registerPaymentsRoutes(app: App, payments: PaymentsService
       config: { access: 'user', problemStatus: GATEWAY_PROBLEM_STATUS },
       schema: {
         tags: ['hackload'],
-        summary: 'Start paying for your booking: 302 to the payment page; the booking awaits payment until it expires.',
+        summary:
+          'Start paying for your booking: 302 to the payment page; the booking awaits payment until its hold ends, and a failed payment cancels it.',
         body: Type.Object({ booking_id: Id }, { additionalProperties: false }),
         response: { 302: Type.String({ description: 'Empty; Location: the payment page.' }) },
       },
     },
     async (request, reply) => {
-      const payment = await payments.initiate(principalOf(request), request.body.booking_id);
+      // The Billetter contract frees a booking's seats when its payment fails.
+      const payment = await payments.initiate(principalOf(request), request.body.booking_id, { cancelBookingOnFailure: true });
       return reply.code(302).header('location', payment.payment_url).send('');
     },
   );
@@ -78,7 +86,8 @@ export async function registerPaymentsRoutes(app: App, payments: PaymentsService
       config: { access: 'user', problemStatus: GATEWAY_PROBLEM_STATUS },
       schema: {
         tags,
-        summary: 'Start paying for your booking: the payment page and until when the booking is held.',
+        summary:
+          "Start paying for your booking: the payment page, which expires when the booking's hold does. A declined payment keeps the hold, so another try can follow.",
         params: Type.Object({ id: Id }),
         response: { 201: PaymentRef },
       },

@@ -81,6 +81,7 @@ export interface PaymentView {
   currency: string;
   payment_url: string;
   expires_at: string;
+  failure_reason: string | null;
   created_at: string;
 }
 
@@ -89,6 +90,11 @@ export interface WebhookInput {
   body: { paymentId: string; status: string; teamSlug: string; timestamp?: string; data?: Record<string, unknown> };
   signature: string | undefined;
   deliveryId: string | undefined;
+}
+
+/** How a payment was started: the Billetter door cancels the booking when its payment fails. */
+export interface InitiateOptions {
+  cancelBookingOnFailure?: boolean;
 }
 
 const GATEWAY_MINIMUM = 1000;
@@ -144,11 +150,12 @@ export class PaymentsService {
 
   /**
    * Starts paying for a booking: asks the gateway for a payment page (outside any transaction),
-   * then in one transaction records the payment and moves the booking to PENDING until the
-   * payment expires. A gateway failure changes nothing; a booking with a payment page already
-   * open gets that page again.
+   * then in one transaction records the payment and moves the booking to PENDING. The payment
+   * expires when the booking's hold does (or after PAYMENT_TTL_SECONDS, if that is sooner): the
+   * organizer's hold time is the deadline to pay. A gateway failure changes nothing; a booking with
+   * a payment page already open gets that page again.
    */
-  async initiate(principal: Principal, bookingId: number): Promise<PaymentView> {
+  async initiate(principal: Principal, bookingId: number, options: InitiateOptions = {}): Promise<PaymentView> {
     const quote = await this.sales.paymentQuote(principal, bookingId);
     const live = await findLivePayment(this.db, bookingId);
     if (live) {
@@ -158,7 +165,8 @@ export class PaymentsService {
     if (quote.amount === 0) throw nothingToPay();
     if (quote.amount < GATEWAY_MINIMUM) throw amountTooSmall(GATEWAY_MINIMUM);
     const orderId = `${bookingId}-${randomBytes(4).toString('hex')}`;
-    const expiresAt = new Date(Date.now() + this.options.ttlSeconds * 1000);
+    const now = Date.now();
+    const expiresAt = new Date(Math.min(now + this.options.ttlSeconds * 1000, quote.holdEndsAt?.getTime() ?? Infinity));
     const base = this.options.publicUrl;
     let init;
     try {
@@ -170,7 +178,9 @@ export class PaymentsService {
         successUrl: `${base}/api/payments/success?orderId=${encodeURIComponent(orderId)}`,
         failUrl: `${base}/api/payments/fail?orderId=${encodeURIComponent(orderId)}`,
         notificationUrl: `${base}/api/payments/notifications`,
-        expiryMinutes: Math.max(1, Math.ceil(this.options.ttlSeconds / 60)),
+        // The protocol counts whole minutes: the page may outlive the hold by under one, and a card
+        // taken in that minute is a late payment (re-taken if the seats are free, else refunded).
+        expiryMinutes: Math.max(1, Math.ceil((expiresAt.getTime() - now) / 60_000)),
         email: principal.email,
         data: { bookingId: String(bookingId) },
       });
@@ -193,6 +203,7 @@ export class PaymentsService {
           paymentUrl: init.paymentUrl,
           items: quote.items,
           expiresAt,
+          cancelBookingOnFailure: options.cancelBookingOnFailure ?? false,
         });
         if (!row) throw paymentInProgress();
         await insertHistory(trx, {
@@ -202,7 +213,7 @@ export class PaymentsService {
           source: 'initiate',
           detail: `gateway ${init.paymentId}`,
         });
-        await this.sales.startPayment(shared(trx), principal, bookingId, { amount: quote.amount, expiresAt });
+        await this.sales.startPayment(shared(trx), principal, bookingId, { amount: quote.amount });
         return row;
       });
       return this.view(payment);
@@ -280,11 +291,20 @@ export class PaymentsService {
       const found = await this.gateway.check({ paymentId: payment.gateway_payment_id });
       remote = found.find((entry) => entry.paymentId === payment.gateway_payment_id) ?? found[0];
     } catch (error) {
-      this.logger.warn({ err: error, paymentId: payment.id, source }, 'payment check failed; will retry');
-      await touchChecked(this.db, payment.id);
-      return payment;
+      const unknown = error instanceof GatewayError && error.code === GATEWAY_ERRORS.notFound;
+      if (!unknown) {
+        this.logger.warn({ err: error, paymentId: payment.id, source }, 'payment check failed; will retry');
+        await touchChecked(this.db, payment.id);
+        return payment;
+      }
     }
-    if (!remote) return payment;
+    if (!remote) {
+      // The gateway does not know it (a restart lost it, or it never took it). Before expiry it may
+      // still appear; after, nobody can pay it any more: it failed, and the booking goes its way.
+      if (payment.expires_at.getTime() <= Date.now())
+        return this.applyFailed(payment.id, 'EXPIRED', source, 'unknown to the gateway');
+      return this.touched(payment);
+    }
     let outcome = classify(remote.status);
     if (outcome === 'authorized') {
       try {
@@ -299,7 +319,7 @@ export class PaymentsService {
       }
     }
     if (outcome === 'captured') return this.applyCaptured(payment.id, source);
-    if (outcome === 'failed') return this.applyFailed(payment.id, remote.status, source);
+    if (outcome === 'failed') return this.applyFailed(payment.id, remote.status, source, remote.failureReason);
     if (outcome === 'open') {
       if (payment.void_requested || payment.expires_at.getTime() <= Date.now()) {
         const reason = payment.void_requested ? 'booking went away' : 'payment expired';
@@ -348,17 +368,29 @@ export class PaymentsService {
     });
   }
 
-  private async applyFailed(paymentId: number, remoteStatus: string, source: string): Promise<PaymentRow> {
+  /**
+   * A failed payment: recorded with why (the gateway's words when it gives them), and the booking
+   * told — it keeps its hold for another try, or is cancelled when the payment's door asks for it.
+   */
+  private async applyFailed(paymentId: number, remoteStatus: string, source: string, remoteReason?: string): Promise<PaymentRow> {
     const to: PaymentStatus =
       remoteStatus === 'REJECTED' ? 'REJECTED' : remoteStatus.includes('EXPIRED') ? 'EXPIRED' : 'CANCELLED';
     return this.db.transaction().execute(async (trx) => {
       const locked = await lockPayment(trx, paymentId);
       // Only a payment in flight can fail; a stale signal never undoes a capture or a final state.
       if (!LIVE_STATUSES.includes(locked.status)) return locked;
-      const reason = `payment ${to.toLowerCase()}`;
+      // Prefixed "payment": notifications tell of such a cancellation by payment.failed, not twice.
+      const reason = `payment ${to.toLowerCase()}${remoteReason ? `: ${remoteReason}` : ''}`;
       const updated = await movePayment(trx, locked, to, source, '', { failureReason: reason });
-      await this.sales.failPayment(shared(trx), locked.booking_id, reason);
-      await addEvent(trx, 'payment.failed', updated.id, { ...this.payload(updated), reason });
+      const booking = await this.sales.failPayment(shared(trx), locked.booking_id, {
+        reason,
+        cancelBooking: locked.cancel_booking_on_failure,
+      });
+      await addEvent(trx, 'payment.failed', updated.id, {
+        ...this.payload(updated),
+        reason,
+        heldUntil: booking.holdEndsAt?.toISOString() ?? null,
+      });
       return updated;
     });
   }
@@ -514,6 +546,7 @@ export class PaymentsService {
       currency: payment.currency,
       payment_url: payment.payment_url,
       expires_at: payment.expires_at.toISOString(),
+      failure_reason: payment.failure_reason,
       created_at: payment.created_at.toISOString(),
     };
   }

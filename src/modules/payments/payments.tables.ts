@@ -46,6 +46,8 @@ export interface PaymentTable {
   /** The booking went away: cancel at the gateway on the next check. */
   void_requested: Generated<boolean>;
   failure_reason: string | null;
+  /** A failure cancels the booking (the Billetter door) instead of keeping its hold for a retry. */
+  cancel_booking_on_failure: Generated<boolean>;
   last_checked_at: Date | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;

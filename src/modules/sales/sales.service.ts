@@ -136,6 +136,8 @@ export interface PaymentQuote {
   amount: number;
   currency: string;
   items: { seatIds: number[]; ticketTypeId: number | null; quantity: number };
+  /** When the booking's hold ends (the database's instant): a payment for it must not outlive it. */
+  holdEndsAt: Date | null;
 }
 
 /** How a payment's money met its booking: confirmed now, already, re-taken late, or nothing left to sell. */
@@ -591,18 +593,20 @@ export class SalesService {
       amount: booking.ticket_type_id === null ? seats.reduce((sum, seat) => sum + seat.price, 0) : booking.total_amount,
       currency: booking.currency,
       items: { seatIds: seats.map((seat) => seat.id), ticketTypeId: booking.ticket_type_id, quantity: booking.quantity },
+      holdEndsAt: booking.expires_at,
     };
   }
 
   /**
-   * In the payment's transaction: the booking awaits payment (CREATED → PENDING, or stays PENDING)
-   * and holds its inventory until the payment expires. Throws if its amount is no longer `amount`.
+   * In the payment's transaction: the booking awaits payment (CREATED → PENDING, or stays PENDING).
+   * Its hold is not extended: the organizer's hold time is the deadline, and the payment expires
+   * with it. Throws if its amount is no longer `amount`.
    */
   async startPayment(
     trx: Transaction<object>,
     principal: Principal,
     bookingId: number,
-    payment: { amount: number; expiresAt: Date },
+    payment: { amount: number },
   ): Promise<BookingView> {
     const sales = trx as unknown as Transaction<SalesTables>;
     const current = await lockBookingById(sales, bookingId);
@@ -610,8 +614,6 @@ export class SalesService {
     if (current?.status === 'PENDING') {
       if (current.user_id !== principal.userId && principal.role !== 'admin') throw notYourBooking();
       if (current.expires_at && current.expires_at <= (await this.databaseNow(sales))) throw bookingExpired();
-      const updated = await updateBooking(sales, bookingId, { expiresAt: payment.expiresAt });
-      await extendSeatHolds(sales, bookingId, payment.expiresAt);
       await insertAudit(sales, {
         bookingId,
         from: 'PENDING',
@@ -619,7 +621,7 @@ export class SalesService {
         actorUserId: principal.userId,
         reason: 'payment started',
       });
-      view = await this.viewWith(sales, updated);
+      view = await this.viewWith(sales, current);
     } else {
       view = await this.transition(
         principal,
@@ -627,7 +629,6 @@ export class SalesService {
         'checkout',
         'awaiting payment',
         async (inner, booking) => ({
-          expiresAt: payment.expiresAt,
           totalAmount: booking.ticket_type_id === null ? await this.totalOfSeats(inner, booking.id) : booking.total_amount,
         }),
         false,
@@ -677,17 +678,36 @@ export class SalesService {
     return 'retaken';
   }
 
-  /** In the payment's transaction: the payment failed, so an open booking is cancelled and its inventory freed. */
-  async failPayment(trx: Transaction<object>, bookingId: number, reason: string): Promise<'cancelled' | 'expired' | 'none'> {
+  /**
+   * In the payment's transaction: the payment failed. An open booking keeps its hold until it ends,
+   * so the buyer can try again (the reason goes into its audit); with `cancelBooking` (the Billetter
+   * door's contract) it is cancelled and its inventory freed at once. A booking whose hold has
+   * passed expires now either way.
+   */
+  async failPayment(
+    trx: Transaction<object>,
+    bookingId: number,
+    failure: { reason: string; cancelBooking: boolean },
+  ): Promise<{ outcome: 'held' | 'cancelled' | 'expired' | 'none'; holdEndsAt: Date | null }> {
     const sales = trx as unknown as Transaction<SalesTables>;
     const current = await lockBookingById(sales, bookingId);
-    if (!current || !isOpen(current.status)) return 'none';
+    if (!current || !isOpen(current.status)) return { outcome: 'none', holdEndsAt: null };
     if (current.expires_at !== null && current.expires_at <= (await this.databaseNow(sales))) {
       await this.expireNow(sales, current);
-      return 'expired';
+      return { outcome: 'expired', holdEndsAt: null };
     }
-    await this.cancelBySystem(sales, bookingId, reason);
-    return 'cancelled';
+    if (failure.cancelBooking) {
+      await this.cancelBySystem(sales, bookingId, failure.reason);
+      return { outcome: 'cancelled', holdEndsAt: null };
+    }
+    await insertAudit(sales, {
+      bookingId,
+      from: current.status,
+      to: current.status,
+      actorUserId: null,
+      reason: `${failure.reason}; held for another try`,
+    });
+    return { outcome: 'held', holdEndsAt: current.expires_at };
   }
 
   /**
