@@ -25,7 +25,8 @@ Commands:
   sandbox-gateway
             run the sandbox payment gateway as its own server on SANDBOX_PORT (HOST), with
             PAYMENT_TERMINAL_KEY, PAYMENT_PASSWORD, PAYMENT_WEBHOOK_SECRET and SANDBOX_DELAY_MS;
-            point a service at it with PAYMENT_GATEWAY_URL=<printed url>/api/v1
+            point a service at it with PAYMENT_GATEWAY_URL=<printed url>/api/v1. Its test switches
+            (/sandbox/faults) need SANDBOX_FAULTS=on and Basic PAYMENT_TERMINAL_KEY:PAYMENT_PASSWORD
 
 Configuration comes from the environment; see .env.example.`;
 
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
         password: config.paymentPassword,
         webhookSecret: config.paymentWebhookSecret,
         delayMs: config.sandboxDelayMs,
+        faults: config.sandboxFaults,
         logger,
       });
       logger.info({ url: sandbox.url, api: `${sandbox.url}/api/v1` }, 'sandbox gateway listening');

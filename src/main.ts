@@ -196,6 +196,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
       gatewayTimeoutMs: config.paymentGatewayTimeoutMs,
       reconcileIntervalMs: config.paymentReconcileIntervalMs,
       sandboxDelayMs: config.sandboxDelayMs,
+      sandboxFaults: config.sandboxFaults,
       publicUrl: config.publicUrl,
     },
   });

@@ -7,7 +7,7 @@ import { TEST_CARDS } from '../src/modules/payments/index.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { createPublishedEvent } from './support/events.ts';
 import { networkHttp, payWithCard } from './support/payments.ts';
-import { signUp, type TestUser } from './support/users.ts';
+import { basicHeader, signUp, type TestUser } from './support/users.ts';
 import { freePort } from './support/ports.ts';
 import { runSbor, type SborProcess } from './support/sbor-process.ts';
 
@@ -52,6 +52,8 @@ beforeAll(async () => {
     HOST: '127.0.0.1',
     SANDBOX_DELAY_MS: '1-5',
     PAYMENT_WEBHOOK_SECRET: SECRET,
+    // The test switches below (faults, the payment view): off by default, and only for the merchant.
+    SANDBOX_FAULTS: 'on',
     LOG_LEVEL: 'info',
   });
   gatewayUrl = (await gateway.waitFor('sandbox gateway listening')).url as string;
@@ -90,17 +92,19 @@ async function call(
   };
 }
 
+const asMerchant = basicHeader(MERCHANT.PAYMENT_TERMINAL_KEY, MERCHANT.PAYMENT_PASSWORD);
+
 async function setFaults(faults: Record<string, unknown>) {
   const response = await fetch(`${gatewayUrl}/faults`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...asMerchant },
     body: JSON.stringify(faults),
   });
   expect(response.status).toBe(200);
 }
 
 async function gatewayView(paymentId: string) {
-  const response = await fetch(`${gatewayUrl}/payments/${paymentId}`);
+  const response = await fetch(`${gatewayUrl}/payments/${paymentId}`, { headers: asMerchant });
   return (await response.json()) as { status: string; webhooks: { status: string; delivered: boolean; attempts: number }[] };
 }
 
