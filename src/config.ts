@@ -44,6 +44,7 @@ const EnvSchema = Type.Object({
   WAITLIST_OFFER_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 1800 }),
   SEAT_SELECT_RATE_LIMIT: Type.String({ pattern: '^(off|[1-9][0-9]*/[1-9][0-9]*)$', default: '50/10' }),
   SEAT_SUGGESTION_MAX_AGE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 500 }),
+  WEBHOOK_ALLOW_PRIVATE: Type.Enum(['off', 'loopback'], { default: 'off' }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -96,6 +97,11 @@ export interface Config {
   seatSelectRateLimit: { count: number; windowMs: number } | undefined;
   /** How stale a free-seat suggestion may be (the in-memory window's age); 0 reads every time. */
   seatSuggestionMaxAgeMs: number;
+  /**
+   * Organizers' webhooks go only to public addresses (no SSRF into our own network); `loopback`
+   * also lets them reach 127.0.0.0/8 and ::1, for tests and development with a local receiver.
+   */
+  webhookAllowLoopback: boolean;
 }
 
 export class ConfigError extends Error {
@@ -161,6 +167,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     waitlistOfferTtlSeconds: valid.WAITLIST_OFFER_TTL_SECONDS,
     seatSelectRateLimit: parseRate(valid.SEAT_SELECT_RATE_LIMIT),
     seatSuggestionMaxAgeMs: valid.SEAT_SUGGESTION_MAX_AGE_MS,
+    webhookAllowLoopback: valid.WEBHOOK_ALLOW_PRIVATE === 'loopback',
   };
 }
 
