@@ -360,6 +360,13 @@ describe('webhook addresses (no SSRF)', () => {
           disabled_reason: expect.stringContaining('is not a public address') as unknown,
         }),
       );
+      const enabled = await strict.app.inject({
+        method: 'POST',
+        url: `/api/organizers/${slug}/webhooks/${endpointId}/enable`,
+        headers: strictOwner.bearer,
+      });
+      expect(enabled.statusCode, 'turning it back on is refused for the same reason').toBe(400);
+      expect(enabled.json()).toMatchObject({ type: 'https://sbor.dev/problems/bad-webhook-url' });
     } finally {
       await inside.close();
     }

@@ -199,9 +199,13 @@ export class IntegrationsService {
     await setEndpointStatus(this.db, endpoint.id, 'deleted');
   }
 
-  /** Turns a disabled endpoint back on (pending deliveries resume; the streak starts at zero). */
+  /**
+   * Turns a disabled endpoint back on (pending deliveries resume; the streak starts at zero). Its
+   * address is checked again: one disabled for pointing inside would only be disabled again.
+   */
   async enable(principal: Principal, slug: string, id: number) {
     const endpoint = await this.endpoint(principal, slug, id);
+    await this.checkUrl(endpoint.url);
     await setEndpointStatus(this.db, endpoint.id, 'active');
     return endpointView({ ...endpoint, status: 'active', consecutive_failures: 0, disabled_reason: null, disabled_at: null });
   }
