@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { ADMIN_USAGE, runAdminCommand } from './admin-command.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger, openConfiguredDatabase, startService } from './main.ts';
 import { migrations } from './migrations.ts';
@@ -22,16 +23,37 @@ Commands:
   import events <file>
             apply migrations, import a HackLoad events data set (events.json, events_archive.json
             or their .sql) into catalog.events, print a summary, and exit; safe to run again
+  admin create <email> [--password-stdin] [--first-name <name>] [--surname <name>]
+            apply migrations and create an account with the admin role; prints a generated
+            password (alone on stdout, once) unless --password-stdin gives one
+  admin promote <email>
+            give an existing account the admin role
+  admin demote <email> [--to user|organizer]
+            take the admin role away (refused for the last active admin)
+            On the embedded database, run admin commands while the server is stopped; on
+            PostgreSQL a running server applies a role change within 2 s, to existing tokens too.
   sandbox-gateway
             run the sandbox payment gateway as its own server on SANDBOX_PORT (HOST), with
             PAYMENT_TERMINAL_KEY, PAYMENT_PASSWORD, PAYMENT_WEBHOOK_SECRET and SANDBOX_DELAY_MS;
-            point a service at it with PAYMENT_GATEWAY_URL=<printed url>/api/v1
+            point a service at it with PAYMENT_GATEWAY_URL=<printed url>/api/v1. Its test switches
+            (/sandbox/faults) need SANDBOX_FAULTS=on and Basic PAYMENT_TERMINAL_KEY:PAYMENT_PASSWORD
 
 Configuration comes from the environment; see .env.example.`;
 
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  const args = process.argv.slice(2);
+  // `admin` reads its own options (admin-command.ts); every other command takes only --help.
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: args[0] !== 'admin',
+    options: { help: { type: 'boolean', short: 'h' } },
+  });
   const command = positionals[0] ?? 'serve';
+  if (command === 'admin' && values.help) {
+    console.log(ADMIN_USAGE);
+    return;
+  }
   if (values.help || command === 'help') {
     console.log(USAGE);
     return;
@@ -150,6 +172,9 @@ async function main(): Promise<void> {
       }
       return;
     }
+    case 'admin':
+      process.exitCode = await runAdminCommand(args.slice(1), config);
+      return;
     case 'sandbox-gateway': {
       const sandbox = await startSandboxServer({
         port: config.sandboxPort,
@@ -158,6 +183,7 @@ async function main(): Promise<void> {
         password: config.paymentPassword,
         webhookSecret: config.paymentWebhookSecret,
         delayMs: config.sandboxDelayMs,
+        faults: config.sandboxFaults,
         logger,
       });
       logger.info({ url: sandbox.url, api: `${sandbox.url}/api/v1` }, 'sandbox gateway listening');

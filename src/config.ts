@@ -40,9 +40,11 @@ const EnvSchema = Type.Object({
   REFUND_CUTOFF_HOURS: Type.Number({ minimum: 0, maximum: 8760, default: 12 }),
   SANDBOX_DELAY_MS: Type.String({ pattern: '^\\d{1,6}(-\\d{1,6})?$', default: '500-2000' }),
   SANDBOX_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3100 }),
+  SANDBOX_FAULTS: Type.Enum(['on', 'off'], { default: 'off' }),
   WAITLIST_OFFER_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 1800 }),
   SEAT_SELECT_RATE_LIMIT: Type.String({ pattern: '^(off|[1-9][0-9]*/[1-9][0-9]*)$', default: '50/10' }),
   SEAT_SUGGESTION_MAX_AGE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 500 }),
+  WEBHOOK_ALLOW_PRIVATE: Type.Enum(['off', 'loopback'], { default: 'off' }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -84,11 +86,22 @@ export interface Config {
   /** The sandbox's processing delay range. */
   sandboxDelayMs: { min: number; max: number };
   sandboxPort: number;
+  /**
+   * The sandbox's test switches (fault switches and the payment view): off by default, since one
+   * anonymous request could take payments down. Admins use them in the service; the standalone
+   * gateway takes the merchant's credentials.
+   */
+  sandboxFaults: boolean;
   waitlistOfferTtlSeconds: number;
   /** Seat selections per user per window, against scalping bots; undefined when off. */
   seatSelectRateLimit: { count: number; windowMs: number } | undefined;
   /** How stale a free-seat suggestion may be (the in-memory window's age); 0 reads every time. */
   seatSuggestionMaxAgeMs: number;
+  /**
+   * Organizers' webhooks go only to public addresses (no SSRF into our own network); `loopback`
+   * also lets them reach 127.0.0.0/8 and ::1, for tests and development with a local receiver.
+   */
+  webhookAllowLoopback: boolean;
 }
 
 export class ConfigError extends Error {
@@ -150,9 +163,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     refundCutoffHours: valid.REFUND_CUTOFF_HOURS,
     sandboxDelayMs: delayRange(valid.SANDBOX_DELAY_MS),
     sandboxPort: valid.SANDBOX_PORT,
+    sandboxFaults: valid.SANDBOX_FAULTS === 'on',
     waitlistOfferTtlSeconds: valid.WAITLIST_OFFER_TTL_SECONDS,
     seatSelectRateLimit: parseRate(valid.SEAT_SELECT_RATE_LIMIT),
     seatSuggestionMaxAgeMs: valid.SEAT_SUGGESTION_MAX_AGE_MS,
+    webhookAllowLoopback: valid.WEBHOOK_ALLOW_PRIVATE === 'loopback',
   };
 }
 

@@ -181,6 +181,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     jobs,
     logger,
     intervalMs: config.jobsIntervalMs,
+    webhooks: { destinations: { allowLoopback: config.webhookAllowLoopback } },
   });
   const payments = createPaymentsModule(db, {
     sales: sales.service,
@@ -196,6 +197,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
       gatewayTimeoutMs: config.paymentGatewayTimeoutMs,
       reconcileIntervalMs: config.paymentReconcileIntervalMs,
       sandboxDelayMs: config.sandboxDelayMs,
+      sandboxFaults: config.sandboxFaults,
       publicUrl: config.publicUrl,
     },
   });

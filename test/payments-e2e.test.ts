@@ -7,7 +7,7 @@ import { TEST_CARDS } from '../src/modules/payments/index.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { createPublishedEvent } from './support/events.ts';
 import { networkHttp, payWithCard } from './support/payments.ts';
-import { signUp, type TestUser } from './support/users.ts';
+import { basicHeader, signUp, type TestUser } from './support/users.ts';
 import { freePort } from './support/ports.ts';
 import { runSbor, type SborProcess } from './support/sbor-process.ts';
 
@@ -51,6 +51,8 @@ const gatewayEnv = {
   HOST: '127.0.0.1',
   SANDBOX_DELAY_MS: '1-5',
   PAYMENT_WEBHOOK_SECRET: SECRET,
+  // The test switches below (faults, the payment view): off by default, and only for the merchant.
+  SANDBOX_FAULTS: 'on',
   LOG_LEVEL: 'info',
 };
 
@@ -92,17 +94,19 @@ async function call(
   };
 }
 
+const asMerchant = basicHeader(MERCHANT.PAYMENT_TERMINAL_KEY, MERCHANT.PAYMENT_PASSWORD);
+
 async function setFaults(faults: Record<string, unknown>) {
   const response = await fetch(`${gatewayUrl}/faults`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...asMerchant },
     body: JSON.stringify(faults),
   });
   expect(response.status).toBe(200);
 }
 
 async function gatewayView(paymentId: string) {
-  const response = await fetch(`${gatewayUrl}/payments/${paymentId}`);
+  const response = await fetch(`${gatewayUrl}/payments/${paymentId}`, { headers: asMerchant });
   return (await response.json()) as { status: string; webhooks: { status: string; delivered: boolean; attempts: number }[] };
 }
 
@@ -239,7 +243,7 @@ describe('a payment across real HTTP with the sandbox gateway in its own process
     await gateway.stop();
     gateway = runSbor(['sandbox-gateway'], { ...gatewayEnv, SANDBOX_PORT: new URL(gatewayUrl).port });
     expect((await gateway.waitFor('sandbox gateway listening')).url).toBe(gatewayUrl);
-    expect((await fetch(`${gatewayUrl}/payments/${paymentId}`)).status).toBe(404);
+    expect((await fetch(`${gatewayUrl}/payments/${paymentId}`, { headers: asMerchant })).status).toBe(404);
     const payments = service.payments.service;
     // Before its expiry the payment may still turn up: asking changes nothing.
     const orderId = (

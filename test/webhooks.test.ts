@@ -15,7 +15,8 @@ let admin: TestUser;
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  service = await startTestService();
+  // The receivers listen on 127.0.0.1, which webhooks may reach only when loopback is allowed.
+  service = await startTestService({ env: { WEBHOOK_ALLOW_PRIVATE: 'loopback' } });
   [owner, admin] = await Promise.all([signUp(service.app), signUp(service.app)]);
   await grantRole(service.database, admin.id, 'admin');
 });
@@ -241,6 +242,141 @@ describe('outbound webhooks', () => {
     expect(removed.statusCode).toBe(204);
     const listed = await inject({ method: 'GET', url: `/api/organizers/${slug}/webhooks`, headers: owner.bearer });
     expect(listed.json()).toEqual([]);
+  });
+});
+
+describe('webhook addresses (no SSRF)', () => {
+  let strict: TestService;
+  let strictOwner: TestUser;
+
+  beforeAll(async () => {
+    // The default: webhooks go to public addresses only.
+    strict = await startTestService();
+    strictOwner = await signUp(strict.app);
+  });
+  afterAll(async () => {
+    await strict.stop();
+  });
+
+  const registerOn = (target: TestService, as: TestUser, slug: string, url: string) =>
+    target.app.inject({
+      method: 'POST',
+      url: `/api/organizers/${slug}/webhooks`,
+      headers: as.bearer,
+      payload: { url, event_types: ['event.completed'] },
+    });
+
+  it('refuses an endpoint on a loopback, private, link-local or unresolvable address', async () => {
+    const { slug } = await createPublishedEvent(strict.app, strict.database, strictOwner, { policy: POLICY, ticketTypes: FREE });
+    const port = new URL(receiver.url).port;
+    for (const url of [
+      receiver.url,
+      `http://localhost:${port}/hooks`,
+      `http://[::1]:${port}/hooks`,
+      `http://2130706433:${port}/hooks`,
+      `http://[::ffff:127.0.0.1]:${port}/hooks`,
+      'http://0.0.0.0/hooks',
+      'http://10.0.0.1/hooks',
+      'http://172.16.5.4/hooks',
+      'http://192.168.1.1/hooks',
+      'http://100.64.0.1/hooks',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[fe80::1]/hooks',
+      'http://[fd00::1]/hooks',
+      'https://no-such-host.invalid/hooks',
+    ]) {
+      const refused = await registerOn(strict, strictOwner, slug, url);
+      expect(refused.statusCode, `${url}: ${refused.body}`).toBe(400);
+      expect(refused.json()).toMatchObject({ type: 'https://sbor.dev/problems/bad-webhook-url' });
+    }
+    // A public address is fine (no DNS needed for a literal; nothing is sent to it here).
+    const accepted = await registerOn(strict, strictOwner, slug, 'https://93.184.216.34/hooks');
+    expect(accepted.statusCode, accepted.body).toBe(201);
+    const removed = await strict.app.inject({
+      method: 'DELETE',
+      url: `/api/organizers/${slug}/webhooks/${accepted.json<{ id: number }>().id}`,
+      headers: strictOwner.bearer,
+    });
+    expect(removed.statusCode).toBe(204);
+  });
+
+  it('does not call an endpoint whose address is internal at delivery, and disables it', async () => {
+    // Stored as if registered before the check, or by a name that has since been pointed inside.
+    const { eventId, ticketTypeIds, slug } = await createPublishedEvent(strict.app, strict.database, strictOwner, {
+      policy: POLICY,
+      ticketTypes: FREE,
+    });
+    const inside = await startReceiver();
+    try {
+      const endpoint = await sql<{ id: number }>`
+        insert into integrations.webhook_endpoints (organizer_id, organizer_slug, url, event_types, secret, created_by)
+        select id, slug, ${inside.url}, array['booking.confirmed'], 'whsec_test', ${strictOwner.id}
+        from catalog.organizers where slug = ${slug}
+        returning id`.execute(strict.database.db);
+      const endpointId = endpoint.rows[0]!.id;
+      const buyer = await signUp(strict.app);
+      const bought = await strict.app.inject({
+        method: 'POST',
+        url: `/api/events/${eventId}/tickets`,
+        headers: buyer.bearer,
+        payload: { ticket_type_id: ticketTypeIds[0], quantity: 1 },
+      });
+      expect(bought.statusCode, bought.body).toBe(201);
+      await expect
+        .poll(
+          async () =>
+            (
+              await strict.app.inject({
+                method: 'GET',
+                url: `/api/organizers/${slug}/webhooks/${endpointId}/deliveries`,
+                headers: strictOwner.bearer,
+              })
+            ).json<{ status: string }[]>()[0]?.status,
+          { timeout: 15_000 },
+        )
+        .toBe('failed');
+      expect(inside.requests).toEqual([]);
+      const log = await strict.app.inject({
+        method: 'GET',
+        url: `/api/organizers/${slug}/webhooks/${endpointId}/deliveries`,
+        headers: strictOwner.bearer,
+      });
+      expect(log.json()).toEqual([
+        expect.objectContaining({
+          attempts: 1,
+          last_status_code: null,
+          last_error: expect.stringMatching(/^refused: 127\.0\.0\.1 is not a public address$/) as unknown,
+        }),
+      ]);
+      const listed = await strict.app.inject({
+        method: 'GET',
+        url: `/api/organizers/${slug}/webhooks`,
+        headers: strictOwner.bearer,
+      });
+      expect(listed.json()).toContainEqual(
+        expect.objectContaining({
+          id: endpointId,
+          status: 'disabled',
+          disabled_reason: expect.stringContaining('is not a public address') as unknown,
+        }),
+      );
+      const enabled = await strict.app.inject({
+        method: 'POST',
+        url: `/api/organizers/${slug}/webhooks/${endpointId}/enable`,
+        headers: strictOwner.bearer,
+      });
+      expect(enabled.statusCode, 'turning it back on is refused for the same reason').toBe(400);
+      expect(enabled.json()).toMatchObject({ type: 'https://sbor.dev/problems/bad-webhook-url' });
+    } finally {
+      await inside.close();
+    }
+  });
+
+  it('keeps refusing private ranges when loopback is allowed', async () => {
+    const { slug } = await createPublishedEvent(service.app, service.database, owner, { policy: POLICY, ticketTypes: FREE });
+    for (const url of ['http://10.0.0.1/hooks', 'http://169.254.169.254/', 'http://0.0.0.0/hooks', 'http://[fe80::1]/hooks']) {
+      expect((await registerOn(service, owner, slug, url)).statusCode, url).toBe(400);
+    }
   });
 });
 

@@ -11,6 +11,8 @@ export interface SborProcess {
   child: ChildProcess;
   /** Everything it printed so far, stdout and stderr, a line each. */
   lines: string[];
+  /** What it printed on stdout alone, a line each. */
+  stdout: string[];
   /** Its exit code once it has exited (null when a signal ended it). */
   exited: Promise<number | null>;
   /** The first JSON log entry with this message, if it was logged. */
@@ -32,23 +34,31 @@ function logEntry(line: string): Record<string, unknown> | undefined {
 }
 
 /**
- * Starts `sbor ARGS` with its output piped to the test, never inherited: a process left behind
- * by a failed test must not hold the test runner's (or CI's) output open. Its pid is noted while
- * it runs, so the end of the test run kills it even when vitest stopped the worker that started it
- * (test/global-setup.ts).
+ * Starts `sbor ARGS` with its output piped to the test, never inherited: a process left behind by
+ * a failed test must not hold the test runner's (or CI's) output open. Its pid is noted while it
+ * runs, so the end of the test run kills it even when vitest stopped the worker that started it
+ * (test/global-setup.ts). `stdin` is what it reads on its standard input.
  */
-export function runSbor(args: string[], env: NodeJS.ProcessEnv): SborProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function runSbor(args: string[], env: NodeJS.ProcessEnv, options: { stdin?: string } = {}): SborProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Without input its stdin ends at once, as /dev/null would. (A process that exits without
+  // reading it makes the write fail with EPIPE, which is not the test's concern.)
+  child.stdin.on('error', () => {});
+  child.stdin.end(options.stdin ?? '');
   const pidFile = join(inject('childPidsDirectory'), String(child.pid));
   writeFileSync(pidFile, args.join(' '));
   const lines: string[] = [];
+  const stdout: string[] = [];
   const listeners = new Set<() => void>();
   let closed = false;
   const onLine = (line: string) => {
     lines.push(line);
     for (const listener of listeners) listener();
   };
-  createInterface({ input: child.stdout }).on('line', onLine);
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    stdout.push(line);
+    onLine(line);
+  });
   createInterface({ input: child.stderr }).on('line', onLine);
   const exited = new Promise<number | null>((resolve) =>
     // 'close', not 'exit': by then every line it printed has been read.
@@ -65,6 +75,7 @@ export function runSbor(args: string[], env: NodeJS.ProcessEnv): SborProcess {
   return {
     child,
     lines,
+    stdout,
     exited,
     logged,
     waitFor: (message, timeoutMs = 30_000) =>

@@ -50,7 +50,7 @@ export async function signIn(
   return login.json();
 }
 
-/** Gives a user a role directly in the database (how an operator bootstraps the first admin). */
+/** Gives a user a role directly in the database (a shortcut for tests; operators use `sbor admin`). */
 export async function grantRole(database: Database, userId: number, role: 'user' | 'organizer' | 'admin'): Promise<void> {
   await sql`update identity.users set role = ${role} where id = ${userId}`.execute(database.db);
 }

@@ -215,3 +215,18 @@ export async function revokeUserTokens(db: IdentityDb, userId: number): Promise<
     .where('revoked_at', 'is', null)
     .execute();
 }
+
+/**
+ * The active admins, their rows locked until the transaction ends (in id order, so two lockers do
+ * not deadlock): a demotion that checks "another admin remains" under this lock cannot race another.
+ */
+export async function lockActiveAdmins(trx: Transaction<IdentityTables>): Promise<{ id: number }[]> {
+  return trx
+    .selectFrom('identity.users')
+    .select('id')
+    .where('role', '=', 'admin')
+    .where('is_active', '=', true)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+}

@@ -12,6 +12,15 @@ export type { Role } from './identity.tables.ts';
 export { DEFAULT_LOGIN_LIMITS } from './login-guard.ts';
 export { Credentials } from './credentials.ts';
 export { importUsers, UsersImportError, type ImportSummary } from './users-import.ts';
+export {
+  AdminAccountsError,
+  createAdmin,
+  demoteAdmin,
+  generatePassword,
+  promoteToAdmin,
+  type AdminAccount,
+  type RoleChange,
+} from './admin-accounts.ts';
 export { generateUsersFile, plainPasswordFor } from './users-generator.ts';
 
 export interface IdentityModule {

@@ -4,6 +4,12 @@ import type { Logger } from 'pino';
 import { addEvent, type BusEvent, type EventType } from '../../platform/bus/index.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import { describeError } from '../../platform/errors.ts';
+import {
+  postToPublicAddress,
+  refusedDestination,
+  RefusedDestinationError,
+  type DestinationPolicy,
+} from '../../platform/http/outbound.ts';
 import { badWebhookUrl, webhookNotFound } from './integrations.errors.ts';
 import {
   claimWebhookDeliveries,
@@ -74,6 +80,8 @@ export interface WebhookOptions {
   retryBaseMs: number;
   giveUpAfterMs: number;
   timeoutMs: number;
+  /** Where endpoints may point: public addresses only, unless loopback is allowed (WEBHOOK_ALLOW_PRIVATE). */
+  destinations: DestinationPolicy;
 }
 
 export const DEFAULT_WEBHOOK_OPTIONS: WebhookOptions = {
@@ -81,6 +89,7 @@ export const DEFAULT_WEBHOOK_OPTIONS: WebhookOptions = {
   retryBaseMs: 60_000,
   giveUpAfterMs: 3 * 24 * 3_600_000,
   timeoutMs: 10_000,
+  destinations: { allowLoopback: false },
 };
 const MAX_RETRY_MS = 6 * 3_600_000;
 const BATCH = 20;
@@ -166,7 +175,7 @@ export class IntegrationsService {
     input: { url: string; event_types: string[]; description?: string | undefined },
   ) {
     const organizerId = await this.organizers.manageableOrganizer(principal, slug);
-    const url = parseUrl(input.url);
+    const url = await this.checkUrl(input.url);
     const secret = `whsec_${randomBytes(24).toString('base64url')}`;
     const row = await insertEndpoint(this.db, {
       organizer_id: organizerId,
@@ -190,9 +199,13 @@ export class IntegrationsService {
     await setEndpointStatus(this.db, endpoint.id, 'deleted');
   }
 
-  /** Turns a disabled endpoint back on (pending deliveries resume; the streak starts at zero). */
+  /**
+   * Turns a disabled endpoint back on (pending deliveries resume; the streak starts at zero). Its
+   * address is checked again: one disabled for pointing inside would only be disabled again.
+   */
   async enable(principal: Principal, slug: string, id: number) {
     const endpoint = await this.endpoint(principal, slug, id);
+    await this.checkUrl(endpoint.url);
     await setEndpointStatus(this.db, endpoint.id, 'active');
     return endpointView({ ...endpoint, status: 'active', consecutive_failures: 0, disabled_reason: null, disabled_at: null });
   }
@@ -288,9 +301,9 @@ export class IntegrationsService {
     const started = performance.now();
     let statusCode: number | null = null;
     let error: string | null = null;
+    let refused = false;
     try {
-      const response = await fetch(endpoint.url, {
-        method: 'POST',
+      statusCode = await postToPublicAddress(new URL(endpoint.url), {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Sbor-Webhooks/1',
@@ -300,14 +313,13 @@ export class IntegrationsService {
           'sbor-delivery-id': String(delivery.id),
         },
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        timeoutMs: this.options.timeoutMs,
+        policy: this.options.destinations,
       });
-      statusCode = response.status;
-      await response.body?.cancel();
-      if (!response.ok) error = `answered ${response.status}`;
+      if (statusCode < 200 || statusCode > 299) error = `answered ${statusCode}`;
     } catch (failure) {
-      error = describeError(failure).split('\n')[0] ?? 'request failed';
+      refused = failure instanceof RefusedDestinationError;
+      error = refused ? `refused: ${(failure as Error).message}` : (describeError(failure).split('\n')[0] ?? 'request failed');
     }
     const durationMs = Math.round(performance.now() - started);
     await recordAttempt(this.db, { deliveryId: delivery.id, attempt: delivery.attempts, statusCode, error, durationMs });
@@ -316,7 +328,8 @@ export class IntegrationsService {
       await resetEndpointFailures(this.db, endpoint.id);
       return true;
     }
-    const gone = statusCode === 410;
+    // A receiver that is gone, or an address we may not call, will not get better by retrying.
+    const gone = statusCode === 410 || refused;
     const retryInMs = webhookRetryDelayMs(delivery.attempts, this.options.retryBaseMs);
     const expired = Date.now() + retryInMs - delivery.created_at.getTime() > this.options.giveUpAfterMs;
     await finishDelivery(this.db, delivery.id, {
@@ -327,7 +340,8 @@ export class IntegrationsService {
     });
     const streak = await countEndpointFailure(this.db, endpoint.id);
     this.logger.warn({ endpointId: endpoint.id, deliveryId: delivery.id, statusCode, error, streak }, 'webhook delivery failed');
-    if (gone) await this.disable(endpoint, 'the receiver answered 410 Gone');
+    if (refused) await this.disable(endpoint, `its address is not allowed (${error})`);
+    else if (gone) await this.disable(endpoint, 'the receiver answered 410 Gone');
     else if (streak >= this.options.disableAfterFailures) await this.disable(endpoint, `${streak} deliveries failed in a row`);
     else return true;
     return false;
@@ -355,16 +369,19 @@ export class IntegrationsService {
     if (!endpoint) throw webhookNotFound();
     return endpoint;
   }
-}
 
-function parseUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw badWebhookUrl('not a URL');
+  /** A URL an organizer may register: http(s), no credentials, and a public address (no SSRF). */
+  private async checkUrl(raw: string): Promise<string> {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw badWebhookUrl('not a URL');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw badWebhookUrl('use http or https');
+    if (url.username || url.password) throw badWebhookUrl('no credentials in the URL; verify the signature instead');
+    const refused = await refusedDestination(url, this.options.destinations);
+    if (refused) throw badWebhookUrl(`${refused}; webhooks go only to public internet addresses`);
+    return url.toString();
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw badWebhookUrl('use http or https');
-  if (url.username || url.password) throw badWebhookUrl('no credentials in the URL; verify the signature instead');
-  return url.toString();
 }

@@ -10,7 +10,7 @@ import { PaymentsService, type SalesForPayments } from './payments.service.ts';
 import './payments.events.ts';
 
 export { paymentsMigrations } from './payments.migrations.ts';
-export { startSandboxServer, SandboxGateway, TEST_CARDS, type SandboxFaults } from './payments.sandbox.ts';
+export { FAULT_LIMITS, startSandboxServer, SandboxGateway, TEST_CARDS, type SandboxFaults } from './payments.sandbox.ts';
 export { computeToken, tokenString, webhookSignature, AcquiringGatewayClient, GatewayError } from './payments.gateway.ts';
 export type { PaymentGateway } from './payments.gateway.ts';
 export type { PaymentsService, PaymentView } from './payments.service.ts';
@@ -26,6 +26,8 @@ export interface PaymentsConfig {
   gatewayTimeoutMs: number;
   reconcileIntervalMs: number;
   sandboxDelayMs: { min: number; max: number };
+  /** The embedded sandbox's test switches (/sandbox/faults, /sandbox/payments/:id), for admins; off by default. */
+  sandboxFaults: boolean;
   publicUrl: string;
 }
 
@@ -114,7 +116,7 @@ export function createPaymentsModule(
     async registerRoutes(app) {
       appRef = app;
       if (sandbox) {
-        await registerSandboxRoutes(app, sandbox, SANDBOX_PREFIX);
+        await registerSandboxRoutes(app, sandbox, SANDBOX_PREFIX, { enabled: config.sandboxFaults, by: 'admin' });
         app.addHook('onClose', async () => sandbox.close());
       }
       await registerPaymentsRoutes(app, service);

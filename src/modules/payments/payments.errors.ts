@@ -37,6 +37,18 @@ export const amountTooSmall = (minimum: number) =>
   );
 export const invalidWebhookSignature = () =>
   new DomainError('unauthenticated', 'invalid-webhook-signature', 'The webhook signature is missing or does not match.');
+export const sandboxSwitchesOff = () =>
+  new DomainError(
+    'forbidden',
+    'sandbox-switches-off',
+    "The sandbox's test switches are off. Start the service (or sbor sandbox-gateway) with SANDBOX_FAULTS=on to use them.",
+  );
+export const sandboxMerchantOnly = () =>
+  new DomainError(
+    'unauthenticated',
+    'unauthenticated',
+    "The standalone sandbox's test switches take the merchant's credentials: HTTP Basic PAYMENT_TERMINAL_KEY:PAYMENT_PASSWORD.",
+  );
 
 /** Status overrides for the routes that start payments (HackLoad and native). */
 export const GATEWAY_PROBLEM_STATUS = { 'payment-gateway-error': 502 };

@@ -1,9 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Type } from 'typebox';
+import { notFoundProblem, sendProblem, toProblem } from '../../platform/http/problem.ts';
 import type { App } from '../../platform/http/server.ts';
+import { sandboxMerchantOnly, sandboxSwitchesOff } from './payments.errors.ts';
 import { computeToken, globalFetch, tokenFieldsOf, webhookSignature, type HttpCall } from './payments.gateway.ts';
 
 /**
@@ -20,12 +22,18 @@ export const TEST_CARDS = {
   insufficientFunds: '4000000000000119',
 } as const;
 
+/**
+ * Bounds of the fault switches over HTTP: enough to test late and duplicated webhooks, too little
+ * to hurt the process (a billion copies of each webhook once ran it out of memory in 35 s).
+ */
+export const FAULT_LIMITS = { webhookDelayMs: 60_000, webhookCopies: 10 } as const;
+
 export interface SandboxFaults {
   /** Webhooks are not sent at all. */
   dropWebhooks: boolean;
-  /** Each webhook waits this long before its first attempt. */
+  /** Each webhook waits this long before its first attempt (at most FAULT_LIMITS.webhookDelayMs over HTTP). */
   webhookDelayMs: number;
-  /** How many times each webhook is delivered (same delivery id). */
+  /** How many times each webhook is delivered, same delivery id (at most FAULT_LIMITS.webhookCopies over HTTP). */
   webhookCopies: number;
   /** The API answers 503 to everything. */
   down: boolean;
@@ -105,6 +113,13 @@ export class SandboxGateway {
   setFaults(changes: Partial<SandboxFaults>): SandboxFaults {
     Object.assign(this.faults, changes);
     return { ...this.faults };
+  }
+
+  /** Whether an Authorization header carries the merchant's own credentials (Basic teamSlug:password). */
+  isMerchant(authorization: string | undefined): boolean {
+    const expected = Buffer.from(`Basic ${Buffer.from(`${this.options.teamSlug}:${this.options.password}`).toString('base64')}`);
+    const given = Buffer.from(authorization ?? '');
+    return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
   /** The protocol: one of init, confirm, cancel, check, with the JSON body as sent. */
@@ -405,17 +420,40 @@ const ProtocolBody = Type.Record(Type.String(), Type.Unknown(), {
 const ProtocolAnswer = Type.Record(Type.String(), Type.Unknown());
 const FaultsSchema = Type.Object({
   dropWebhooks: Type.Boolean(),
-  webhookDelayMs: Type.Integer({ minimum: 0 }),
-  webhookCopies: Type.Integer({ minimum: 1 }),
+  webhookDelayMs: Type.Integer({ minimum: 0, maximum: FAULT_LIMITS.webhookDelayMs }),
+  webhookCopies: Type.Integer({ minimum: 1, maximum: FAULT_LIMITS.webhookCopies }),
   down: Type.Boolean(),
 });
+
+/**
+ * Who may use the test switches (`/faults` and `/payments/:paymentId`). They are off unless
+ * SANDBOX_FAULTS=on, since one of them stops payments for everyone. Inside the service they are
+ * for admins (the app's own accounts); the standalone gateway has no accounts, so there they take
+ * the merchant's credentials, HTTP Basic `PAYMENT_TERMINAL_KEY:PAYMENT_PASSWORD`.
+ */
+export interface SandboxSwitches {
+  enabled: boolean;
+  by: 'admin' | 'merchant';
+}
 
 /**
  * Mounts the sandbox under `prefix` (e.g. /sandbox): `{prefix}/api/v1/Payment{Init,Confirm,Cancel,Check}/…`,
  * the page at `{prefix}/api/v1/PaymentForm/render/:paymentId` (POST `…/PaymentForm/submit`), and
  * test switches at `{prefix}/faults` and `{prefix}/payments/:paymentId`.
  */
-export async function registerSandboxRoutes(app: App, sandbox: SandboxGateway, prefix: string): Promise<void> {
+export async function registerSandboxRoutes(
+  app: App,
+  sandbox: SandboxGateway,
+  prefix: string,
+  switches: SandboxSwitches,
+): Promise<void> {
+  // Before the body is read: a caller who may not use the switches hears only that. (Admins are
+  // checked by the app's access hook, which runs first; the merchant here.)
+  const switchAccess = switches.by === 'admin' ? ('admin' as const) : ('public' as const);
+  const guardSwitches = async (request: FastifyRequest) => {
+    if (switches.by === 'merchant' && !sandbox.isMerchant(request.headers.authorization)) throw sandboxMerchantOnly();
+    if (!switches.enabled) throw sandboxSwitchesOff();
+  };
   await app.register(
     async (plain) => {
       const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
@@ -481,16 +519,22 @@ export async function registerSandboxRoutes(app: App, sandbox: SandboxGateway, p
       );
       scope.get(
         '/faults',
-        { config: { access: 'public' }, schema: { tags, summary: 'Sandbox fault switches.', response: { 200: FaultsSchema } } },
+        {
+          config: { access: switchAccess },
+          onRequest: guardSwitches,
+          schema: { tags, summary: 'Sandbox fault switches (off unless SANDBOX_FAULTS=on).', response: { 200: FaultsSchema } },
+        },
         async () => sandbox.faults,
       );
       scope.put(
         '/faults',
         {
-          config: { access: 'public' },
+          config: { access: switchAccess },
+          onRequest: guardSwitches,
           schema: {
             tags,
-            summary: 'Set sandbox fault switches (drop, delay or duplicate webhooks; take the API down).',
+            summary:
+              'Set sandbox fault switches (drop, delay or duplicate webhooks; take the API down). Off unless SANDBOX_FAULTS=on.',
             body: Type.Partial(FaultsSchema, { additionalProperties: false }),
             response: { 200: FaultsSchema },
           },
@@ -500,10 +544,11 @@ export async function registerSandboxRoutes(app: App, sandbox: SandboxGateway, p
       scope.get(
         '/payments/:paymentId',
         {
-          config: { access: 'public' },
+          config: { access: switchAccess },
+          onRequest: guardSwitches,
           schema: {
             tags,
-            summary: 'Sandbox: one payment as the gateway sees it, with its webhooks (for tests).',
+            summary: 'Sandbox: one payment as the gateway sees it, with its webhooks (for tests; off unless SANDBOX_FAULTS=on).',
             params: Type.Object({ paymentId: Type.String() }),
             response: { 200: Type.Record(Type.String(), Type.Unknown()), 404: Type.Object({ message: Type.String() }) },
           },
@@ -526,12 +571,23 @@ export const SANDBOX_PREFIX = '/sandbox';
  * routes, so a test or a developer can put a real network hop between the service and the gateway.
  */
 export async function startSandboxServer(
-  options: SandboxOptions & { port: number; host: string },
+  options: SandboxOptions & { port: number; host: string; faults: boolean },
 ): Promise<{ url: string; sandbox: SandboxGateway; close(): Promise<void> }> {
   const logger: FastifyBaseLogger = options.logger;
-  const app = Fastify({ loggerInstance: logger }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({
+    loggerInstance: logger,
+    // As in the service: an unknown switch is an error the caller hears about, not dropped silently.
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  // Refusals as the service words them (problem+json); the protocol routes answer in their own format.
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toProblem(error as Error, request);
+    if (problem.status === 401) reply.header('www-authenticate', 'Basic realm="sandbox gateway", charset="UTF-8"');
+    return sendProblem(reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, notFoundProblem(request)));
   const sandbox = new SandboxGateway(options);
-  await registerSandboxRoutes(app, sandbox, SANDBOX_PREFIX);
+  await registerSandboxRoutes(app, sandbox, SANDBOX_PREFIX, { enabled: options.faults, by: 'merchant' });
   const address = await app.listen({ port: options.port, host: options.host });
   sandbox.publicBase = `${address}${SANDBOX_PREFIX}`;
   return {
