@@ -34,11 +34,13 @@ export interface EventSummary {
   /** The venue's IANA zone: dates are shown in it. */
   timezone: string;
   local_date: string;
+  status: EventStatus;
 }
+export type EventStatus = 'DRAFT' | 'PUBLISHED' | 'COMPLETED' | 'CANCELLED';
 export interface SbEvent extends EventSummary {
+  ends_at: string | null;
   description: string;
   address: string;
-  status: string;
   hold_ttl_seconds: number;
   organizer_id: number | null;
   organizer_slug?: string | null;
@@ -50,6 +52,9 @@ export interface TicketType {
   currency: string;
   available: number;
   quantity: number;
+  /** The type's own sales window, when it has one. */
+  sales_start: string | null;
+  sales_end: string | null;
 }
 export interface Booking {
   id: number;
