@@ -23,6 +23,7 @@ const EnvSchema = Type.Object({
   RELAY_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 100 }),
   JOBS_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 10000 }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
   AUTH_RATE_LIMITS: Type.Enum(['on', 'off'], { default: 'on' }),
   ENABLE_RESET: Type.Enum(['true', 'false'], { default: 'false' }),
   EXPIRY_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 60_000 }),
@@ -62,6 +63,8 @@ export interface Config {
   relayIntervalMs: number;
   jobsIntervalMs: number;
   shutdownTimeoutMs: number;
+  /** How long an access token is valid; short only in tests that need tokens to expire. */
+  accessTokenTtlSeconds: number;
   /** Brakes on login, register and refresh (off only for tests and benchmarks that need many sign-ins). */
   authRateLimits: boolean;
   /** HackLoad's POST /api/reset; only for load-test environments. */
@@ -146,6 +149,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     relayIntervalMs: valid.RELAY_INTERVAL_MS,
     jobsIntervalMs: valid.JOBS_INTERVAL_MS,
     shutdownTimeoutMs: valid.SHUTDOWN_TIMEOUT_MS,
+    accessTokenTtlSeconds: valid.ACCESS_TOKEN_TTL_SECONDS,
     authRateLimits: valid.AUTH_RATE_LIMITS === 'on',
     enableReset: valid.ENABLE_RESET === 'true',
     expirySweepIntervalMs: valid.EXPIRY_SWEEP_INTERVAL_MS,

@@ -94,6 +94,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
 
   const identity = await createIdentityModule(db, {
     issuer: config.publicUrl,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     limits: { ...DEFAULT_LOGIN_LIMITS, enabled: config.authRateLimits },
   });
 

@@ -5,10 +5,21 @@ import type { Database } from '../../src/platform/db/database.ts';
 import { grantRole, type TestUser } from './users.ts';
 
 export interface EventSetup {
+  /** Default: "Событие <slug>". */
+  title?: string;
+  venue?: string;
   ttlSeconds?: number;
   policy?: Record<string, unknown>;
   zones?: { name: string; price: number; rows: number; seats_per_row: number }[];
-  ticketTypes?: { type: string; name: string; price: number; quantity: number; max_per_order?: number }[];
+  ticketTypes?: {
+    type: string;
+    name: string;
+    price: number;
+    quantity: number;
+    max_per_order?: number;
+    sales_start?: string;
+    sales_end?: string;
+  }[];
 }
 
 /** An organizer with a published event, through the public API: seats and/or ticket types. */
@@ -28,7 +39,8 @@ export async function createPublishedEvent(app: App, database: Database, owner: 
     headers: owner.bearer,
     payload: {
       organizer: slug,
-      title: `Событие ${slug}`,
+      title: setup.title ?? `Событие ${slug}`,
+      ...(setup.venue ? { venue: setup.venue } : {}),
       type: 'concert',
       starts_at: new Date(Date.now() + 30 * 86_400_000).toISOString(),
       hold_ttl_seconds: setup.ttlSeconds ?? 1800,

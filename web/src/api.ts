@@ -1,4 +1,7 @@
-// The public API, typed as far as the app uses it. Tokens live in memory and in localStorage.
+// The public API, typed as far as the app uses it. The session's tokens are kept by session.ts.
+import { currentTokens, renewAfter, setTokens, type Tokens } from './session.ts';
+
+export { onAuthChange, signedIn } from './session.ts';
 
 export interface User {
   id: number;
@@ -31,11 +34,13 @@ export interface EventSummary {
   /** The venue's IANA zone: dates are shown in it. */
   timezone: string;
   local_date: string;
+  status: EventStatus;
 }
+export type EventStatus = 'DRAFT' | 'PUBLISHED' | 'COMPLETED' | 'CANCELLED';
 export interface SbEvent extends EventSummary {
+  ends_at: string | null;
   description: string;
   address: string;
-  status: string;
   hold_ttl_seconds: number;
   organizer_id: number | null;
   organizer_slug?: string | null;
@@ -47,6 +52,9 @@ export interface TicketType {
   currency: string;
   available: number;
   quantity: number;
+  /** The type's own sales window, when it has one. */
+  sales_start: string | null;
+  sales_end: string | null;
 }
 export interface Booking {
   id: number;
@@ -99,71 +107,29 @@ export class ApiError extends Error {
   }
 }
 
-const STORAGE_KEY = 'sbor.tokens';
-interface Tokens {
-  access_token: string;
-  refresh_token: string;
-}
-let tokens: Tokens | null = readTokens();
-const listeners = new Set<() => void>();
-
-function readTokens(): Tokens | null {
-  try {
-    const raw = localStorage.getItem(STORAGE_KEY);
-    return raw ? (JSON.parse(raw) as Tokens) : null;
-  } catch {
-    return null;
-  }
-}
-
-export function setTokens(next: Tokens | null): void {
-  tokens = next;
-  if (next) localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
-  else localStorage.removeItem(STORAGE_KEY);
-  for (const listener of listeners) listener();
-}
-export function signedIn(): boolean {
-  return tokens !== null;
-}
-export function onAuthChange(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
-
-async function refresh(): Promise<boolean> {
-  if (!tokens) return false;
-  const response = await fetch('/api/auth/refresh', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ refresh_token: tokens.refresh_token }),
-  });
-  if (!response.ok) {
-    setTokens(null);
-    return false;
-  }
-  setTokens((await response.json()) as Tokens);
-  return true;
-}
-
 export interface RequestOptions {
   method?: string;
   body?: unknown;
   etag?: string;
 }
 
-/** Calls the API; a 401 refreshes the access token once. 304 (with `etag`) resolves to null. */
+/**
+ * Calls the API; a 401 renews the access token (one refresh shared by every call that needs it) and
+ * repeats the call once. 304 (with `etag`) resolves to null.
+ */
 export async function api<T>(path: string, options: RequestOptions = {}, retried = false): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (tokens) headers.authorization = `Bearer ${tokens.access_token}`;
+  const used = currentTokens()?.access_token;
+  if (used) headers.authorization = `Bearer ${used}`;
   if (options.etag) headers['if-none-match'] = options.etag;
   const response = await fetch(path, {
     method: options.method ?? 'GET',
     headers,
     body: options.body === undefined ? null : JSON.stringify(options.body),
   });
-  if (response.status === 401 && tokens && !retried && !path.startsWith('/api/auth/')) {
-    if (await refresh()) return api<T>(path, options, true);
+  if (response.status === 401 && used && !retried && !path.startsWith('/api/auth/')) {
+    if (await renewAfter(used)) return api<T>(path, options, true);
   }
   if (response.status === 304) return null as T;
   if (!response.ok) {
@@ -202,12 +168,12 @@ export async function poll<T>(path: string): Promise<T | null> {
 }
 
 export async function signIn(email: string, password: string): Promise<void> {
-  setTokens(await api<Tokens>('/api/auth/login', { method: 'POST', body: { email, password } }));
+  await setTokens(await api<Tokens>('/api/auth/login', { method: 'POST', body: { email, password } }));
 }
 
 export async function signOut(): Promise<void> {
-  const current = tokens;
-  setTokens(null);
+  const current = currentTokens();
+  await setTokens(null);
   if (current)
     await api('/api/auth/logout', { method: 'POST', body: { refresh_token: current.refresh_token } }).catch(() => undefined);
 }

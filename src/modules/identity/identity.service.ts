@@ -32,7 +32,7 @@ import {
 import type { IdentityTables, NotificationPreferences, Role } from './identity.tables.ts';
 import type { LoginGuard } from './login-guard.ts';
 import { hashPassword, passwordPolicyViolation, verifyPassword } from './password.ts';
-import { ACCESS_TOKEN_TTL_SECONDS, type TokenKeys } from './tokens.ts';
+import type { TokenKeys } from './tokens.ts';
 
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 
@@ -270,7 +270,7 @@ export class IdentityService {
       access_token: await this.keys.sign({ userId, version: user.credentials_version }),
       refresh_token: refreshToken,
       token_type: 'Bearer',
-      expires_in: ACCESS_TOKEN_TTL_SECONDS,
+      expires_in: this.keys.ttlSeconds,
     };
   }
 }

@@ -32,9 +32,9 @@ export interface IdentityModule {
 
 export async function createIdentityModule(
   db: Kysely<object>,
-  options: { issuer: string; limits?: LoginGuardLimits; credentials?: CredentialOptions },
+  options: { issuer: string; accessTokenTtlSeconds?: number; limits?: LoginGuardLimits; credentials?: CredentialOptions },
 ): Promise<IdentityModule> {
-  const keys = await TokenKeys.load(db, options.issuer);
+  const keys = await TokenKeys.load(db, options.issuer, options.accessTokenTtlSeconds);
   const guard = new LoginGuard(options.limits ?? DEFAULT_LOGIN_LIMITS);
   const credentials = new Credentials(db, keys, guard, options.credentials ?? DEFAULT_CREDENTIAL_OPTIONS);
   const service = new IdentityService(db, keys, credentials, guard);

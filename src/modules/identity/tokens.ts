@@ -13,7 +13,8 @@ import { sql, type Kysely } from 'kysely';
 import type { IdentityTables } from './identity.tables.ts';
 
 const ALGORITHM = 'EdDSA';
-export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+/** The access token's lifetime unless ACCESS_TOKEN_TTL_SECONDS says otherwise. */
+export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 export const ACCESS_TOKEN_AUDIENCE = 'sbor-api';
 /** How often an unknown key id may trigger a reload (a key another process just created). */
 const KEY_RELOAD_INTERVAL_MS = 10_000;
@@ -34,18 +35,21 @@ export interface AccessClaims {
 export class TokenKeys {
   private readonly db: Kysely<IdentityTables>;
   private readonly issuer: string;
+  /** How long an access token signed here is valid. */
+  readonly ttlSeconds: number;
   private signingKey: { kid: string; key: SigningKey } | undefined;
   private publicKeys: JWK[] = [];
   private resolveKey: JWTVerifyGetKey = createLocalJWKSet({ keys: [] });
   private lastReload = 0;
 
-  private constructor(db: Kysely<object>, issuer: string) {
+  private constructor(db: Kysely<object>, issuer: string, ttlSeconds: number) {
     this.db = db.$extendTables<IdentityTables>();
     this.issuer = issuer;
+    this.ttlSeconds = ttlSeconds;
   }
 
-  static async load(db: Kysely<object>, issuer: string): Promise<TokenKeys> {
-    const keys = new TokenKeys(db, issuer);
+  static async load(db: Kysely<object>, issuer: string, ttlSeconds = DEFAULT_ACCESS_TOKEN_TTL_SECONDS): Promise<TokenKeys> {
+    const keys = new TokenKeys(db, issuer, ttlSeconds);
     await keys.reload();
     if (!keys.signingKey) {
       await keys.createKey();
@@ -63,7 +67,7 @@ export class TokenKeys {
       .setSubject(String(claims.userId))
       .setJti(randomUUID())
       .setIssuedAt()
-      .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
+      .setExpirationTime(`${this.ttlSeconds}s`)
       .sign(this.signingKey.key);
   }
 

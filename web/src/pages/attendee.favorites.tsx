@@ -4,6 +4,7 @@ import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
 import { ErrorText, formatDate, Link, useAction, useLoad } from '../ui.tsx';
 import { favoriteIds, onFavoritesChange, setFavorite } from './attendee.api.ts';
+import { SaleBadge } from './attendee.sale.tsx';
 import './attendee.css';
 
 /** The signed-in user's favourite ids (null while loading or signed out), kept live. */
@@ -45,16 +46,19 @@ export function FavoriteButton(props: { eventId: number; title?: string }) {
   );
 }
 
-/** An event in a list: title, when, where, and its favourite star. */
+/** An event in a list: title (and its state when not on sale), when, where, and its favourite star. */
 export function EventCard(props: { event: EventSummary }) {
   const { locale } = useI18n();
   const { event } = props;
   return (
     <li className="card row event-card" data-testid="event-card">
       <span className="stack-tight">
-        <Link to={`/events/${event.id}`}>
-          <b>{event.title}</b>
-        </Link>
+        <span className="row-between">
+          <Link to={`/events/${event.id}`}>
+            <b>{event.title}</b>
+          </Link>
+          <SaleBadge event={event} />
+        </span>
         <span className="muted">
           {formatDate(event.starts_at, locale, event.timezone)} · {event.venue} · {event.type}
         </span>

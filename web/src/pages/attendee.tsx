@@ -17,6 +17,7 @@ import { ErrorText, formatDate, formatSeconds, Link, useAction, useCountdown, us
 import { payBooking } from './attendee.api.ts';
 import { EventList, FavoriteButton } from './attendee.favorites.tsx';
 import { RefundActions, RefundList } from './attendee.refunds.tsx';
+import { saleStateOf, SaleNotice, ticketWindowOf } from './attendee.sale.tsx';
 import { JoinWaitlistButton, MyEventWaitlist, useMyWaitlist } from './attendee.waitlist.tsx';
 
 export function EventsPage() {
@@ -100,10 +101,13 @@ export function EventPage(props: { id: number }) {
       .then((map) => setSeated(map.zones.length > 0))
       .catch(() => setSeated(false));
   }, [props.id]);
+  // Tickets, seats and the waitlist only while the event is on sale; otherwise its state is said.
+  const sale = event.data ? saleStateOf(event.data) : null;
+  const selling = sale === 'on-sale';
   // A seated hall with nothing free offers its waitlist.
   const hall = useLoad(
-    () => (seated ? api<{ free: number }>(`/api/events/${props.id}/availability`) : Promise.resolve(null)),
-    [props.id, seated],
+    () => (seated && selling ? api<{ free: number }>(`/api/events/${props.id}/availability`) : Promise.resolve(null)),
+    [props.id, seated, selling],
     5000,
   );
   const [waitQuantity, setWaitQuantity] = useState(1);
@@ -152,37 +156,58 @@ export function EventPage(props: { id: number }) {
         </header>
       )}
       <MyEventWaitlist eventId={props.id} entries={waitlist.data} onChange={joined} />
-      {types.data && types.data.length > 0 && (
+      {sale && sale !== 'on-sale' && <SaleNotice state={sale} />}
+      {selling && types.data && types.data.length > 0 && (
         <section>
           <h2>{t.ticketTypes}</h2>
           <ul className="cards">
-            {types.data.map((type) => (
-              <li key={type.id} className="card row">
-                <span>
-                  <b>{type.name}</b> · {money(type.price, type.currency, locale)} ·{' '}
-                  <span data-testid="available">
-                    {t.left}: {type.available}
+            {types.data.map((type) => {
+              const sales = ticketWindowOf(type);
+              return (
+                <li key={type.id} className="card row">
+                  <span>
+                    <b>{type.name}</b> · {money(type.price, type.currency, locale)}
+                    {sales === 'open' && (
+                      <>
+                        {' · '}
+                        <span data-testid="available">
+                          {t.left}: {type.available}
+                        </span>
+                      </>
+                    )}
                   </span>
-                </span>
-                <span className="inline">
-                  <QuantityInput value={quantity} onChange={setQuantity} />
-                  {type.available >= quantity ? (
-                    <button type="button" disabled={busy} onClick={() => void book({ ticket_type_id: type.id, quantity })}>
-                      {t.buy}
-                    </button>
-                  ) : (
-                    <>
-                      {type.available < 1 && <span className="soldout">{t.wlSoldOut}</span>}
-                      <JoinWaitlistButton eventId={props.id} ticketTypeId={type.id} quantity={quantity} onJoined={joined} />
-                    </>
+                  {sales === 'not-yet' && type.sales_start && (
+                    <span className="muted" data-testid="ticket-window">
+                      {t.saleFrom} {formatDate(type.sales_start, locale, event.data?.timezone)}
+                    </span>
                   )}
-                </span>
-              </li>
-            ))}
+                  {sales === 'closed' && (
+                    <span className="muted" data-testid="ticket-window">
+                      {t.saleClosed}
+                    </span>
+                  )}
+                  {sales === 'open' && (
+                    <span className="inline">
+                      <QuantityInput value={quantity} onChange={setQuantity} />
+                      {type.available >= quantity ? (
+                        <button type="button" disabled={busy} onClick={() => void book({ ticket_type_id: type.id, quantity })}>
+                          {t.buy}
+                        </button>
+                      ) : (
+                        <>
+                          {type.available < 1 && <span className="soldout">{t.wlSoldOut}</span>}
+                          <JoinWaitlistButton eventId={props.id} ticketTypeId={type.id} quantity={quantity} onJoined={joined} />
+                        </>
+                      )}
+                    </span>
+                  )}
+                </li>
+              );
+            })}
           </ul>
         </section>
       )}
-      {seated && hall.data?.free === 0 && (
+      {seated && selling && hall.data?.free === 0 && (
         <section className="card" data-testid="hall-waitlist">
           <p>
             <span className="soldout">{t.wlSoldOut}.</span> {t.wlHallSoldOut}
@@ -193,7 +218,7 @@ export function EventPage(props: { id: number }) {
           </div>
         </section>
       )}
-      {seated && (
+      {seated && selling && (
         <section>
           <h2>{t.seatMap}</h2>
           <SeatMap eventId={props.id} picked={picked} onToggle={toggle} onTaken={() => setNotice(t.seatTaken)} />

@@ -1,9 +1,10 @@
 // API types and helpers used only by the organizer pages.
 import type { EventSummary, SbEvent } from '../api.ts';
 
+export type { EventStatus } from '../api.ts';
+
 export const TEAM_ROLES = ['owner', 'manager', 'scanner'] as const;
 export type TeamRole = (typeof TEAM_ROLES)[number];
-export type EventStatus = 'DRAFT' | 'PUBLISHED' | 'COMPLETED' | 'CANCELLED';
 
 export interface Contacts {
   site?: string;
@@ -13,7 +14,6 @@ export interface Contacts {
 }
 
 export interface OrganizerEventSummary extends EventSummary {
-  status: EventStatus;
   organizer_id: number | null;
 }
 
@@ -36,9 +36,7 @@ export interface Policy {
   max_tickets_per_user: number | null;
 }
 
-export interface EventDetail extends Omit<SbEvent, 'status'> {
-  status: EventStatus;
-  ends_at: string | null;
+export interface EventDetail extends SbEvent {
   policy: Policy;
   published_at: string | null;
 }

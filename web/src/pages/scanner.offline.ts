@@ -2,6 +2,7 @@
 // ticket codes verified in the browser (docs/tickets.md, "Verifying offline"), and the sync.
 
 import { api, ApiError } from '../api.ts';
+import { idbCommitted, idbDatabase, idbRequest } from '../idb.ts';
 
 /** GET /api/events/:id/checkin-bundle */
 export interface CheckinBundle {
@@ -52,57 +53,35 @@ const DB_NAME = 'sbor-scanner';
 const BUNDLES = 'bundles';
 const SCANS = 'scans';
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
-  });
-}
-
-let opened: Promise<IDBDatabase> | null = null;
-function database(): Promise<IDBDatabase> {
-  opened ??= new Promise((resolve, reject) => {
-    const open = indexedDB.open(DB_NAME, 1);
-    open.onupgradeneeded = () => {
-      open.result.createObjectStore(BUNDLES, { keyPath: 'event_id' });
-      open.result.createObjectStore(SCANS, { keyPath: 'scan_id' }).createIndex('event_id', 'event_id');
-    };
-    open.onsuccess = () => resolve(open.result);
-    open.onerror = () => {
-      opened = null;
-      reject(open.error ?? new Error('IndexedDB is not available'));
-    };
-  });
-  return opened;
-}
+const database = idbDatabase(DB_NAME, (created) => {
+  created.createObjectStore(BUNDLES, { keyPath: 'event_id' });
+  created.createObjectStore(SCANS, { keyPath: 'scan_id' }).createIndex('event_id', 'event_id');
+});
 
 async function store(name: string, mode: IDBTransactionMode): Promise<IDBObjectStore> {
   return (await database()).transaction(name, mode).objectStore(name);
 }
 
 export async function saveBundle(bundle: CheckinBundle): Promise<void> {
-  await request((await store(BUNDLES, 'readwrite')).put(bundle));
+  await idbRequest((await store(BUNDLES, 'readwrite')).put(bundle));
 }
 
 export async function loadBundle(eventId: number): Promise<CheckinBundle | undefined> {
-  return request((await store(BUNDLES, 'readonly')).get(eventId) as IDBRequest<CheckinBundle | undefined>);
+  return idbRequest((await store(BUNDLES, 'readonly')).get(eventId) as IDBRequest<CheckinBundle | undefined>);
 }
 
 export async function scansOf(eventId: number): Promise<QueuedScan[]> {
-  return request((await store(SCANS, 'readonly')).index('event_id').getAll(eventId) as IDBRequest<QueuedScan[]>);
+  return idbRequest((await store(SCANS, 'readonly')).index('event_id').getAll(eventId) as IDBRequest<QueuedScan[]>);
 }
 
 async function allScans(): Promise<QueuedScan[]> {
-  return request((await store(SCANS, 'readonly')).getAll() as IDBRequest<QueuedScan[]>);
+  return idbRequest((await store(SCANS, 'readonly')).getAll() as IDBRequest<QueuedScan[]>);
 }
 
 async function putScans(scans: QueuedScan[]): Promise<void> {
   const tx = (await database()).transaction(SCANS, 'readwrite');
   for (const scan of scans) tx.objectStore(SCANS).put(scan);
-  await new Promise<void>((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error ?? new Error('IndexedDB write failed'));
-  });
+  await idbCommitted(tx);
 }
 
 /** Scans admitted offline and not yet synced, on this device, for every event. */
