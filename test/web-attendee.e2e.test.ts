@@ -338,6 +338,33 @@ describe.skipIf(!haveBrowser)('the attendee pages in headless Chromium', () => {
     ]);
   });
 
+  it('keeps the seats after a declined card, says why, and takes the payment again from the result page', async () => {
+    const eventId = await createEvent({ title: 'Вторая попытка', seats: { rows: 1, seatsPerRow: 3, price: 400_000 } });
+    const buyer = await harness.newPage();
+    await signUp(buyer, base, 'retrier');
+    const seats = await seatIds(buyer, eventId);
+    const booking = await apiAs<{ id: number }>(buyer, 'POST', '/api/bookings', { event_id: eventId, seat_ids: [seats[0]] });
+    await buyer.goto(`${base}/bookings/${booking.id}`);
+    await buyer.getByRole('button', { name: 'Pay' }).click();
+    await payWithSuccessCard(buyer, '4000000000000002');
+    const result = buyer.getByTestId('payment-result');
+    await expect.poll(() => result.textContent(), WAIT).toContain('The payment did not go through: the card was declined.');
+    await expect.poll(() => buyer.getByTestId('payment-retry').textContent(), WAIT).toMatch(/Your seats are still held until/);
+    await shot(buyer, 'attendee-payment-declined');
+    await buyer.getByRole('link', { name: 'Open the booking' }).click();
+    await expect.poll(() => buyer.getByTestId('booking-status').textContent(), WAIT).toBe('Awaiting payment');
+    await expect
+      .poll(() => buyer.getByTestId('payment-failure').textContent(), WAIT)
+      .toMatch(/^The last payment did not go through: the card was declined\. Your seats are still held until/);
+    await shot(buyer, 'attendee-booking-declined');
+    await buyer.goBack();
+    await buyer.getByRole('button', { name: 'Pay again' }).click();
+    await payWithSuccessCard(buyer);
+    await expect.poll(() => result.textContent(), WAIT).toContain('Payment succeeded');
+    await buyer.getByRole('link', { name: 'Open the booking' }).click();
+    await expect.poll(() => buyer.getByTestId('booking-status').textContent(), WAIT).toBe('Paid');
+  });
+
   it('refuses a refund too close to the event in the API’s words, and the booking stays paid', async () => {
     const eventId = await createEvent({ title: 'Скоро начало', startsInHours: 2, ticketType: { quantity: 5, price: 200_000 } });
     const buyer = await harness.newPage();

@@ -129,9 +129,9 @@ export async function createSeatedEvent(page: Page, base: string, title: string,
 }
 
 /** Pays on the sandbox gateway's card page with the success card and waits for the result page. */
-export async function payWithSuccessCard(page: Page): Promise<void> {
+export async function payWithSuccessCard(page: Page, card = '4111111111111111'): Promise<void> {
   await page.waitForURL(/\/sandbox\//, WAIT);
-  await page.locator('input[name="cardNumber"]').fill('4111111111111111');
+  await page.locator('input[name="cardNumber"]').fill(card);
   await page.locator('input[name="cardExpiry"]').fill('12/30');
   await page.locator('input[name="cvv"]').fill('123');
   await page.locator('button[type="submit"]').click();

@@ -16,6 +16,7 @@ import { SeatMap, type PickedSeat } from '../SeatMap.tsx';
 import { ErrorText, formatDate, formatSeconds, Link, useAction, useCountdown, useLoad } from '../ui.tsx';
 import { payBooking } from './attendee.api.ts';
 import { EventList, FavoriteButton } from './attendee.favorites.tsx';
+import { LastPaymentFailure } from './attendee.payment.tsx';
 import { RefundActions, RefundList } from './attendee.refunds.tsx';
 import { saleStateOf, SaleNotice, ticketWindowOf } from './attendee.sale.tsx';
 import { JoinWaitlistButton, MyEventWaitlist, useMyWaitlist } from './attendee.waitlist.tsx';
@@ -322,6 +323,7 @@ export function BookingPage(props: { id: number }) {
           <p>
             {t.total}: <b>{money(booking.total_amount, booking.currency, locale)}</b>
           </p>
+          {open && <LastPaymentFailure booking={booking} />}
           <div className="inline">
             {open && (
               <button type="button" className="primary" disabled={busy || leaving} onClick={() => void pay()}>
@@ -340,34 +342,6 @@ export function BookingPage(props: { id: number }) {
         </section>
       )}
       {booking && <RefundList bookingId={props.id} version={`${booking.status}-${booking.total_amount}`} />}
-    </main>
-  );
-}
-
-export function PaymentResultPage(props: { orderId: string; outcome: string }) {
-  const { t } = useI18n();
-  const { data, error } = useLoad(
-    () =>
-      api<{ status: string; booking_id: number | null }>(
-        `/api/payments/${props.outcome === 'fail' ? 'fail' : 'success'}?orderId=${encodeURIComponent(props.orderId)}`,
-      ),
-    [props.orderId, props.outcome],
-  );
-  const ok = data && ['CONFIRMED', 'AUTHORIZED'].includes(data.status);
-  return (
-    <main>
-      <h1>{t.paymentResult}</h1>
-      <ErrorText error={error} />
-      {!data && !error && <p>{t.paymentChecking}</p>}
-      {data && (
-        <section className={`card verdict ${ok ? 'ok' : 'bad'}`} data-testid="payment-result">
-          <p>{ok ? t.paymentSucceeded : t.paymentFailed}</p>
-          <div className="inline">
-            {ok && <Link to="/tickets">{t.toTickets}</Link>}
-            {data.booking_id !== null && <Link to={`/bookings/${data.booking_id}`}>{t.toBooking}</Link>}
-          </div>
-        </section>
-      )}
     </main>
   );
 }
