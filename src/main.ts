@@ -116,6 +116,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     catalog: {
       findEvent: (eventId) => catalog.events.findForSale(eventId),
       canManage: (principal, eventId) => catalog.canManageEvent(principal, eventId),
+      isOnTeam: (principal, eventId) => catalog.isOnEventTeam(principal, eventId),
     },
     contacts: { hasContact: (userId) => identity.service.hasContact(userId) },
     jobs,

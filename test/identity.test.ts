@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createRemoteJWKSet, generateKeyPair, jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, decodeJwt, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import type { InjectOptions } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -132,6 +132,32 @@ describe('signing in', () => {
     expect((await me({ authorization: 'Bearer not-a-token' })).statusCode).toBe(401);
     const noneAlg = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`;
     expect((await me({ authorization: `Bearer ${noneAlg}` })).statusCode).toBe(401);
+  });
+
+  it('refuses a token signed with the service key but carrying no expiry', async () => {
+    const user = await signUp(service.app);
+    const { rows } = await sql<{ kid: string; private_jwk: JWK }>`
+      select kid, private_jwk from identity.signing_keys where retired_at is null order by created_at desc, kid limit 1
+    `.execute(service.database.db);
+    const { kid, private_jwk } = rows[0]!;
+    const key = await importJWK(private_jwk, 'EdDSA');
+    const claims = decodeJwt(user.bearer.authorization.slice('Bearer '.length));
+    const sign = (expires: boolean) => {
+      const token = new SignJWT({ ver: claims.ver })
+        .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
+        .setIssuer(service.config.publicUrl)
+        .setAudience('sbor-api')
+        .setSubject(String(user.id))
+        .setJti(crypto.randomUUID())
+        .setIssuedAt();
+      return (expires ? token.setExpirationTime('5m') : token).sign(key);
+    };
+    // The same token with an expiry is good: only the missing `exp` is refused.
+    expect((await me({ authorization: `Bearer ${await sign(true)}` })).statusCode).toBe(200);
+    const response = await me({ authorization: `Bearer ${await sign(false)}` });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.json()).toMatchObject({ type: 'https://sbor.dev/problems/invalid-token' });
   });
 
   it('publishes the verification keys, so another process can check tokens by itself', async () => {
@@ -368,6 +394,23 @@ describe('rate limits', () => {
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     expect(blocked.json()).toMatchObject({ type: 'https://sbor.dev/problems/too-many-attempts' });
     expect((await attempt(user.password, '10.1.1.1')).statusCode).toBe(200);
+  });
+
+  it('stops guesses sent all at once at the limit, not once they have all been checked', async () => {
+    const user = await signUp(limited.app);
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, guess) =>
+        limited.app.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { email: user.email, password: `guess ${guess}` },
+          remoteAddress: '10.6.6.6',
+        }),
+      ),
+    );
+    const statuses = responses.map((response) => response.statusCode);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(10);
   });
 
   it('caps attempts per address', async () => {

@@ -29,6 +29,21 @@ async function apiAs<T>(page: Page | null, path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
+/** POSTs to the API as the user signed in on `page`. */
+async function postAs<T>(page: Page, path: string, body: unknown): Promise<T> {
+  const raw = await page.evaluate(() => localStorage.getItem('sbor.tokens'));
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${(JSON.parse(raw!) as { access_token: string }).access_token}`,
+    },
+    body: JSON.stringify(body),
+  });
+  expect(response.status, `POST ${path}`).toBe(201);
+  return (await response.json()) as T;
+}
+
 /** Screenshots start at the top of the page, not where the last click scrolled to. */
 async function top(page: Page): Promise<void> {
   await page.evaluate('window.scrollTo(0, 0)');
@@ -255,6 +270,28 @@ describe.skipIf(!haveBrowser)('the organizer pages in headless Chromium', () => 
     await organizer.getByRole('status').getByText('Saved.').waitFor(WAIT);
     event = await apiAs<typeof event & { description: string }>(organizer, `/api/events/${gaEventId}`);
     expect(event).toMatchObject({ title: 'Стендап: премьера', status: 'PUBLISHED', description: 'Два часа нового материала.' });
+  });
+
+  it("shows a draft's hall to its team on the event page, and to anyone else the page of a missing event", async () => {
+    const draft = await postAs<{ id: number }>(organizer, '/api/events', {
+      organizer: slug,
+      title: 'Черновик с залом',
+      type: 'concert',
+      starts_at: new Date(Date.now() + 40 * 86_400_000).toISOString(),
+    });
+    await postAs(organizer, `/api/events/${draft.id}/seat-layout`, {
+      zones: [{ name: 'Партер', price: 100_000, rows: 2, seats_per_row: 10 }],
+    });
+    // The seat map polls with the organizer's token: a draft's hall answers only its team.
+    await organizer.goto(`${base}/events/${draft.id}`);
+    await expect.poll(() => organizer.getByTestId('count-free').textContent(), WAIT).toBe('20');
+    expect(await organizer.getByRole('alert').count()).toBe(0);
+
+    const visitor = await harness.newPage();
+    await visitor.goto(`${base}/events/${draft.id}`);
+    await expect.poll(() => visitor.getByRole('alert').first().textContent(), WAIT).toMatch(/No such event|does not exist/);
+    expect(await visitor.getByText('Черновик с залом').count()).toBe(0);
+    expect(await visitor.getByTestId('count-free').count()).toBe(0);
   });
 
   it('cancels an event only after the confirm step, and its status shows cancelled', async () => {

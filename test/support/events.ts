@@ -24,6 +24,14 @@ export interface EventSetup {
 
 /** An organizer with a published event, through the public API: seats and/or ticket types. */
 export async function createPublishedEvent(app: App, database: Database, owner: TestUser, setup: EventSetup) {
+  const draft = await createDraftEvent(app, database, owner, setup);
+  const published = await app.inject({ method: 'POST', url: `/api/events/${draft.eventId}/publish`, headers: owner.bearer });
+  expect(published.statusCode, published.body).toBe(200);
+  return draft;
+}
+
+/** An organizer with a draft event ready to publish, through the public API: seats and/or ticket types. */
+export async function createDraftEvent(app: App, database: Database, owner: TestUser, setup: EventSetup) {
   await grantRole(database, owner.id, 'organizer');
   const slug = `org-${randomUUID().slice(0, 8)}`;
   const organizer = await app.inject({
@@ -69,8 +77,6 @@ export async function createPublishedEvent(app: App, database: Database, owner: 
     expect(response.statusCode, response.body).toBe(201);
     ticketTypeIds.push(response.json<{ id: number }>().id);
   }
-  const published = await app.inject({ method: 'POST', url: `/api/events/${eventId}/publish`, headers: owner.bearer });
-  expect(published.statusCode, published.body).toBe(200);
   return { eventId, ticketTypeIds, slug };
 }
 

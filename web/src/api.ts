@@ -89,8 +89,9 @@ export interface Availability {
   free: number;
   held: number;
   sold: number;
-  revenue: number;
-  bookings_count: number;
+  /** Only for the event's owners, managers and admins. */
+  revenue?: number;
+  bookings_count?: number;
   zones: { zone_id: number; name: string; total: number; free: number; held: number; sold: number }[];
 }
 
@@ -153,13 +154,18 @@ export async function api<T>(path: string, options: RequestOptions = {}, retried
   return (type.includes('json') ? await response.json() : await response.text()) as T;
 }
 
-/** GET with an ETag kept per path: null when nothing changed since the last answer. */
+/**
+ * GET with an ETag kept per path: null when nothing changed since the last answer. Signed in, it
+ * sends the token, since a draft's seat map answers only its team.
+ */
 const etags = new Map<string, string>();
-export async function poll<T>(path: string): Promise<T | null> {
+export async function poll<T>(path: string, retried = false): Promise<T | null> {
   const headers: Record<string, string> = { accept: 'application/json' };
+  if (tokens) headers.authorization = `Bearer ${tokens.access_token}`;
   const etag = etags.get(path);
   if (etag) headers['if-none-match'] = etag;
   const response = await fetch(path, { headers });
+  if (response.status === 401 && tokens && !retried && (await refresh())) return poll<T>(path, true);
   if (response.status === 304) return null;
   if (!response.ok) throw new ApiError(response.status, 'error', response.statusText);
   const next = response.headers.get('etag');

@@ -20,10 +20,12 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
   app.get(
     '/api/seats',
     {
-      config: { access: 'public' },
+      // Optional: a draft's seats are its team's (404 for others), so credentials, when sent, count.
+      config: { access: 'optional' },
       schema: {
         tags,
-        summary: 'Seats of an event. status=FREE without page suggests free seats spread over the hall.',
+        summary:
+          'Seats of an event. status=FREE without page suggests free seats spread over the hall. 404 for an unknown event or another team’s draft.',
         querystring: Type.Object({
           event_id: Id,
           page: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -46,7 +48,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
     },
     async (request) => {
       const { event_id, page, pageSize, row, status } = request.query;
-      const seats = await sales.seats({
+      const seats = await sales.seats(request.principal, {
         eventId: event_id,
         pageSize,
         ...(page !== undefined ? { page } : {}),
@@ -117,10 +119,13 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
   app.get(
     '/api/analytics',
     {
-      config: { access: 'public' },
+      // Revenue is the organizer's business: the event team's owners and managers (and admins)
+      // see it; other users get 403 (404 for a draft), anonymous callers 401, as the contract's
+      // Basic-authenticated calls allow. Its fields stay as the contract has them.
+      config: { access: 'user' },
       schema: {
         tags,
-        summary: 'Sales of an event, overall and per zone.',
+        summary: 'Sales of an event, overall and per zone: for the event team (owners, managers) and admins; 403 for others.',
         querystring: Type.Object({ id: Id }),
         response: {
           200: Type.Object({
@@ -145,7 +150,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
       },
     },
     async (request) => {
-      const figures = await sales.availability(request.query.id);
+      const figures = await sales.analytics(principalOf(request), request.query.id);
       return {
         event_id: figures.event_id,
         total_seats: figures.total,

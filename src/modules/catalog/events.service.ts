@@ -114,6 +114,16 @@ function toView(event: EventRow): EventView {
   };
 }
 
+/**
+ * Whether everyone may see an event and what it sells: once it has been published (and ever after,
+ * completed or cancelled). A draft, and a draft cancelled before it was ever published, are its
+ * team's alone. Imported events carry no published_at but are PUBLISHED or COMPLETED.
+ */
+export function isPublicEvent(event: Pick<EventRow, 'status' | 'published_at'>): boolean {
+  if (event.status === 'DRAFT') return false;
+  return !(event.status === 'CANCELLED' && event.published_at === null);
+}
+
 function payload(event: EventRow): EventLifecyclePayload {
   return { eventId: event.id, organizerId: event.organizer_id, title: event.title, startsAt: event.starts_at.toISOString() };
 }
@@ -207,18 +217,24 @@ export class EventsService {
     return this.transition(principal, eventId, 'cancel', async () => undefined, reason);
   }
 
-  /** A draft is visible only to its team; everything else to everyone. Names the brand page to link to. */
+  /**
+   * A draft (or a draft cancelled unpublished) is visible only to its team, with the answer of a
+   * missing id for everyone else; other events to everyone (isPublicEvent). Names the brand page.
+   */
   async get(principal: Principal | undefined, eventId: number): Promise<EventView & { organizer_slug: string | null }> {
     const event = await findEventById(this.db, eventId);
-    if (!event || (event.status === 'DRAFT' && !(await isOnTeam(this.db, event.organizer_id, principal)))) throw eventNotFound();
+    if (!event || (!isPublicEvent(event) && !(await isOnTeam(this.db, event.organizer_id, principal)))) throw eventNotFound();
     const slug = event.organizer_id === null ? undefined : await findOrganizerSlug(this.db, event.organizer_id);
     return { ...toView(event), organizer_slug: slug ?? null };
   }
 
-  /** Sales and tickets read events through this (ids, TTL, policy, status). */
-  async findForSale(eventId: number): Promise<EventView | undefined> {
+  /**
+   * Sales and tickets read events through this (ids, TTL, policy, status), and whether everyone
+   * may see it (isPublicEvent): who else may is asked of isOnEventTeam.
+   */
+  async findForSale(eventId: number): Promise<(EventView & { is_public: boolean }) | undefined> {
     const event = await findEventById(this.db, eventId);
-    return event ? toView(event) : undefined;
+    return event ? { ...toView(event), is_public: isPublicEvent(event) } : undefined;
   }
 
   /**
@@ -295,8 +311,13 @@ export class EventsService {
     await removeFavorite(this.db, principal.userId, eventId);
   }
 
+  /** Favourites the principal may still see: a draft favourited on its team leaves the list of someone who left the team. */
   async favorites(principal: Principal): Promise<EventSummary[]> {
-    return (await listFavorites(this.db, principal.userId)).map(toEventSummary);
+    const visible: EventRow[] = [];
+    for (const event of await listFavorites(this.db, principal.userId)) {
+      if (isPublicEvent(event) || (await isOnTeam(this.db, event.organizer_id, principal))) visible.push(event);
+    }
+    return visible.map(toEventSummary);
   }
 
   /** Periodic: events that have ended become COMPLETED (`event.completed` for each). */

@@ -5,7 +5,7 @@ import { registerCatalogRoutes } from './catalog.routes.ts';
 import { EventsService, type SellableCheck } from './events.service.ts';
 import { OrganizersService, type UserDirectory } from './organizers.service.ts';
 import { catalogDb } from './organizers.repository.ts';
-import { canManageEvent, canScanEvent, manageableOrganizerId } from './team.ts';
+import { canManageEvent, canScanEvent, isOnEventTeam, manageableOrganizerId } from './team.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import './catalog.events.ts';
 
@@ -25,6 +25,8 @@ export interface CatalogModule {
   canManageOrganizer(principal: Principal, slug: string): Promise<number>;
   /** Owner, manager or scanner of the event's organizer team (check-in), or an admin. */
   canScanEvent(principal: Principal, eventId: number): Promise<boolean>;
+  /** On the event's organizer team in any role, or an admin: who may see the event while it is a draft. */
+  isOnEventTeam(principal: Principal, eventId: number): Promise<boolean>;
   registerRoutes(app: App): void;
 }
 
@@ -48,6 +50,7 @@ export function createCatalogModule(
     canManageEvent: (principal, eventId) => canManageEvent(catalogDb(db), principal, eventId),
     canManageOrganizer: (principal, slug) => manageableOrganizerId(catalogDb(db), principal, slug),
     canScanEvent: (principal, eventId) => canScanEvent(catalogDb(db), principal, eventId),
+    isOnEventTeam: (principal, eventId) => isOnEventTeam(catalogDb(db), principal, eventId),
     registerRoutes: (app) => registerCatalogRoutes(app, organizers, events),
   };
 }

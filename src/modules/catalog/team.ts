@@ -1,6 +1,6 @@
 import type { Principal } from '../../platform/http/access.ts';
 import { notOnTeam, organizerNotFound } from './catalog.errors.ts';
-import type { TeamRole } from './catalog.tables.ts';
+import { TEAM_ROLES, type TeamRole } from './catalog.tables.ts';
 import { findOrganizerBySlug, findTeamRole, type CatalogDb } from './organizers.repository.ts';
 
 /** Who may do what inside an organizer: owners everything, managers events, scanners check-in. */
@@ -31,12 +31,22 @@ export async function canManageEvent(db: CatalogDb, principal: Principal, eventI
   return hasEventRole(db, principal, eventId, CAN_MANAGE_EVENTS);
 }
 
+/** For other modules: is this principal on the event's organizer team in any role (or an admin)? Who sees its draft. */
+export async function isOnEventTeam(db: CatalogDb, principal: Principal, eventId: number): Promise<boolean> {
+  return hasEventRole(db, principal, eventId, TEAM_ROLES);
+}
+
 /** For other modules: may this principal validate and check in tickets of the event? */
 export async function canScanEvent(db: CatalogDb, principal: Principal, eventId: number): Promise<boolean> {
   return hasEventRole(db, principal, eventId, CAN_SCAN);
 }
 
-async function hasEventRole(db: CatalogDb, principal: Principal, eventId: number, allowed: TeamRole[]): Promise<boolean> {
+async function hasEventRole(
+  db: CatalogDb,
+  principal: Principal,
+  eventId: number,
+  allowed: readonly TeamRole[],
+): Promise<boolean> {
   if (principal.role === 'admin') return true;
   const event = await db.selectFrom('catalog.events').select('organizer_id').where('id', '=', eventId).executeTakeFirst();
   if (!event?.organizer_id) return false;

@@ -75,15 +75,12 @@ export class Credentials {
    * guessing is slowed without letting anyone lock the owner out from their own address.
    */
   async verifyPassword(email: string, password: string, ip: string): Promise<number> {
-    this.guard.assertAllowed(email, ip);
+    this.guard.beginPasswordCheck(email, ip);
     const user = await findUserByEmail(this.db, email);
     const valid = user
       ? await verifyPassword(password, user.password_hash, user.password_scheme)
       : await verifyAgainstDummy(password);
-    if (!user || !valid) {
-      this.guard.recordFailure(email, ip);
-      throw invalidCredentials();
-    }
+    if (!user || !valid) throw invalidCredentials();
     if (!user.is_active) throw accountInactive();
     this.guard.recordSuccess(email, ip);
     if (needsRehash(user.password_hash, user.password_scheme)) {

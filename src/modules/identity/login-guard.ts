@@ -21,14 +21,16 @@ const FAILURE_WINDOW = 15 * MINUTE;
 /**
  * Brakes on guessing. Failures are counted per (account, address): an attacker guessing one
  * account is stopped at their address, while the owner, signing in from theirs, is not locked out.
- * Each address also has a ceiling on attempts of any kind (login, register, refresh).
+ * Each address also has a ceiling on attempts of any kind (login, register, refresh). Both are
+ * sliding windows (see RateLimiter): no minute, and no 15 minutes, ever lets more through.
  */
 export class LoginGuard {
-  private readonly limiter = new RateLimiter();
+  private readonly limiter: RateLimiter;
   private readonly limits: LoginGuardLimits;
 
-  constructor(limits: LoginGuardLimits = DEFAULT_LOGIN_LIMITS) {
+  constructor(limits: LoginGuardLimits = DEFAULT_LOGIN_LIMITS, options: { now?: () => number } = {}) {
     this.limits = limits;
+    this.limiter = new RateLimiter(options);
   }
 
   /** Counts one attempt of `action` from `ip`; throws 429 past the per-address ceiling. */
@@ -38,14 +40,15 @@ export class LoginGuard {
     if (wait > 0) throw tooManyAttempts(wait);
   }
 
-  assertAllowed(email: string, ip: string): void {
+  /**
+   * Counts a password check of `email` from `ip` before it runs; throws 429 past the limit. Counted
+   * up front, not when it fails: checks take tens of milliseconds, and guesses sent all at once
+   * would otherwise all start before the first failure was counted. A success forgets them.
+   */
+  beginPasswordCheck(email: string, ip: string): void {
     if (!this.limits.enabled) return;
-    const wait = this.limiter.check(`fail:${email}:${ip}`, this.limits.failuresPerAccountAndAddress, FAILURE_WINDOW);
+    const wait = this.limiter.hit(`fail:${email}:${ip}`, this.limits.failuresPerAccountAndAddress, FAILURE_WINDOW);
     if (wait > 0) throw tooManyAttempts(wait);
-  }
-
-  recordFailure(email: string, ip: string): void {
-    if (this.limits.enabled) this.limiter.hit(`fail:${email}:${ip}`, this.limits.failuresPerAccountAndAddress, FAILURE_WINDOW);
   }
 
   recordSuccess(email: string, ip: string): void {

@@ -71,9 +71,19 @@ export class TokenKeys {
       .sign(this.signingKey.key);
   }
 
-  /** Returns the claims of a valid token, or undefined for any invalid one (bad signature, expired, wrong iss/aud/alg). */
+  /**
+   * Returns the claims of a valid token, or undefined for any invalid one (bad signature, expired
+   * or no expiry at all, wrong iss/aud/alg). jose checks `exp` only when it is there, so it is
+   * required: a token without one would never end.
+   */
   async verify(token: string): Promise<AccessClaims | undefined> {
-    const options = { algorithms: [ALGORITHM], issuer: this.issuer, audience: ACCESS_TOKEN_AUDIENCE, typ: 'at+jwt' };
+    const options = {
+      algorithms: [ALGORITHM],
+      issuer: this.issuer,
+      audience: ACCESS_TOKEN_AUDIENCE,
+      typ: 'at+jwt',
+      requiredClaims: ['exp', 'sub'],
+    };
     try {
       const { payload } = await jwtVerify(token, this.resolveKey, options).catch(async (error: unknown) => {
         if (!(error instanceof Error) || (error as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;

@@ -1,5 +1,7 @@
 import { DomainError } from '../../platform/errors.ts';
 
+/** The catalog's answer for a missing event (GET /api/events/:id), also given for one the caller may not see. */
+export const eventNotFound = () => new DomainError('not-found', 'event-not-found', 'No such event.');
 export const eventNotOnSale = () => new DomainError('unprocessable', 'event-not-on-sale', 'This event is not on sale.');
 export const bookingNotFound = () => new DomainError('not-found', 'booking-not-found', 'No such booking.');
 export const notYourBooking = () => new DomainError('forbidden', 'not-your-booking', 'This booking belongs to someone else.');

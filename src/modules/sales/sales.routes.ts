@@ -65,15 +65,15 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
   app.get(
     '/api/events/:id/ticket-types',
     {
-      config: { access: 'public' },
+      config: { access: 'optional' },
       schema: {
         tags,
-        summary: 'Ticket types with what is left.',
+        summary: 'Ticket types with what is left (a draft’s only for its team: 404 for others).',
         params: EventParams,
         response: { 200: Type.Array(TicketTypeSchema) },
       },
     },
-    async (request) => sales.ticketTypes(request.params.id),
+    async (request) => sales.listTicketTypes(request.principal, request.params.id),
   );
   app.post(
     '/api/events/:id/seat-layout',
@@ -101,17 +101,21 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
   app.get(
     '/api/events/:id/seat-map',
     {
-      config: { access: 'public' },
+      config: { access: 'optional' },
       schema: {
         tags,
-        summary: 'The hall for drawing: zones with their rows, and a status character per seat of the rows asked for.',
+        summary:
+          'The hall for drawing: zones with their rows, and a status character per seat of the rows asked for (a draft’s only for its team).',
         params: EventParams,
         querystring: SeatMapQuery,
         response: { 200: SeatMapSchema, 304: Type.Null({ description: 'Unchanged since the ETag given in If-None-Match.' }) },
       },
     },
     async (request, reply) => {
-      const map = await sales.seatMap(request.params.id, { fromRow: request.query.from_row, toRow: request.query.to_row });
+      const map = await sales.seatMap(request.principal, request.params.id, {
+        fromRow: request.query.from_row,
+        toRow: request.query.to_row,
+      });
       // Pollers send the last ETag back; an unchanged hall costs them no body.
       const etag = `"${createHash('sha1').update(JSON.stringify(map)).digest('base64url')}"`;
       reply.header('etag', etag).header('cache-control', 'no-cache');
@@ -122,15 +126,15 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
   app.get(
     '/api/events/:id/availability',
     {
-      config: { access: 'public' },
+      config: { access: 'optional' },
       schema: {
         tags,
-        summary: 'Total, free, held and sold, overall and per zone.',
+        summary: 'Total, free, held and sold, overall and per zone; revenue for the event team (a draft’s only for its team).',
         params: EventParams,
         response: { 200: AvailabilitySchema },
       },
     },
-    async (request) => sales.availability(request.params.id),
+    async (request) => sales.availability(request.principal, request.params.id),
   );
   app.get(
     '/api/events/:id/bookings',

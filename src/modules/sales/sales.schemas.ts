@@ -130,8 +130,12 @@ export const AvailabilitySchema = Type.Object({
   free: Type.Integer(),
   held: Type.Integer(),
   sold: Type.Integer(),
-  revenue: Type.Integer(),
-  bookings_count: Type.Integer(),
+  revenue: Type.Optional(
+    Type.Integer({ description: 'Minor units from confirmed bookings; only for the event team (owners, managers) and admins.' }),
+  ),
+  bookings_count: Type.Optional(
+    Type.Integer({ description: 'Bookings in any status; only for the event team (owners, managers) and admins.' }),
+  ),
   zones: Type.Array(
     Type.Object({
       zone_id: Type.Integer(),

@@ -32,6 +32,7 @@ import {
   bookingNotPayable,
   contactRequired,
   emptyBooking,
+  eventNotFound,
   eventNotOnSale,
   layoutExists,
   notOnSaleWindow,
@@ -94,6 +95,8 @@ import {
 export interface SaleEvent {
   id: number;
   status: string;
+  /** Whether everyone may see the event and its inventory; if not (a draft), only its team (CatalogGateway.isOnTeam). */
+  is_public: boolean;
   hold_ttl_seconds: number;
   starts_at: string;
   policy: {
@@ -106,8 +109,10 @@ export interface SaleEvent {
 
 export interface CatalogGateway {
   findEvent(eventId: number): Promise<SaleEvent | undefined>;
-  /** Owner or manager of the event's organizer (box office), or an admin. */
+  /** Owner or manager of the event's organizer (box office, bookings, money), or an admin. */
   canManage(principal: Principal, eventId: number): Promise<boolean>;
+  /** On the event's organizer team in any role (scanners too), or an admin: who sees a draft. */
+  isOnTeam(principal: Principal, eventId: number): Promise<boolean>;
 }
 
 export interface ContactDirectory {
@@ -158,6 +163,8 @@ export interface BookingView {
 }
 
 const EVENT_CACHE_MS = 2_000;
+/** Public events remembered (anyone can ask about any of millions of past events). */
+const EVENTS_CACHED = 10_000;
 /** Bookings whose event is remembered (it never changes), so a seat select needs no extra read. */
 const BOOKING_EVENTS_CACHED = 200_000;
 const SUGGESTION_LIMIT = 20;
@@ -174,7 +181,8 @@ export class SalesService {
   private readonly catalog: CatalogGateway;
   private readonly contacts: ContactDirectory;
   private readonly options: SalesOptions;
-  private readonly events = new Map<number, { event: SaleEvent | undefined; until: number }>();
+  /** Public events only (see findEvent). */
+  private readonly events = new Map<number, { event: SaleEvent; until: number }>();
   private readonly halls = new Map<number, { rows: number; seatsPerRow: number }>();
   private readonly offers: WaitlistOffers;
   private readonly bookingEvents = new Map<number, number>();
@@ -254,6 +262,13 @@ export class SalesService {
     return created;
   }
 
+  /** Ticket types with what is left, to whoever may see the event (see visibleEvent). */
+  async listTicketTypes(principal: Principal | undefined, eventId: number) {
+    await this.visibleEvent(principal, eventId);
+    return this.ticketTypes(eventId);
+  }
+
+  /** Ticket types with what is left, unchecked: for this module's own use cases. */
   async ticketTypes(eventId: number) {
     const [types, availability] = await Promise.all([listTicketTypes(this.db, eventId), availableUnits(this.db, eventId)]);
     return types.map((type) => {
@@ -329,7 +344,11 @@ export class SalesService {
    * Seats by event, row, zone and status. Asking for FREE seats without a page spreads the
    * answer over the hall, so a rush of buyers is not handed the same first seats.
    */
-  async seats(filter: { eventId: number; status?: SeatStatus; row?: number; zoneId?: number; page?: number; pageSize: number }) {
+  async seats(
+    principal: Principal | undefined,
+    filter: { eventId: number; status?: SeatStatus; row?: number; zoneId?: number; page?: number; pageSize: number },
+  ) {
+    await this.visibleEvent(principal, filter.eventId);
     if (filter.status === 'FREE' && filter.page === undefined && filter.row === undefined && filter.zoneId === undefined) {
       const count = Math.min(filter.pageSize, SUGGESTION_LIMIT);
       return this.suggestions ? this.suggestions.suggest(filter.eventId, count) : this.readFreeSeats(filter.eventId, count);
@@ -341,7 +360,8 @@ export class SalesService {
    * The hall for drawing: zones with their rows (always) and the status of every seat in rows
    * `fromRow..toRow` (all rows when not given), a character per seat.
    */
-  async seatMap(eventId: number, range: { fromRow?: number; toRow?: number } = {}) {
+  async seatMap(principal: Principal | undefined, eventId: number, range: { fromRow?: number; toRow?: number } = {}) {
+    await this.visibleEvent(principal, eventId);
     const zones = await seatMapZones(this.db, eventId);
     const rows = await seatMapRows(this.db, eventId, range.fromRow ?? 1, range.toRow ?? 1_000_000);
     return { event_id: eventId, zones, rows };
@@ -539,13 +559,37 @@ export class SalesService {
     return this.views(await listBookingsOfEvent(this.db, eventId, filter));
   }
 
-  /** Total, free, held and sold counts (seed 002) and per zone, with revenue (HackLoad analytics). */
-  async availability(eventId: number) {
-    const [seatRows, types, bookings] = await Promise.all([
-      seatCounts(this.db, eventId),
-      this.ticketTypes(eventId),
-      countBookings(this.db, eventId),
+  /**
+   * Total, free, held and sold counts (seed 002), overall and per zone, to whoever may see the
+   * event; revenue and the number of bookings only to those who may manage it (owners, managers,
+   * admins), and left out for everyone else.
+   */
+  async availability(principal: Principal | undefined, eventId: number) {
+    await this.visibleEvent(principal, eventId);
+    const [counts, manager] = await Promise.all([
+      this.inventoryCounts(eventId),
+      principal ? this.catalog.canManage(principal, eventId) : false,
     ]);
+    return manager ? { ...counts, ...(await this.takings(eventId)) } : counts;
+  }
+
+  /** HackLoad's analytics: the counts with revenue, for the event's owners, managers and admins only. */
+  async analytics(principal: Principal, eventId: number) {
+    await this.visibleEvent(principal, eventId);
+    await this.requireManager(principal, eventId);
+    const [counts, takings] = await Promise.all([this.inventoryCounts(eventId), this.takings(eventId)]);
+    return { ...counts, ...takings };
+  }
+
+  /** What confirmed bookings brought in, and how many bookings there are in all. */
+  private async takings(eventId: number): Promise<{ revenue: number; bookings_count: number }> {
+    const { revenue, bookings } = await countBookings(this.db, eventId);
+    return { revenue, bookings_count: bookings };
+  }
+
+  /** Total, free, held and sold counts, overall and per zone, unchecked: for this module's own use cases. */
+  async inventoryCounts(eventId: number) {
+    const [seatRows, types] = await Promise.all([seatCounts(this.db, eventId), this.ticketTypes(eventId)]);
     const count = (status: SeatStatus) =>
       seatRows.filter((row) => row.status === status).reduce((sum, row) => sum + row.seats, 0);
     const gaTotal = types.reduce((sum, type) => sum + type.quantity, 0);
@@ -564,8 +608,6 @@ export class SalesService {
       free: count('FREE') + types.reduce((sum, type) => sum + type.available, 0),
       held: count('RESERVED') + types.reduce((sum, type) => sum + type.held, 0),
       sold: count('SOLD') + types.reduce((sum, type) => sum + type.sold, 0),
-      revenue: bookings.revenue,
-      bookings_count: bookings.bookings,
       zones: [...zones.values()],
     };
   }
@@ -988,13 +1030,39 @@ export class SalesService {
 
   /** The event, if it is on sale (cached briefly); otherwise a problem. */
   async saleEvent(eventId: number): Promise<SaleEvent> {
+    const event = await this.findEvent(eventId);
+    if (!event || event.status !== 'PUBLISHED') throw eventNotOnSale();
+    return event;
+  }
+
+  /**
+   * The one visibility rule for reads of an event's inventory (ticket types, seats, seat map,
+   * availability, analytics): a public event is everyone's; a draft is its team's and admins'.
+   * Anyone else gets the catalog's answer for a missing id, so not even a draft's existence shows.
+   * A public event comes from findEvent's cache: the hot reads pay no query for the check.
+   */
+  private async visibleEvent(principal: Principal | undefined, eventId: number): Promise<SaleEvent> {
+    const event = await this.findEvent(eventId);
+    if (event && (event.is_public || (principal && (await this.catalog.isOnTeam(principal, eventId))))) return event;
+    throw eventNotFound();
+  }
+
+  /**
+   * The event as the catalog has it. Public events are remembered for EVENT_CACHE_MS (at most
+   * EVENTS_CACHED of them, the oldest dropped first), so seat lists, availability and seat selects
+   * of a published event cost no query; drafts and unknown ids are asked each time, so an event is
+   * public the moment it is published, never remembered as a draft.
+   */
+  private async findEvent(eventId: number): Promise<SaleEvent | undefined> {
     const cached = this.events.get(eventId);
-    let event = cached && cached.until > Date.now() ? cached.event : undefined;
-    if (!event) {
-      event = await this.catalog.findEvent(eventId);
+    if (cached && cached.until > Date.now()) return cached.event;
+    const event = await this.catalog.findEvent(eventId);
+    this.events.delete(eventId);
+    if (event?.is_public) {
+      const oldest = this.events.keys().next();
+      if (this.events.size >= EVENTS_CACHED && !oldest.done) this.events.delete(oldest.value);
       this.events.set(eventId, { event, until: Date.now() + EVENT_CACHE_MS });
     }
-    if (!event || event.status !== 'PUBLISHED') throw eventNotOnSale();
     return event;
   }
 

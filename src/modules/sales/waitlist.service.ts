@@ -116,7 +116,7 @@ export class WaitlistService {
   }
 
   private async available(eventId: number, ticketTypeId: number | null): Promise<number> {
-    if (ticketTypeId === null) return (await this.sales.availability(eventId)).zones.reduce((sum, zone) => sum + zone.free, 0);
+    if (ticketTypeId === null) return (await this.sales.inventoryCounts(eventId)).zones.reduce((sum, zone) => sum + zone.free, 0);
     const type = (await this.sales.ticketTypes(eventId)).find((candidate) => candidate.id === ticketTypeId);
     if (!type) throw ticketTypeNotFound();
     return type.available;

@@ -471,10 +471,12 @@ export function OrganizerEventPage(props: { id: number }) {
             <span>{t.sold}</span>
             <b data-testid="counter-sold">{availability.data.sold}</b>
           </div>
-          <div>
-            <span>{t.revenue}</span>
-            <b>{money(availability.data.revenue, currency, locale)}</b>
-          </div>
+          {availability.data.revenue !== undefined && (
+            <div>
+              <span>{t.revenue}</span>
+              <b>{money(availability.data.revenue, currency, locale)}</b>
+            </div>
+          )}
         </section>
       )}
       {availability.data && availability.data.zones.length > 0 && (
