@@ -161,11 +161,12 @@ export async function api<T>(path: string, options: RequestOptions = {}, retried
 const etags = new Map<string, string>();
 export async function poll<T>(path: string, retried = false): Promise<T | null> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (tokens) headers.authorization = `Bearer ${tokens.access_token}`;
+  const used = currentTokens()?.access_token;
+  if (used) headers.authorization = `Bearer ${used}`;
   const etag = etags.get(path);
   if (etag) headers['if-none-match'] = etag;
   const response = await fetch(path, { headers });
-  if (response.status === 401 && tokens && !retried && (await refresh())) return poll<T>(path, true);
+  if (response.status === 401 && used && !retried && (await renewAfter(used))) return poll<T>(path, true);
   if (response.status === 304) return null;
   if (!response.ok) throw new ApiError(response.status, 'error', response.statusText);
   const next = response.headers.get('etag');
