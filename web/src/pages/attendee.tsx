@@ -219,6 +219,13 @@ export function EventPage(props: { id: number }) {
           </div>
         </section>
       )}
+      {/* A draft's team sees its hall as buyers will, to check it before publishing; nothing is picked. */}
+      {seated && sale === 'draft' && (
+        <section>
+          <h2>{t.seatMap}</h2>
+          <SeatMap eventId={props.id} picked={picked} onToggle={() => undefined} onTaken={() => undefined} />
+        </section>
+      )}
       {seated && selling && (
         <section>
           <h2>{t.seatMap}</h2>
