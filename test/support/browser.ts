@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,7 +15,13 @@ if (!haveBrowser) console.warn(`web e2e skipped: no browser at ${CHROMIUM} (apt-
 export const WAIT = { timeout: 30_000 };
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
-const SCREENSHOTS = join(import.meta.dirname, '../../docs/screenshots');
+/**
+ * Where screenshots go: docs/screenshots/ when UPDATE_SCREENSHOTS=1 (to refresh the docs' pictures),
+ * otherwise a temporary folder, so an ordinary run (and CI) leaves the checkout clean.
+ */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
+  ? join(import.meta.dirname, '../../docs/screenshots')
+  : join(tmpdir(), 'sbor-screenshots');
 
 export interface BrowserHarness {
   service: TestService;
@@ -56,7 +63,7 @@ export async function startBrowserHarness(env: Record<string, string> = {}): Pro
   };
 }
 
-/** Screenshots the page at desktop and phone widths into docs/screenshots/. */
+/** Screenshots the page at desktop and phone widths (see SCREENSHOTS for where). */
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}-desktop.png`) });
   const size = page.viewportSize() ?? DESKTOP;
