@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseBuilder, operationsOf, type FuzzCase, type Operation } from './support/openapi-fuzz.ts';
-import { addToTeam, createPublishedEvent } from './support/events.ts';
+import { addToTeam, createDraftEvent, createPublishedEvent } from './support/events.ts';
 import { startTestService, type TestService } from './support/service.ts';
 import { grantRole, signUp, type TestUser } from './support/users.ts';
 
@@ -41,19 +41,7 @@ beforeAll(async () => {
   });
   await addToTeam(app, owner, event.slug, member.email, 'scanner');
   // A draft with nothing in it, so layouts and ticket types can be created by the fuzz.
-  const draft = await app.inject({
-    method: 'POST',
-    url: '/api/events',
-    headers: owner.bearer,
-    payload: {
-      organizer: event.slug,
-      title: 'Черновик',
-      type: 'concert',
-      starts_at: new Date(Date.now() + 60 * 86_400_000).toISOString(),
-    },
-  });
-  expect(draft.statusCode, draft.body).toBe(201);
-  const draftId = draft.json<{ id: number }>().id;
+  const { id: draftId } = await createDraftEvent(app, service.database, owner, { organizer: event.slug });
 
   const seats = await sql<{ id: number }>`select id from sales.seats where event_id = ${event.eventId} order by id`.execute(
     service.database.db,

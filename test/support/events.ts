@@ -13,30 +13,10 @@ export interface EventSetup {
 
 /** An organizer with a published event, through the public API: seats and/or ticket types. */
 export async function createPublishedEvent(app: App, database: Database, owner: TestUser, setup: EventSetup) {
-  await grantRole(database, owner.id, 'organizer');
-  const slug = `org-${randomUUID().slice(0, 8)}`;
-  const organizer = await app.inject({
-    method: 'POST',
-    url: '/api/organizers',
-    headers: owner.bearer,
-    payload: { slug, name: slug },
+  const { id: eventId, slug } = await createDraftEvent(app, database, owner, {
+    hold_ttl_seconds: setup.ttlSeconds ?? 1800,
+    ...(setup.policy ? { policy: setup.policy } : {}),
   });
-  expect(organizer.statusCode, organizer.body).toBe(201);
-  const created = await app.inject({
-    method: 'POST',
-    url: '/api/events',
-    headers: owner.bearer,
-    payload: {
-      organizer: slug,
-      title: `Событие ${slug}`,
-      type: 'concert',
-      starts_at: new Date(Date.now() + 30 * 86_400_000).toISOString(),
-      hold_ttl_seconds: setup.ttlSeconds ?? 1800,
-      ...(setup.policy ? { policy: setup.policy } : {}),
-    },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  const eventId = created.json<{ id: number }>().id;
   if (setup.zones) {
     const layout = await app.inject({
       method: 'POST',
@@ -71,4 +51,42 @@ export async function addToTeam(app: App, owner: TestUser, slug: string, email: 
     payload: { email, role },
   });
   expect(team.statusCode, team.body).toBe(200);
+}
+
+/**
+ * A draft event with nothing to sell yet, of a new organizer of `owner` (or of `fields.organizer`);
+ * `fields` go into the event as given.
+ */
+export async function createDraftEvent(
+  app: App,
+  database: Database,
+  owner: TestUser,
+  fields: Record<string, unknown> = {},
+): Promise<{ id: number; slug: string }> {
+  let slug = typeof fields.organizer === 'string' ? fields.organizer : undefined;
+  if (!slug) {
+    await grantRole(database, owner.id, 'organizer');
+    slug = `org-${randomUUID().slice(0, 8)}`;
+    const organizer = await app.inject({
+      method: 'POST',
+      url: '/api/organizers',
+      headers: owner.bearer,
+      payload: { slug, name: slug },
+    });
+    expect(organizer.statusCode, organizer.body).toBe(201);
+  }
+  const event = await app.inject({
+    method: 'POST',
+    url: '/api/events',
+    headers: owner.bearer,
+    payload: {
+      title: `Событие ${slug}`,
+      type: 'concert',
+      starts_at: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      ...fields,
+      organizer: slug,
+    },
+  });
+  expect(event.statusCode, event.body).toBe(201);
+  return { id: event.json<{ id: number }>().id, slug };
 }

@@ -136,8 +136,12 @@ const URL_VALUES: string[] = [
 ];
 const QUERY_ONLY_VALUES: string[] = ['', 'x'.repeat(20_000)];
 
-/** Raw JSON texts for a body field: the number literals JSON.parse turns into Infinity, escapes of NUL and lone surrogates. */
-const BODY_VALUES: string[] = [
+/**
+ * Raw JSON texts for a body field, by the field's type (every field also gets ANY_VALUES): the
+ * number literals JSON.parse turns into Infinity, the strings Ajv coerces to numbers, integers at
+ * and past 2^53, escapes of NUL and lone surrogates, strings as long as the schema allows.
+ */
+const NUMBER_VALUES: string[] = [
   '1e400',
   '-1e400',
   '"Infinity"',
@@ -154,22 +158,39 @@ const BODY_VALUES: string[] = [
   '1.5',
   '"1"',
   '""',
+];
+const STRING_VALUES: string[] = ['""', '"Infinity"', '1e19', '" "', JSON.stringify(MB_STRING), JSON.stringify('я'.repeat(3000))];
+const BOOLEAN_VALUES: string[] = ['"true"', '1', '0', '"false"'];
+const NESTED_VALUES: string[] = ['[1,2]', '['.repeat(DEEP) + ']'.repeat(DEEP), '{"a":'.repeat(DEEP) + '1' + '}'.repeat(DEEP)];
+const ANY_VALUES: string[] = [
   '"\\u0000"',
   '"a\\u0000b"',
   '"\\ud800x"',
   '"\\udc00"',
-  '"\\ud800"',
-  JSON.stringify(MB_STRING),
   'true',
   'null',
   '[]',
   '{}',
-  '[1,2]',
   '["\\u0000"]',
   '{"a":"\\ud800"}',
-  '['.repeat(DEEP) + ']'.repeat(DEEP),
-  '{"a":'.repeat(DEEP) + '1' + '}'.repeat(DEEP),
 ];
+
+/** The malformed values for a field of this schema; a string as long as its maxLength allows is one of them. */
+function valuesFor(schema: JsonSchema): string[] {
+  const resolved = resolveSchema(schema);
+  const types = [resolved.type ?? []].flat();
+  const values = [...ANY_VALUES];
+  if (types.includes('integer') || types.includes('number')) values.push(...NUMBER_VALUES);
+  if (types.includes('string')) {
+    values.push(...STRING_VALUES);
+    // Multi-byte at the limit: a btree index refuses rows over ~2.7 kB, a limit counted in characters can pass it.
+    if (resolved.maxLength !== undefined) values.push(JSON.stringify('я'.repeat(resolved.maxLength)));
+  }
+  if (types.includes('boolean')) values.push(...BOOLEAN_VALUES);
+  if (types.includes('object') || types.includes('array')) values.push(...NESTED_VALUES);
+  if (types.length === 0) values.push(...NUMBER_VALUES, ...STRING_VALUES, ...BOOLEAN_VALUES, ...NESTED_VALUES);
+  return values;
+}
 
 /** Whole bodies: invalid JSON, the wrong shape, prototype poisoning, deep nesting. */
 const WHOLE_BODIES: { label: string; contentType: string; payload: string }[] = [
@@ -362,12 +383,19 @@ export class CaseBuilder {
       const schema = operation.body ?? {};
       const fields = this.fieldPaths(schema, [], 0);
       for (const path of fields) {
-        for (const raw of BODY_VALUES) {
+        for (const raw of valuesFor(this.schemaAt(schema, path))) {
           cases.push(make(`body ${path.join('.')} = ${raw.slice(0, 40)}`, url, this.bodyWith(schema, baseBody(), [[path, raw]])));
         }
       }
       cases.push(make('body with an unknown field', url, JSON.stringify({ ...baseBody(), unexpected_field: 1 })));
       cases.push(make('body without required fields', url, '{}'));
+      const [first] = fields;
+      if (first) {
+        for (const raw of NESTED_VALUES)
+          cases.push(
+            make(`body ${first.join('.')} = ${raw.slice(0, 40)}`, url, this.bodyWith(schema, baseBody(), [[first, raw]])),
+          );
+      }
       for (const whole of WHOLE_BODIES) {
         cases.push(make(`body ${whole.label}`, url, whole.payload, { 'content-type': whole.contentType }));
       }
@@ -375,7 +403,7 @@ export class CaseBuilder {
       for (let round = 0; round < 3 && fields.length > 1; round += 1) {
         const broken = fields
           .filter(() => this.random() < 0.5)
-          .map((path): [string[], string] => [path, this.pick(BODY_VALUES.slice(0, 21))]);
+          .map((path): [string[], string] => [path, this.pick([...NUMBER_VALUES, ...ANY_VALUES.slice(0, 4)])]);
         const label = broken.map(([path, raw]) => `${path.join('.')} = ${raw}`).join(', ');
         cases.push(make(`body with ${label}`, url, this.bodyWith(schema, baseBody(), broken)));
       }
@@ -406,6 +434,19 @@ export class CaseBuilder {
       fields.push(...this.fieldPaths(resolved.items, [...path, '0'], depth + 1));
     }
     return fields;
+  }
+
+  /** The schema of the value at `path` in a body. */
+  private schemaAt(schema: JsonSchema, path: string[]): JsonSchema {
+    let at = schema;
+    for (const key of path) {
+      const resolved = resolveSchema(at);
+      at =
+        resolved.properties?.[key] ??
+        resolved.items ??
+        (typeof resolved.additionalProperties === 'object' ? resolved.additionalProperties : {});
+    }
+    return at;
   }
 
   /**

@@ -405,8 +405,8 @@ const ProtocolBody = Type.Record(Type.String(), Type.Unknown(), {
 const ProtocolAnswer = Type.Record(Type.String(), Type.Unknown());
 const FaultsSchema = Type.Object({
   dropWebhooks: Type.Boolean(),
-  webhookDelayMs: Type.Integer({ minimum: 0 }),
-  webhookCopies: Type.Integer({ minimum: 1 }),
+  webhookDelayMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+  webhookCopies: Type.Integer({ minimum: 1, maximum: 100 }),
   down: Type.Boolean(),
 });
 
@@ -449,7 +449,7 @@ export async function registerSandboxRoutes(app: App, sandbox: SandboxGateway, p
           schema: {
             tags,
             summary: 'Sandbox gateway: the hosted card page (HTML, works without JavaScript).',
-            params: Type.Object({ paymentId: Type.String() }),
+            params: Type.Object({ paymentId: Type.String({ maxLength: 64 }) }),
             response: { default: Type.String({ contentMediaType: 'text/html' }) },
           },
         },
@@ -465,7 +465,7 @@ export async function registerSandboxRoutes(app: App, sandbox: SandboxGateway, p
           schema: {
             tags,
             summary: 'Sandbox gateway: the card form is posted here; answers 303 to the success or fail URL.',
-            body: Type.Record(Type.String(), Type.String(), { additionalProperties: false }),
+            body: Type.Record(Type.String(), Type.String({ maxLength: 200 }), { additionalProperties: false }),
             response: { default: Type.String({ contentMediaType: 'text/html' }) },
           },
         },
@@ -504,7 +504,7 @@ export async function registerSandboxRoutes(app: App, sandbox: SandboxGateway, p
           schema: {
             tags,
             summary: 'Sandbox: one payment as the gateway sees it, with its webhooks (for tests).',
-            params: Type.Object({ paymentId: Type.String() }),
+            params: Type.Object({ paymentId: Type.String({ maxLength: 64 }) }),
             response: { 200: Type.Record(Type.String(), Type.Unknown()), 404: Type.Object({ message: Type.String() }) },
           },
         },

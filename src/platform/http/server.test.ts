@@ -126,6 +126,33 @@ describe('the HTTP shell', () => {
     await other.close();
   });
 
+  it('refuses at start a route whose inputs are not all bounded, naming each', async () => {
+    const other = await newApp();
+    expect(() =>
+      other.post(
+        '/unbounded/:id',
+        {
+          config: { access: 'public' },
+          schema: {
+            params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+            querystring: Type.Object({ page: Type.Integer({ minimum: 1, maximum: 2 ** 60 }), q: Type.String() }),
+            body: Type.Object(
+              { price: Type.Number({ maximum: 10 }), ids: Type.Array(Type.Integer({ minimum: 1, maximum: 9 })) },
+              { additionalProperties: false },
+            ),
+            response: { 200: Type.Object({}) },
+          },
+        },
+        async () => ({}),
+      ),
+    ).toThrow(
+      'params/id: a number with no maximum within ±(2^53 − 1); querystring/page: a number with no maximum within ±(2^53 − 1); ' +
+        'querystring/q: a string with no maxLength; body/price: a number with no minimum within ±(2^53 − 1); ' +
+        'body/ids: an array with no maxItems',
+    );
+    await other.close();
+  });
+
   it.each([
     ['a path parameter', '/widgets/Infinity', { name: 'a', size: 1 }, 'params/id'],
     ['a query parameter', '/widgets/1?page=-Infinity', { name: 'a', size: 1 }, 'querystring/page'],

@@ -18,6 +18,7 @@ import { enforceAccess, type Authenticator } from './access.ts';
 import { drainOnClose } from './drain.ts';
 import { EdgeCache, requestIdOf } from './edge-cache.ts';
 import { findUnsafeInput } from './input-guard.ts';
+import { unboundedInputs } from './schema-bounds.ts';
 import { clientErrorAnswer, notFoundProblem, PROBLEM_TYPE_BASE, ProblemSchema, sendProblem, toProblem } from './problem.ts';
 
 /** The Fastify instance every module registers its routes on, typed by TypeBox schemas. */
@@ -138,6 +139,12 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
     const body = route.schema?.body as { type?: string; additionalProperties?: unknown } | undefined;
     if (body?.type === 'object' && body.additionalProperties !== false) {
       throw new Error(`${name}: body schemas must set additionalProperties: false`);
+    }
+    const unbounded = (['params', 'querystring', 'headers', 'body'] as const).flatMap((part) =>
+      unboundedInputs(route.schema?.[part], part),
+    );
+    if (unbounded.length > 0) {
+      throw new Error(`${name}: every input has a bound (see schema-bounds.ts): ${unbounded.join('; ')}`);
     }
     const documented = !UNDOCUMENTED_PREFIXES.some((prefix) => route.url.startsWith(prefix));
     if (documented && !route.schema?.response) {
