@@ -30,17 +30,28 @@ export async function createPublishedEvent(app: App, database: Database, owner: 
   return draft;
 }
 
-/** An organizer with a draft event ready to publish, through the public API: seats and/or ticket types. */
-export async function createDraftEvent(app: App, database: Database, owner: TestUser, setup: EventSetup) {
-  await grantRole(database, owner.id, 'organizer');
-  const slug = `org-${randomUUID().slice(0, 8)}`;
-  const organizer = await app.inject({
-    method: 'POST',
-    url: '/api/organizers',
-    headers: owner.bearer,
-    payload: { slug, name: slug },
-  });
-  expect(organizer.statusCode, organizer.body).toBe(201);
+/**
+ * A draft event ready to publish, through the public API: seats and/or ticket types; of a new
+ * organizer of `owner`, or of the organizer `setup.organizer` names.
+ */
+export async function createDraftEvent(
+  app: App,
+  database: Database,
+  owner: TestUser,
+  setup: EventSetup & { organizer?: string } = {},
+) {
+  let slug = setup.organizer;
+  if (!slug) {
+    await grantRole(database, owner.id, 'organizer');
+    slug = `org-${randomUUID().slice(0, 8)}`;
+    const organizer = await app.inject({
+      method: 'POST',
+      url: '/api/organizers',
+      headers: owner.bearer,
+      payload: { slug, name: slug },
+    });
+    expect(organizer.statusCode, organizer.body).toBe(201);
+  }
   const created = await app.inject({
     method: 'POST',
     url: '/api/events',

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import type { SalesService } from '../../modules/sales/index.ts';
+import { MAX_ROW, type SalesService } from '../../modules/sales/index.ts';
 import { principalOf } from '../../platform/http/access.ts';
 import type { App } from '../../platform/http/server.ts';
-import { Id } from '../../platform/http/schemas.ts';
+import { Id, MAX_PAGE } from '../../platform/http/schemas.ts';
 
 /**
  * The HackLoad "Billetter" contract, mapped onto the sales service: only translation lives here.
@@ -28,9 +28,9 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
           'Seats of an event. status=FREE without page suggests free seats spread over the hall. 404 for an unknown event or another team’s draft.',
         querystring: Type.Object({
           event_id: Id,
-          page: Type.Optional(Type.Integer({ minimum: 1 })),
+          page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
           pageSize: Type.Integer({ minimum: 1, maximum: 20, default: 20 }),
-          row: Type.Optional(Type.Integer({ minimum: 1 })),
+          row: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ROW })),
           status: Type.Optional(Type.Union([Type.Literal('FREE'), Type.Literal('RESERVED'), Type.Literal('SOLD')])),
         }),
         response: {

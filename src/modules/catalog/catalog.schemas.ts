@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { EVENT_STATUSES, EVENT_TYPES, TEAM_ROLES } from './catalog.tables.ts';
-import { Id } from '../../platform/http/schemas.ts';
+import { Id, Page } from '../../platform/http/schemas.ts';
 
 // Web addresses only: they are shown as links and images, where javascript: or data: would be a hazard.
 const Url = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 });
@@ -13,13 +13,13 @@ const Slug = Type.String({
 const Status = Type.Union(EVENT_STATUSES.map((status) => Type.Literal(status)));
 const EventTypeSchema = Type.Union(EVENT_TYPES.map((type) => Type.Literal(type)));
 const TeamRoleSchema = Type.Union(TEAM_ROLES.map((role) => Type.Literal(role)));
-const DateTime = Type.String({ format: 'date-time' });
+const DateTime = Type.String({ format: 'date-time', maxLength: 64 });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const ContactsSchema = Type.Object(
   {
     site: Type.Optional(Url),
-    email: Type.Optional(Type.String({ format: 'email' })),
+    email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
     phone: Type.Optional(Type.String({ maxLength: 32 })),
     telegram: Type.Optional(Type.String({ maxLength: 64 })),
     socials: Type.Optional(Type.Record(Type.String({ maxLength: 32 }), Url)),
@@ -32,7 +32,9 @@ const OrganizerFields = {
   logo_url: Type.Optional(Nullable(Url)),
   description: Type.Optional(Type.String({ maxLength: 10_000 })),
   contacts: Type.Optional(ContactsSchema),
-  brand_color: Type.Optional(Nullable(Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'Hex color, e.g. #1f6feb.' }))),
+  brand_color: Type.Optional(
+    Nullable(Type.String({ pattern: '^#[0-9a-fA-F]{6}$', maxLength: 7, description: 'Hex color, e.g. #1f6feb.' })),
+  ),
 };
 
 export const CreateOrganizerBody = Type.Object({ slug: Slug, ...OrganizerFields }, { additionalProperties: false });
@@ -42,7 +44,7 @@ export const UpdateOrganizerBody = Type.Object(
 );
 export const SlugParams = Type.Object({ slug: Slug });
 export const TeamMemberBody = Type.Object(
-  { email: Type.String({ format: 'email' }), role: TeamRoleSchema },
+  { email: Type.String({ format: 'email', maxLength: 254 }), role: TeamRoleSchema },
   { additionalProperties: false },
 );
 export const TeamMemberParams = Type.Object({ slug: Slug, userId: Id });
@@ -165,7 +167,9 @@ export const SearchQuery = Type.Object({
   query: Type.Optional(
     Type.String({ maxLength: 200, description: 'Words in Russian or English; typos fall back to similar titles.' }),
   ),
-  date: Type.Optional(Type.String({ format: 'date', description: 'The calendar day the event starts on, at its venue.' })),
+  date: Type.Optional(
+    Type.String({ format: 'date', maxLength: 10, description: 'The calendar day the event starts on, at its venue.' }),
+  ),
   type: Type.Optional(EventTypeSchema),
   organizer: Type.Optional(Slug),
   when: Type.Optional(
@@ -173,6 +177,6 @@ export const SearchQuery = Type.Object({
       description: 'Default: upcoming without query or date, all with one.',
     }),
   ),
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  page: Page,
   pageSize: Type.Integer({ minimum: 1, maximum: 20, default: 20 }),
 });

@@ -1,12 +1,16 @@
 import { Type } from 'typebox';
 import { ROLES } from './identity.tables.ts';
-import { Id } from '../../platform/http/schemas.ts';
+import { Id, Page } from '../../platform/http/schemas.ts';
 
 const Email = Type.String({ format: 'email', maxLength: 254, description: 'Compared case-insensitively.' });
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
 const Name = Type.String({ minLength: 1, maxLength: 100 });
-const Phone = Type.String({ pattern: '^\\+?[0-9 ()-]{5,20}$', description: 'E.164 preferred, e.g. +77011234567.' });
-const Telegram = Type.String({ pattern: '^@?[A-Za-z0-9_]{5,32}$', description: 'Telegram username.' });
+const Phone = Type.String({
+  pattern: '^\\+?[0-9 ()-]{5,20}$',
+  maxLength: 21,
+  description: 'E.164 preferred, e.g. +77011234567.',
+});
+const Telegram = Type.String({ pattern: '^@?[A-Za-z0-9_]{5,32}$', maxLength: 33, description: 'Telegram username.' });
 const Locale = Type.Union([Type.Literal('ru'), Type.Literal('en')]);
 const RoleSchema = Type.Union(ROLES.map((role) => Type.Literal(role)));
 
@@ -82,7 +86,7 @@ export const UserIdParams = Type.Object({ id: Id });
 export const ListUsersQuery = Type.Object({
   query: Type.Optional(Type.String({ maxLength: 100 })),
   role: Type.Optional(RoleSchema),
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  page: Page,
   pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
 });
 

@@ -63,11 +63,14 @@ export const EventLogQuery = Type.Object({
   key: Type.Optional(
     Type.String({
       pattern: '^[a-z_]+:[^\\s]+$',
+      maxLength: 200,
       description: 'What the events concern: booking:123, event:5, user:7, organizer:2, ticket_type:9 …',
     }),
   ),
   type: Type.Optional(Type.String({ maxLength: 100 })),
-  after: Type.Optional(Type.Integer({ minimum: 0, description: 'Only events with a larger id (paging).' })),
+  after: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Only events with a larger id (paging).' }),
+  ),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 });
 

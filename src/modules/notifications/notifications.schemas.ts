@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Id } from '../../platform/http/schemas.ts';
+import { Id, Page } from '../../platform/http/schemas.ts';
 
 export const NotificationSchema = Type.Object(
   {
@@ -23,7 +23,7 @@ export const NotificationPageSchema = Type.Object({
 });
 
 export const PageQuery = Type.Object({
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  page: Page,
   page_size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
 });
 
@@ -61,7 +61,7 @@ const Status = Type.Union([Type.Literal('pending'), Type.Literal('sending'), Typ
 
 export const DeliveriesQuery = Type.Object({
   user_id: Type.Optional(Id),
-  event_id: Type.Optional(Type.Integer({ minimum: 1, description: 'The source bus event id.' })),
+  event_id: Type.Optional(Type.Integer({ ...Id, description: 'The source bus event id.' })),
   status: Type.Optional(Status),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
 });

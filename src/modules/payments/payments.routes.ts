@@ -36,10 +36,11 @@ const OutcomeSchema = Type.Object({
 });
 const WebhookBody = Type.Object(
   {
-    paymentId: Type.String({ minLength: 1 }),
-    status: Type.String({ minLength: 1 }),
-    teamSlug: Type.String(),
-    timestamp: Type.Optional(Type.String()),
+    // Bounded: the delivery id made of them is a primary key (a btree refuses rows over ~2.7 kB).
+    paymentId: Type.String({ minLength: 1, maxLength: 128 }),
+    status: Type.String({ minLength: 1, maxLength: 64 }),
+    teamSlug: Type.String({ maxLength: 128 }),
+    timestamp: Type.Optional(Type.String({ maxLength: 64 })),
     data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
   { additionalProperties: false },
@@ -195,6 +196,10 @@ export async function registerPaymentsRoutes(app: App, payments: PaymentsService
           tags: ['hackload'],
           summary:
             'Gateway webhook (X-Webhook-Signature checked when PAYMENT_WEBHOOK_SECRET is set; de-duplicated by X-Webhook-Delivery).',
+          headers: Type.Object({
+            'x-webhook-delivery': Type.Optional(Type.String({ maxLength: 128 })),
+            'x-webhook-signature': Type.Optional(Type.String({ maxLength: 256 })),
+          }),
           body: WebhookBody,
           response: {
             200: Type.Object({

@@ -487,7 +487,7 @@ export async function registerSandboxRoutes(
           schema: {
             tags,
             summary: 'Sandbox gateway: the hosted card page (HTML, works without JavaScript).',
-            params: Type.Object({ paymentId: Type.String() }),
+            params: Type.Object({ paymentId: Type.String({ maxLength: 64 }) }),
             response: { default: Type.String({ contentMediaType: 'text/html' }) },
           },
         },
@@ -503,7 +503,7 @@ export async function registerSandboxRoutes(
           schema: {
             tags,
             summary: 'Sandbox gateway: the card form is posted here; answers 303 to the success or fail URL.',
-            body: Type.Record(Type.String(), Type.String(), { additionalProperties: false }),
+            body: Type.Record(Type.String(), Type.String({ maxLength: 200 }), { additionalProperties: false }),
             response: { default: Type.String({ contentMediaType: 'text/html' }) },
           },
         },
@@ -549,7 +549,7 @@ export async function registerSandboxRoutes(
           schema: {
             tags,
             summary: 'Sandbox: one payment as the gateway sees it, with its webhooks (for tests; off unless SANDBOX_FAULTS=on).',
-            params: Type.Object({ paymentId: Type.String() }),
+            params: Type.Object({ paymentId: Type.String({ maxLength: 64 }) }),
             response: { 200: Type.Record(Type.String(), Type.Unknown()), 404: Type.Object({ message: Type.String() }) },
           },
         },

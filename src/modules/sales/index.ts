@@ -12,6 +12,7 @@ import './sales.events.ts';
 export { salesMigrations } from './sales.migrations.ts';
 export { ensureHackloadSeats, HACKLOAD_ZONES } from './sales.fixtures.ts';
 export { TAKE_SEATS } from './seats.repository.ts';
+export { MAX_ROW } from './sales.limits.ts';
 export type { SalesService, CatalogGateway, BookingView, PaymentQuote, SettleOutcome } from './sales.service.ts';
 export type { WaitlistService, WaitlistEntryView } from './waitlist.service.ts';
 export type { BookingEventPayload, WaitlistOfferPayload } from './sales.events.ts';

@@ -45,6 +45,22 @@ export const selectRateLimited = (retryAfter: number) =>
     retry_after: retryAfter,
   });
 export const layoutExists = () => new DomainError('conflict', 'layout-exists', 'This event already has seats.');
+export const layoutTooLarge = (max: number, seats: number) =>
+  new DomainError('unprocessable', 'layout-too-large', `A hall may have at most ${max} seats; this layout has ${seats}.`, {
+    max,
+    seats,
+  });
+export const unitsLimitReached = (max: number, left: number) =>
+  new DomainError(
+    'unprocessable',
+    'units-limit-reached',
+    `An event may have at most ${max} general-admission units in all its ticket types; ${left} can still be added.`,
+    { max, left },
+  );
+export const priceOutOfRange = (field: string, max: number) =>
+  new DomainError('invalid', 'validation-error', `${field} must be an integer from 0 to ${max}`, {
+    errors: [{ field, message: `must be an integer from 0 to ${max}` }],
+  });
 export const bookingNotPayable = (status: string) =>
   new DomainError('conflict', 'booking-not-payable', `A booking in status ${status} cannot be paid for.`, {
     booking_status: status,

@@ -164,4 +164,20 @@ export const salesMigrations: Migrations = {
         end $$`.execute(db);
     },
   },
+  '20261207T1000_sales_money_bounds': {
+    // The bounds of platform/money.ts and sales.limits.ts as of this migration, written out so the
+    // migration never changes: a price of at most 10^9 minor units, at most 10^6 general-admission
+    // units per ticket type, an order's total at most 10^12. NOT VALID: rows written before are not
+    // re-checked (a start must not fail on them); every insert and update from now on is.
+    async up(db: Kysely<unknown>) {
+      for (const table of ['zones', 'seats', 'ticket_types']) {
+        await sql`alter table ${sql.raw(`sales.${table}`)}
+          add constraint ${sql.raw(`${table}_price_bound`)} check (price <= 1000000000) not valid`.execute(db);
+      }
+      await sql`alter table sales.ticket_types
+        add constraint ticket_types_quantity_bound check (quantity <= 1000000) not valid`.execute(db);
+      await sql`alter table sales.bookings
+        add constraint bookings_total_bound check (total_amount <= 1000000000000) not valid`.execute(db);
+    },
+  },
 };

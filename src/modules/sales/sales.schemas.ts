@@ -1,9 +1,10 @@
 import { Type } from 'typebox';
+import { MAX_ROW, MAX_SEATS_PER_EVENT, MAX_UNITS_PER_EVENT } from './sales.limits.ts';
 import { BOOKING_STATUSES, SEAT_STATUSES } from './sales.tables.ts';
-import { Id } from '../../platform/http/schemas.ts';
+import { Id, Amount, Page } from '../../platform/http/schemas.ts';
 
-const Money = Type.Integer({ minimum: 0, description: 'Minor units (e.g. tiyn): 4000000 is 40,000.00 KZT.' });
-const Currency = Type.String({ pattern: '^[A-Z]{3}$' });
+const Currency = Type.String({ pattern: '^[A-Z]{3}$', maxLength: 3 });
+const DateTimeInput = Type.String({ format: 'date-time', maxLength: 64 });
 export const BookingStatusSchema = Type.Enum([...BOOKING_STATUSES]);
 export const SeatStatusSchema = Type.Enum([...SEAT_STATUSES]);
 
@@ -15,11 +16,15 @@ export const TicketTypeBody = Type.Object(
   {
     type: Type.String({ minLength: 1, maxLength: 40, description: 'standard, vip, early_bird, …' }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    price: Money,
+    price: Amount,
     currency: Type.Optional(Currency),
-    quantity: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
-    sales_start: Type.Optional(Type.String({ format: 'date-time' })),
-    sales_end: Type.Optional(Type.String({ format: 'date-time' })),
+    quantity: Type.Integer({
+      minimum: 1,
+      maximum: MAX_UNITS_PER_EVENT,
+      description: `At most ${MAX_UNITS_PER_EVENT} units per event, all its ticket types together.`,
+    }),
+    sales_start: Type.Optional(DateTimeInput),
+    sales_end: Type.Optional(DateTimeInput),
     max_per_order: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   },
   { additionalProperties: false },
@@ -47,7 +52,7 @@ export const LayoutBody = Type.Object(
       Type.Object(
         {
           name: Type.String({ minLength: 1, maxLength: 100 }),
-          price: Money,
+          price: Amount,
           currency: Type.Optional(Currency),
           rows: Type.Integer({ minimum: 1, maximum: 1000 }),
           seats_per_row: Type.Integer({ minimum: 1, maximum: 2000 }),
@@ -57,7 +62,10 @@ export const LayoutBody = Type.Object(
       { minItems: 1, maxItems: 50 },
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: `At most ${MAX_SEATS_PER_EVENT} seats in all (rows × seats_per_row summed over the zones).`,
+  },
 );
 
 export const CreateBookingBody = Type.Object(
@@ -120,7 +128,7 @@ export const ListBookingsQuery = Type.Object({
 
 export const EventBookingsQuery = Type.Object({
   status: Type.Optional(BookingStatusSchema),
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  page: Page,
   pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
 });
 
@@ -149,8 +157,12 @@ export const AvailabilitySchema = Type.Object({
 });
 
 export const SeatMapQuery = Type.Object({
-  from_row: Type.Optional(Type.Integer({ minimum: 1, description: 'First row with seat statuses (default 1).' })),
-  to_row: Type.Optional(Type.Integer({ minimum: 1, description: 'Last row with seat statuses (default the last).' })),
+  from_row: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: MAX_ROW, description: 'First row with seat statuses (default 1).' }),
+  ),
+  to_row: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: MAX_ROW, description: 'Last row with seat statuses (default the last).' }),
+  ),
 });
 
 export const SeatMapSchema = Type.Object({

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { addEvent } from '../../platform/bus/index.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import { DomainError } from '../../platform/errors.ts';
+import { isPrice, MAX_PRICE } from '../../platform/money.ts';
 import { RateLimiter } from '../../platform/http/rate-limit.ts';
 import { Batcher } from './batcher.ts';
 import { isOpen, nextStatus, type BookingAction } from './booking.state.ts';
@@ -35,8 +36,10 @@ import {
   eventNotFound,
   eventNotOnSale,
   layoutExists,
+  layoutTooLarge,
   notOnSaleWindow,
   notYourBooking,
+  priceOutOfRange,
   quantityTooLarge,
   refundWindowClosed,
   resetDisabled,
@@ -50,7 +53,9 @@ import {
   tooManyForUser,
   tooManySeats,
   selectRateLimited,
+  unitsLimitReached,
 } from './sales.errors.ts';
+import { MAX_SEATS_PER_EVENT, MAX_UNITS_PER_EVENT } from './sales.limits.ts';
 import type { BookingStatus, SalesTables, SeatStatus } from './sales.tables.ts';
 import {
   eventHasSeats,
@@ -85,9 +90,11 @@ import {
   holdUnits,
   insertTicketType,
   listTicketTypes,
+  lockTicketTypesOfEvent,
   releaseUnits,
   sellUnits,
   sellUnitsIfAvailable,
+  unitsOfEvent,
   unsellUnits,
 } from './ticket-types.repository.ts';
 
@@ -246,16 +253,23 @@ export class SalesService {
     },
   ) {
     await this.requireManager(principal, eventId);
-    const row = await insertTicketType(this.db, {
-      event_id: eventId,
-      type: input.type,
-      name: input.name,
-      price: input.price,
-      currency: input.currency ?? this.options.defaultCurrency,
-      quantity: input.quantity,
-      sales_start: input.sales_start ? new Date(input.sales_start) : null,
-      sales_end: input.sales_end ? new Date(input.sales_end) : null,
-      max_per_order: input.max_per_order ?? 10,
+    // Money is checked where it is written: every total and revenue stays exact (platform/money.ts).
+    if (!isPrice(input.price)) throw priceOutOfRange('body/price', MAX_PRICE);
+    const row = await this.db.transaction().execute(async (trx) => {
+      await lockTicketTypesOfEvent(trx, eventId);
+      const units = await unitsOfEvent(trx, eventId);
+      if (units + input.quantity > MAX_UNITS_PER_EVENT) throw unitsLimitReached(MAX_UNITS_PER_EVENT, MAX_UNITS_PER_EVENT - units);
+      return insertTicketType(trx, {
+        event_id: eventId,
+        type: input.type,
+        name: input.name,
+        price: input.price,
+        currency: input.currency ?? this.options.defaultCurrency,
+        quantity: input.quantity,
+        sales_start: input.sales_start ? new Date(input.sales_start) : null,
+        sales_end: input.sales_end ? new Date(input.sales_end) : null,
+        max_per_order: input.max_per_order ?? 10,
+      });
     });
     const created = (await this.ticketTypes(eventId)).find((type) => type.id === row.id);
     if (!created) throw ticketTypeNotFound();
@@ -298,6 +312,10 @@ export class SalesService {
     firstSeatId?: number,
   ): Promise<number> {
     if (principal !== 'system') await this.requireManager(principal, eventId);
+    // One request lays out the whole hall, so its size bounds the work (sales.limits.ts).
+    const seats = zones.reduce((sum, zone) => sum + zone.rows * zone.seatsPerRow, 0);
+    if (seats > MAX_SEATS_PER_EVENT) throw layoutTooLarge(MAX_SEATS_PER_EVENT, seats);
+    if (!zones.every((zone) => isPrice(zone.price))) throw priceOutOfRange('body/zones/price', MAX_PRICE);
     return this.db.transaction().execute(async (trx) => {
       if (await eventHasSeats(trx, eventId)) throw layoutExists();
       const rows = await insertLayout(trx, eventId, zones, firstSeatId);

@@ -21,6 +21,24 @@ export async function insertTicketType(
   return db.insertInto('sales.ticket_types').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
+/**
+ * Serializes ticket-type creation per event until the transaction ends, so a sum of quantities
+ * read after it stays true until the insert commits (there is no sales row per event to lock).
+ */
+export async function lockTicketTypesOfEvent(trx: Transaction<SalesTables>, eventId: number): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended('sales.ticket_types', ${eventId}::bigint))`.execute(trx);
+}
+
+/** General-admission units of an event, all its ticket types together. */
+export async function unitsOfEvent(db: SalesDb, eventId: number): Promise<number> {
+  const row = await db
+    .selectFrom('sales.ticket_types')
+    .select(sql<number>`coalesce(sum(quantity), 0)::bigint`.as('units'))
+    .where('event_id', '=', eventId)
+    .executeTakeFirstOrThrow();
+  return row.units;
+}
+
 export async function listTicketTypes(db: SalesDb, eventId: number): Promise<TicketTypeRow[]> {
   return db.selectFrom('sales.ticket_types').selectAll().where('event_id', '=', eventId).orderBy('id').execute();
 }

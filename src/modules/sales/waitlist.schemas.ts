@@ -1,12 +1,12 @@
 import { Type } from 'typebox';
 import { WAITLIST_STATUSES } from './sales.tables.ts';
-import { Id } from '../../platform/http/schemas.ts';
+import { Id, Page } from '../../platform/http/schemas.ts';
 
 export const WaitlistParams = Type.Object({ id: Id });
 
 export const JoinWaitlistBody = Type.Object(
   {
-    ticket_type_id: Type.Optional(Type.Integer({ minimum: 1, description: 'The sold-out ticket type; omit for seats.' })),
+    ticket_type_id: Type.Optional(Type.Integer({ ...Id, description: 'The sold-out ticket type; omit for seats.' })),
     quantity: Type.Integer({ minimum: 1, maximum: 1000, default: 1 }),
   },
   { additionalProperties: false },
@@ -19,7 +19,7 @@ export const PriorityBody = Type.Object(
 
 export const EventWaitlistQuery = Type.Object({
   status: Type.Optional(Type.Enum([...WAITLIST_STATUSES])),
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  page: Page,
   pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
 });
 

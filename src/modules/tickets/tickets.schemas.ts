@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { TICKET_STATUSES } from './tickets.tables.ts';
-import { Id } from '../../platform/http/schemas.ts';
+import { Id, Page } from '../../platform/http/schemas.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const Code = Type.String({
@@ -15,7 +15,7 @@ const ScanId = Type.String({
   description: 'A new id per physical scan (a UUID); retrying the same scan with it is idempotent.',
 });
 const ScannerEvent = Type.Optional(
-  Type.Integer({ minimum: 1, description: 'The event this scanner admits to; another event’s ticket is refused.' }),
+  Type.Integer({ ...Id, description: 'The event this scanner admits to; another event’s ticket is refused.' }),
 );
 export const TicketStatusSchema = Type.Enum([...TICKET_STATUSES]);
 const Reason = Nullable(Type.Enum(['unknown', 'forged', 'cancelled', 'already-used', 'other-event']));
@@ -64,7 +64,7 @@ const TicketRef = Type.Ref('Ticket');
 export const ListTicketsQuery = Type.Object({
   event_id: Type.Optional(Id),
   status: Type.Optional(TicketStatusSchema),
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  page: Page,
   pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
 });
 
@@ -101,7 +101,7 @@ export const SyncBody = Type.Object(
   {
     checkins: Type.Array(
       Type.Object(
-        { code: Code, gate: Gate, scan_id: ScanId, scanned_at: Type.String({ format: 'date-time' }) },
+        { code: Code, gate: Gate, scan_id: ScanId, scanned_at: Type.String({ format: 'date-time', maxLength: 64 }) },
         { additionalProperties: false },
       ),
       { minItems: 1, maxItems: 1000 },

@@ -38,11 +38,14 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -70,8 +73,10 @@ function problem(
   };
 }
 
-/** Fastify's own client errors (bad JSON, wrong content type, too large) by their error code. */
+/** Fastify's own client errors (bad JSON, wrong content type, too large, bad URL) by their error code. */
 const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_BAD_URL: 'malformed-url',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri-too-long',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
   FST_ERR_CTP_BODY_TOO_LARGE: 'body-too-large',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-body',
@@ -121,4 +126,29 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
 
 export function notFoundProblem(request: FastifyRequest): Problem {
   return problem(request, 404, 'not-found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`);
+}
+
+/**
+ * The answer to a request Node's HTTP parser refused before Fastify saw it (headers over the
+ * limit, a malformed request, a timeout), as raw HTTP: there is no request object to reply through.
+ * Undefined when the connection is already gone.
+ */
+export function clientErrorAnswer(error: { code?: string }, requestId: string): string | undefined {
+  if (error.code === 'ECONNRESET') return undefined;
+  const [status, code, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'headers-too-large',
+          'The request line and headers exceed the server’s limit (16 KiB); a long query string is the usual cause.',
+        ]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request-timeout', 'The request did not arrive in time.']
+        : [400, 'malformed-request', 'The request is not valid HTTP.'];
+  const title = TITLES[status] ?? 'Error';
+  const body = JSON.stringify({ type: problemType(code), title, status, detail, request_id: requestId });
+  return (
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`
+  );
 }

@@ -30,8 +30,17 @@ beforeAll(async () => {
     {
       config: { access: 'public' },
       schema: {
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        body: Type.Object({ name: Type.String({ minLength: 1 }), size: Type.Integer() }, { additionalProperties: false }),
+        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: 1000 }) }),
+        querystring: Type.Object({ page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }),
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 100 }),
+            size: Type.Integer({ minimum: 0, maximum: 100 }),
+            tags: Type.Optional(Type.Array(Type.String({ maxLength: 20 }), { maxItems: 5 })),
+            extra: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Object({ id: Type.Integer(), name: Type.String() }) },
       },
     },
@@ -41,6 +50,17 @@ beforeAll(async () => {
       if (request.body.name === 'explode') throw new Error('connection string postgres://secret@db leaked');
       return { id: request.params.id, name: request.body.name, internal: 'not in schema' };
     },
+  );
+  app.get(
+    '/things',
+    {
+      config: { access: 'public' },
+      schema: {
+        querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 10 })) }),
+        response: { 200: Type.Object({}) },
+      },
+    },
+    async () => ({}),
   );
   await app.ready();
 });
@@ -103,6 +123,113 @@ describe('the HTTP shell', () => {
         async () => ({}),
       ),
     ).toThrow(/additionalProperties: false/);
+    await other.close();
+  });
+
+  it('refuses at start a route whose inputs are not all bounded, naming each', async () => {
+    const other = await newApp();
+    expect(() =>
+      other.post(
+        '/unbounded/:id',
+        {
+          config: { access: 'public' },
+          schema: {
+            params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+            querystring: Type.Object({ page: Type.Integer({ minimum: 1, maximum: 2 ** 60 }), q: Type.String() }),
+            body: Type.Object(
+              { price: Type.Number({ maximum: 10 }), ids: Type.Array(Type.Integer({ minimum: 1, maximum: 9 })) },
+              { additionalProperties: false },
+            ),
+            response: { 200: Type.Object({}) },
+          },
+        },
+        async () => ({}),
+      ),
+    ).toThrow(
+      'params/id: a number with no maximum within ±(2^53 − 1); querystring/page: a number with no maximum within ±(2^53 − 1); ' +
+        'querystring/q: a string with no maxLength; body/price: a number with no minimum within ±(2^53 − 1); ' +
+        'body/ids: an array with no maxItems',
+    );
+    await other.close();
+  });
+
+  it.each([
+    ['a path parameter', '/widgets/Infinity', { name: 'a', size: 1 }, 'params/id'],
+    ['a query parameter', '/widgets/1?page=-Infinity', { name: 'a', size: 1 }, 'querystring/page'],
+    ['a body property', '/widgets/1', { name: 'a', size: 'Infinity' }, 'body/size'],
+  ])('refuses Infinity in %s, which the validator coerces and then skips the bounds of', async (_where, url, payload, field) => {
+    const response = await app.inject({ method: 'POST', url, headers: json, payload });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({
+      type: `${PROBLEM_TYPE_BASE}validation-error`,
+      errors: [{ field, message: 'must be a finite number' }],
+    });
+  });
+
+  it.each([
+    ['a NUL character in a nested value', '/widgets/1', '{"name":"a","size":1,"extra":{"k":"a\\u0000b"}}', 'body/extra/k', 'NUL'],
+    ['a NUL character in a property name', '/widgets/1', '{"name":"a","size":1,"extra":{"a\\u0000":1}}', 'body/extra', 'NUL'],
+    ['a lone surrogate', '/widgets/1', '{"name":"\\ud800x","size":1}', 'body/name', 'lone surrogates'],
+    ['a lone surrogate in an array', '/widgets/1', '{"name":"a","size":1,"tags":["\\udc00"]}', 'body/tags/0', 'lone surrogates'],
+    [
+      '1e400, which JSON.parse reads as Infinity',
+      '/widgets/1',
+      '{"name":"a","size":1,"extra":{"n":1e400}}',
+      'body/extra/n',
+      'finite',
+    ],
+    [
+      'nesting deeper than 32 levels',
+      '/widgets/1',
+      `{"name":"a","size":1,"extra":${'{"a":'.repeat(40)}1${'}'.repeat(40)}}`,
+      'body/extra',
+      'deeper',
+    ],
+  ])('refuses %s with a validation problem naming the field', async (_what, url, payload, field, words) => {
+    const response = await app.inject({ method: 'POST', url, headers: json, payload });
+    expect(response.statusCode, response.body).toBe(400);
+    const body = response.json<{ type: string; errors: { field: string; message: string }[] }>();
+    expect(body.type).toBe(`${PROBLEM_TYPE_BASE}validation-error`);
+    expect(body.errors[0]?.field.startsWith(field), body.errors[0]?.field).toBe(true);
+    expect(body.errors[0]?.message).toContain(words);
+  });
+
+  it('refuses a NUL character in a query string', async () => {
+    const response = await app.inject({ method: 'GET', url: '/things?q=a%00b' });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json()).toMatchObject({ errors: [{ field: 'querystring/q', message: 'must not contain NUL characters' }] });
+  });
+
+  it('answers a malformed percent-encoding in the path with a 400 problem and the request id', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/widgets/%E0%A4%A',
+      headers: { ...json, 'x-request-id': 'bad-url-1' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.headers['x-request-id']).toBe('bad-url-1');
+    expect(response.json()).toMatchObject({ type: `${PROBLEM_TYPE_BASE}malformed-url`, status: 400, request_id: 'bad-url-1' });
+  });
+
+  it('answers a path parameter over 100 characters with a 414 problem', async () => {
+    const response = await app.inject({ method: 'POST', url: `/widgets/${'1'.repeat(101)}`, headers: json, payload: {} });
+    expect(response.statusCode).toBe(414);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({ type: `${PROBLEM_TYPE_BASE}uri-too-long`, status: 414, title: 'URI Too Long' });
+  });
+
+  it('answers headers over 16 KiB (a huge query string) with a 431 problem carrying a request id', async () => {
+    const other = await newApp();
+    other.get('/things', { config: { access: 'public' }, schema: { response: { 200: Type.Object({}) } } }, async () => ({}));
+    const address = await other.listen({ host: '127.0.0.1', port: 0 });
+    const response = await fetch(`${address}/things?q=${'x'.repeat(20_000)}`);
+    expect(response.status).toBe(431);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const body = (await response.json()) as { type: string; status: number; request_id: string };
+    expect(body).toMatchObject({ type: `${PROBLEM_TYPE_BASE}headers-too-large`, status: 431 });
+    expect(body.request_id).toBe(response.headers.get('x-request-id'));
     await other.close();
   });
 

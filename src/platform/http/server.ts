@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -12,10 +13,13 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Metrics } from '../metrics/metrics.ts';
+import { DomainError } from '../errors.ts';
 import { enforceAccess, type Authenticator } from './access.ts';
 import { drainOnClose } from './drain.ts';
 import { EdgeCache, requestIdOf } from './edge-cache.ts';
-import { notFoundProblem, PROBLEM_TYPE_BASE, ProblemSchema, sendProblem, toProblem } from './problem.ts';
+import { findUnsafeInput } from './input-guard.ts';
+import { unboundedInputs } from './schema-bounds.ts';
+import { clientErrorAnswer, notFoundProblem, PROBLEM_TYPE_BASE, ProblemSchema, sendProblem, toProblem } from './problem.ts';
 
 /** The Fastify instance every module registers its routes on, typed by TypeBox schemas. */
 export type App = FastifyInstance<
@@ -90,6 +94,19 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
     },
     genReqId: requestIdOf,
     return503OnClosing: true,
+    // The router's own refusals (a malformed percent-encoding, a path parameter over 100
+    // characters) are problems like any other 4xx, not Fastify's plain JSON.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      request.log.info({ problem: error.code, detail: error.message }, 'request rejected');
+      void sendProblem(reply, toProblem(error, request));
+    },
+    // So are the HTTP parser's, which come before any request exists (431 for headers over 16 KiB).
+    clientErrorHandler: (error, socket) => {
+      const answer = socket.destroyed ? undefined : clientErrorAnswer(error, randomUUID());
+      if (answer && socket.writable) socket.write(answer);
+      socket.destroy(error);
+    },
     ajv: {
       customOptions: {
         // Unknown properties are an error the client should hear about, not something to drop silently.
@@ -123,6 +140,12 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
     if (body?.type === 'object' && body.additionalProperties !== false) {
       throw new Error(`${name}: body schemas must set additionalProperties: false`);
     }
+    const unbounded = (['params', 'querystring', 'headers', 'body'] as const).flatMap((part) =>
+      unboundedInputs(route.schema?.[part], part),
+    );
+    if (unbounded.length > 0) {
+      throw new Error(`${name}: every input has a bound (see schema-bounds.ts): ${unbounded.join('; ')}`);
+    }
     const documented = !UNDOCUMENTED_PREFIXES.some((prefix) => route.url.startsWith(prefix));
     if (documented && !route.schema?.response) {
       throw new Error(`${name}: every route declares its response schema`);
@@ -150,6 +173,18 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
   // fields default and a missing required one is named, instead of "body must be object".
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+  });
+
+  // What the schemas cannot say or Ajv skips: non-finite numbers, NUL, lone surrogates, deep
+  // nesting (see input-guard.ts). After validation, so coerced values are seen as the handler sees them.
+  app.addHook('preHandler', async (request) => {
+    const issue =
+      findUnsafeInput('params', request.params) ??
+      findUnsafeInput('querystring', request.query) ??
+      findUnsafeInput('body', request.body);
+    if (issue) {
+      throw new DomainError('invalid', 'validation-error', `${issue.field} ${issue.message}`, { errors: [issue] });
+    }
   });
 
   app.addHook('onResponse', async (request, reply) => {
