@@ -139,9 +139,10 @@ describe('money', () => {
       const confirmed = await inject({ method: 'POST', url: `/api/bookings/${id}/confirm`, headers: owner.bearer });
       expect(confirmed.statusCode, confirmed.body).toBe(200);
     }
-    const availability = await inject({ method: 'GET', url: `/api/events/${eventId}/availability` });
+    // Revenue is the team's to see.
+    const availability = await inject({ method: 'GET', url: `/api/events/${eventId}/availability`, headers: owner.bearer });
     expect(availability.json<{ revenue: number }>().revenue).toBe(8 * top);
-    const analytics = await inject({ method: 'GET', url: `/api/analytics?id=${eventId}` });
+    const analytics = await inject({ method: 'GET', url: `/api/analytics?id=${eventId}`, headers: owner.bearer });
     expect(analytics.json<{ total_revenue: string }>().total_revenue).toBe('80000000.00');
   });
 
@@ -187,11 +188,16 @@ describe('integer parameters', () => {
     ['GET /api/events/Infinity/availability', '/api/events/Infinity/availability', 'params/id'],
     ['GET /api/seats?event_id=Infinity', '/api/seats?event_id=Infinity', 'querystring/event_id'],
     ['GET /api/events/-Infinity', '/api/events/-Infinity', 'params/id'],
-    ['GET /api/analytics?id=+Infinity', '/api/analytics?id=%2BInfinity', 'querystring/id'],
   ])('answers %s anonymously with a 400 naming the parameter', async (_name, url, field) => {
     const response = await inject({ method: 'GET', url });
     expectProblem(response, 400, 'validation-error');
     expect(response.json<{ errors: { field: string }[] }>().errors[0]?.field).toBe(field);
+  });
+
+  it('answers GET /api/analytics?id=+Infinity (the team’s door) with a 400 naming the parameter', async () => {
+    const response = await inject({ method: 'GET', url: '/api/analytics?id=%2BInfinity', headers: buyer.bearer });
+    expectProblem(response, 400, 'validation-error');
+    expect(response.json<{ errors: { field: string }[] }>().errors[0]?.field).toBe('querystring/id');
   });
 
   it('answers GET /api/bookings/-Infinity with a 400', async () => {
