@@ -5,6 +5,7 @@ import { ADMIN_USAGE, runAdminCommand } from './admin-command.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger, openConfiguredDatabase, startService } from './main.ts';
 import { migrations } from './migrations.ts';
+import { buildOpenApiDocument } from './openapi.ts';
 import { EventsImportError, importEvents } from './modules/catalog/index.ts';
 import { importUsers, UsersImportError } from './modules/identity/index.ts';
 import { startSandboxServer } from './modules/payments/index.ts';
@@ -32,6 +33,8 @@ Commands:
             take the admin role away (refused for the last active admin)
             On the embedded database, run admin commands while the server is stopped; on
             PostgreSQL a running server applies a role change within 2 s, to existing tokens too.
+  openapi   print the OpenAPI document (/openapi.json) of this build and configuration as JSON,
+            without a server: built on a throwaway in-memory database, nothing listens
   sandbox-gateway
             run the sandbox payment gateway as its own server on SANDBOX_PORT (HOST), with
             PAYMENT_TERMINAL_KEY, PAYMENT_PASSWORD, PAYMENT_WEBHOOK_SECRET and SANDBOX_DELAY_MS;
@@ -174,6 +177,9 @@ async function main(): Promise<void> {
     }
     case 'admin':
       process.exitCode = await runAdminCommand(args.slice(1), config);
+      return;
+    case 'openapi':
+      process.stdout.write(`${JSON.stringify(await buildOpenApiDocument(config), null, 2)}\n`);
       return;
     case 'sandbox-gateway': {
       const sandbox = await startSandboxServer({

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -99,6 +99,36 @@ describe('the sbor command', () => {
     expect(await exited).toBe(0);
     expect(logged('sbor stopped')).toBeDefined();
   });
+
+  it(
+    'prints the OpenAPI document with `openapi`, with no server and none of the configured database or NATS',
+    { timeout: 120_000 },
+    async () => {
+      const emptyDir = await mkdtemp(join(tmpdir(), 'sbor-openapi-'));
+      try {
+        const { exited, stdout } = run(['openapi'], {
+          DATA_DIR: emptyDir,
+          // Neither is reachable: the command must not need them.
+          DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+          NATS_URL: 'nats://127.0.0.1:1',
+          ROLES: 'api',
+          PUBLIC_URL: 'https://tickets.example',
+        });
+        expect(await exited).toBe(0);
+        const document = JSON.parse(stdout.join('\n')) as {
+          openapi: string;
+          servers: { url: string }[];
+          paths: Record<string, unknown>;
+        };
+        expect(document.openapi).toBe('3.1.0');
+        expect(document.servers).toEqual([{ url: 'https://tickets.example' }]);
+        expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/events', '/api/bookings/{id}']));
+        expect(await readdir(emptyDir)).toEqual([]);
+      } finally {
+        await rm(emptyDir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('sbor admin', () => {

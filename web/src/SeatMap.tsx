@@ -221,15 +221,15 @@ export function SeatMap(props: {
     const load = async () => {
       try {
         const data = dataRef.current;
-        let range = '';
+        let range: { from_row: number; to_row: number } | undefined;
         if (data && data.width * data.height > 20_000 && !view.current.fitted) {
           const canvas = canvasRef.current;
           const { scale, y } = view.current;
           const from = Math.max(1, Math.floor(-y / scale) + 1);
           const to = Math.min(data.height, Math.ceil(((canvas?.height ?? 0) - y) / scale) + 1);
-          range = `?from_row=${from}&to_row=${Math.max(from, to)}`;
+          range = { from_row: from, to_row: Math.max(from, to) };
         }
-        const answer = await poll<SeatMapData>(`/api/events/${props.eventId}/seat-map${range}`);
+        const answer = await poll('/api/events/{id}/seat-map', { path: { id: props.eventId }, query: range });
         if (stopped) return;
         if (answer) {
           const first = !dataRef.current;

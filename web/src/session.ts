@@ -7,16 +7,15 @@
 // a pair another tab got. That look goes to IndexedDB: a committed IndexedDB write is seen by the
 // next transaction in any tab, while localStorage reaches other tabs a moment later (Chromium let
 // a tab that had just been granted the lock read the old pair in two of three tries).
+import type { Answer, RequestBody } from './api.ts';
 import { idbCommitted, idbDatabase, idbRequest } from './idb.ts';
 
 const STORAGE_KEY = 'sbor.tokens';
 const REFRESH_LOCK = 'sbor.tokens.refresh';
 const SHARED = 'session';
 
-export interface Tokens {
-  access_token: string;
-  refresh_token: string;
-}
+/** The pair kept from a sign-in or refresh answer. */
+export type Tokens = Pick<Answer<'/api/auth/refresh', 'post'>, 'access_token' | 'refresh_token'>;
 
 let tokens: Tokens | null = readStoredTokens();
 const listeners = new Set<() => void>();
@@ -118,14 +117,14 @@ async function refresh(used: string): Promise<boolean> {
     response = await fetch('/api/auth/refresh', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ refresh_token: latest.refresh_token }),
+      body: JSON.stringify({ refresh_token: latest.refresh_token } satisfies RequestBody<'/api/auth/refresh', 'post'>),
     });
   } catch {
     return false; // Offline: the session stays, the call fails, a later one tries again.
   }
   if (response.ok) {
     // Shared before the lock is let go, so the tab waiting for it finds this pair.
-    await setTokens((await response.json()) as Tokens);
+    await setTokens((await response.json()) as Answer<'/api/auth/refresh', 'post'>);
     return true;
   }
   // Too many attempts or a server in trouble say nothing about the session: keep it.

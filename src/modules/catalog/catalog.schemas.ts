@@ -82,7 +82,7 @@ export const OrganizerPageSchema = Type.Object(
     name: Type.String(),
     logo_url: Nullable(Type.String()),
     description: Type.String(),
-    contacts: Type.Record(Type.String(), Type.Unknown()),
+    contacts: ContactsSchema,
     brand_color: Nullable(Type.String()),
     team: Type.Array(Type.Object({ user_id: Type.Integer(), display_name: Type.String(), role: TeamRoleSchema })),
     faq: Type.Array(Type.Object({ question: Type.String(), answer: Type.String() })),

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Principal } from '../../platform/http/access.ts';
 import { lastOwner, organizerNotFound, slugTaken, userNotFoundForTeam } from './catalog.errors.ts';
-import type { CatalogTables, TeamRole } from './catalog.tables.ts';
+import type { CatalogTables, Contacts, TeamRole } from './catalog.tables.ts';
 import { listOrganizerEvents } from './events.repository.ts';
 import { toEventSummary, type EventSummary } from './events.service.ts';
 import {
@@ -33,7 +33,7 @@ export interface OrganizerPage {
   name: string;
   logo_url: string | null;
   description: string;
-  contacts: Record<string, unknown>;
+  contacts: Contacts;
   brand_color: string | null;
   team: { user_id: number; display_name: string; role: TeamRole }[];
   faq: { question: string; answer: string }[];
@@ -88,7 +88,7 @@ export class OrganizersService {
       name: organizer.name,
       logo_url: organizer.logo_url,
       description: organizer.description,
-      contacts: organizer.contacts as Record<string, unknown>,
+      contacts: organizer.contacts,
       brand_color: organizer.brand_color,
       team: team.map((member) => ({ user_id: member.user_id, display_name: member.display_name, role: member.role })),
       faq,

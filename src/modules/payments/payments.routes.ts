@@ -5,7 +5,7 @@ import { principalOf } from '../../platform/http/access.ts';
 import type { App } from '../../platform/http/server.ts';
 import { GATEWAY_PROBLEM_STATUS } from './payments.errors.ts';
 import type { PaymentsService } from './payments.service.ts';
-import { PAYMENT_STATUSES } from './payments.tables.ts';
+import { PAYMENT_STATUSES, REFUND_STATUSES } from './payments.tables.ts';
 import { Id } from '../../platform/http/schemas.ts';
 
 const PaymentSchema = Type.Object(
@@ -31,7 +31,7 @@ const PaymentSchema = Type.Object(
 );
 const OutcomeSchema = Type.Object({
   order_id: Type.String(),
-  status: Type.String({ description: 'The payment’s status after settling, or UNKNOWN.' }),
+  status: Type.Enum([...PAYMENT_STATUSES, 'UNKNOWN'], { description: 'The payment’s status after settling, or UNKNOWN.' }),
   booking_id: Type.Union([Type.Integer(), Type.Null()]),
 });
 const WebhookBody = Type.Object(
@@ -129,7 +129,7 @@ export async function registerPaymentsRoutes(app: App, payments: PaymentsService
                 amount: Type.Integer(),
                 currency: Type.String(),
                 reason: Type.String(),
-                status: Type.String(),
+                status: Type.Enum([...REFUND_STATUSES]),
                 created_at: Type.String({ format: 'date-time' }),
                 completed_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
               }),
@@ -170,7 +170,11 @@ export async function registerPaymentsRoutes(app: App, payments: PaymentsService
       },
       async (request) => {
         const payment = await payments.settleOrder(request.query.orderId, `${outcome} callback`);
-        return { order_id: request.query.orderId, status: payment?.status ?? 'UNKNOWN', booking_id: payment?.booking_id ?? null };
+        return {
+          order_id: request.query.orderId,
+          status: payment?.status ?? ('UNKNOWN' as const),
+          booking_id: payment?.booking_id ?? null,
+        };
       },
     );
   }

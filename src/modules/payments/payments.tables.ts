@@ -64,7 +64,8 @@ export interface PaymentStatusHistoryTable {
   at: Generated<Date>;
 }
 
-export type RefundStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED';
+export const REFUND_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED'] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
 export interface RefundTable {
   id: Generated<number>;

@@ -72,6 +72,14 @@ afterAll(async () => {
 
 const json = { 'content-type': 'application/json' };
 
+interface OperationDoc {
+  parameters: { in: string; name: string; required: boolean }[];
+  requestBody: {
+    required: boolean;
+    content: Record<string, { schema: { required?: string[]; properties: Record<string, { items: { required?: string[] } }> } }>;
+  };
+}
+
 describe('the HTTP shell', () => {
   it('answers an unknown route with a 404 problem', async () => {
     const response = await app.inject({ method: 'GET', url: '/nope' });
@@ -230,6 +238,73 @@ describe('the HTTP shell', () => {
     const body = (await response.json()) as { type: string; status: number; request_id: string };
     expect(body).toMatchObject({ type: `${PROBLEM_TYPE_BASE}headers-too-large`, status: 431 });
     expect(body.request_id).toBe(response.headers.get('x-request-id'));
+    await other.close();
+  });
+
+  it('documents a defaulted field and a body with nothing required as optional, while validation still fills the default', async () => {
+    const other = await newApp();
+    other.post(
+      '/tasks/:id',
+      {
+        config: { access: 'public' },
+        schema: {
+          params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: 1000 }) }),
+          querystring: Type.Object({
+            page: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
+            mode: Type.String({ maxLength: 10 }),
+          }),
+          body: Type.Object(
+            {
+              quantity: Type.Integer({ minimum: 1, maximum: 10, default: 1 }),
+              labels: Type.Optional(
+                Type.Array(
+                  Type.Object({ name: Type.String({ maxLength: 10 }), color: Type.String({ maxLength: 7, default: '#000000' }) }),
+                  {
+                    maxItems: 5,
+                  },
+                ),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Object({ page: Type.Integer(), quantity: Type.Integer() }, { required: ['page', 'quantity'] }) },
+        },
+      },
+      async (request) => ({ page: request.query.page, quantity: request.body.quantity }),
+    );
+    other.post(
+      '/orders',
+      {
+        config: { access: 'public' },
+        schema: {
+          body: Type.Object({ item: Type.String({ maxLength: 10 }) }, { additionalProperties: false }),
+          response: { 200: Type.Object({}) },
+        },
+      },
+      async () => ({}),
+    );
+    await other.ready();
+    const document = (await other.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, { post: OperationDoc }>;
+    }>();
+    const tasks = document.paths['/tasks/{id}']!.post;
+    expect(tasks.parameters.map((parameter) => [parameter.in, parameter.name, parameter.required])).toEqual([
+      ['query', 'page', false],
+      ['query', 'mode', true],
+      ['path', 'id', true],
+    ]);
+    const body = tasks.requestBody.content['application/json']!.schema;
+    expect(tasks.requestBody.required).toBe(false);
+    expect(body.required).toBeUndefined();
+    expect(body.properties.labels!.items.required).toEqual(['name']);
+    const orders = document.paths['/orders']!.post;
+    expect(orders.requestBody.required).toBe(true);
+    expect(orders.requestBody.content['application/json']!.schema.required).toEqual(['item']);
+    // Only the document changed: validation still fills the defaults and still wants the rest.
+    const filled = await other.inject({ method: 'POST', url: '/tasks/3?mode=a' });
+    expect(filled.json()).toEqual({ page: 1, quantity: 1 });
+    expect((await other.inject({ method: 'POST', url: '/tasks/3' })).statusCode).toBe(400);
+    expect((await other.inject({ method: 'POST', url: '/orders', headers: json, payload: {} })).statusCode).toBe(400);
     await other.close();
   });
 

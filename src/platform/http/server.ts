@@ -18,6 +18,7 @@ import { enforceAccess, type Authenticator } from './access.ts';
 import { drainOnClose } from './drain.ts';
 import { EdgeCache, requestIdOf } from './edge-cache.ts';
 import { findUnsafeInput } from './input-guard.ts';
+import { callerView } from './openapi-inputs.ts';
 import { unboundedInputs } from './schema-bounds.ts';
 import { clientErrorAnswer, notFoundProblem, PROBLEM_TYPE_BASE, ProblemSchema, sendProblem, toProblem } from './problem.ts';
 
@@ -223,6 +224,8 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`),
     },
+    // What callers must send, not what validation lists (defaults filled in, empty bodies allowed).
+    transformObject: (document) => ('openapiObject' in document ? callerView(document.openapiObject) : document.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

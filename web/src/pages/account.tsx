@@ -16,7 +16,7 @@ export function AuthPage(props: { mode: 'signin' | 'signup'; next: string }) {
     setBusy(true);
     setError(null);
     try {
-      if (props.mode === 'signup') await api('/api/auth/register', { method: 'POST', body: { ...form, locale } });
+      if (props.mode === 'signup') await api.post('/api/auth/register', { body: { ...form, locale } });
       await signIn(form.email, form.password);
       navigate(props.next.startsWith('/') ? props.next : '/');
     } catch (caught) {

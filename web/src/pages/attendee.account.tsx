@@ -1,16 +1,9 @@
 import { useEffect, useRef, useState, type InputHTMLAttributes, type SyntheticEvent } from 'react';
-import { api, signIn } from '../api.ts';
+import { api, signIn, type User } from '../api.ts';
 import { useI18n, type Locale } from '../i18n.ts';
 import { linkHandler, useLocation } from '../router.ts';
 import { ErrorText, formatDate, Link, useAction, useLoad } from '../ui.tsx';
-import {
-  notificationsChanged,
-  onNotificationsChanged,
-  type AppNotification,
-  type NotificationPage,
-  type Preferences,
-  type Profile,
-} from './attendee.api.ts';
+import { notificationsChanged, onNotificationsChanged, type AppNotification, type Preferences } from './attendee.api.ts';
 import './attendee.css';
 
 const BADGE_POLL_MS = 15_000;
@@ -25,7 +18,8 @@ export function AttendeeNav() {
   useEffect(() => {
     let alive = true;
     const load = () =>
-      void api<{ unread: number }>('/api/notifications/unread-count')
+      void api
+        .get('/api/notifications/unread-count')
         .then((answer) => alive && setUnread(answer.unread))
         .catch(() => undefined);
     load();
@@ -84,7 +78,7 @@ export function NotificationsPage() {
   const { t, locale } = useI18n();
   const [page, setPage] = useState(1);
   const { data, error, reload } = useLoad(
-    () => api<NotificationPage>(`/api/notifications?page=${page}&page_size=20`),
+    () => api.get('/api/notifications', { query: { page, page_size: 20 } }),
     [page],
     10_000,
   );
@@ -94,8 +88,8 @@ export function NotificationsPage() {
     await reload();
     notificationsChanged();
   };
-  const markRead = (item: AppNotification) => act(() => api(`/api/notifications/${item.id}/read`, { method: 'POST' }));
-  const markAll = () => act(() => api('/api/notifications/read-all', { method: 'POST' }));
+  const markRead = (item: AppNotification) => act(() => api.post('/api/notifications/{id}/read', { path: { id: item.id } }));
+  const markAll = () => act(() => api.post('/api/notifications/read-all'));
   const pages = data ? Math.max(1, Math.ceil(data.total / data.page_size)) : 1;
   return (
     <main>
@@ -159,7 +153,7 @@ interface ProfileForm {
 
 export function ProfilePage() {
   const { t } = useI18n();
-  const me = useLoad(() => api<Profile>('/api/users/me'), []);
+  const me = useLoad(() => api.get('/api/users/me'), []);
   if (!me.data) {
     return (
       <main className="narrow-page">
@@ -213,7 +207,7 @@ function Saved(props: { text: string | null }) {
   );
 }
 
-function ProfileDetails(props: { profile: Profile }) {
+function ProfileDetails(props: { profile: User }) {
   const { t, setLocale } = useI18n();
   const [form, setForm] = useState<ProfileForm>({
     first_name: props.profile.first_name,
@@ -226,8 +220,7 @@ function ProfileDetails(props: { profile: Profile }) {
   const set = (name: keyof ProfileForm) => (event: { target: { value: string } }) =>
     setForm({ ...form, [name]: event.target.value });
   const save = submit(async () => {
-    const saved = await api<Profile>('/api/users/me', {
-      method: 'PATCH',
+    const saved = await api.patch('/api/users/me', {
       body: {
         first_name: form.first_name.trim(),
         surname: form.surname.trim(),
@@ -298,7 +291,7 @@ function ChannelPreferences(props: { initial: Preferences }) {
   const [prefs, setPrefs] = useState(props.initial);
   const { busy, error, done, submit } = useSubmit();
   const save = submit(async () => {
-    setPrefs(await api<Preferences>('/api/users/me/notification-preferences', { method: 'PUT', body: prefs }));
+    setPrefs(await api.put('/api/users/me/notification-preferences', { body: prefs }));
   });
   const channels = [
     ['email', t.profileEmailChannel],
@@ -337,7 +330,7 @@ function PasswordChange(props: { email: string }) {
   const [next, setNext] = useState('');
   const { busy, error, done, submit } = useSubmit();
   const change = submit(async () => {
-    await api('/api/users/me/password', { method: 'POST', body: { current_password: current, new_password: next } });
+    await api.post('/api/users/me/password', { body: { current_password: current, new_password: next } });
     // Every session ended, this one too: sign in again with the new password.
     await signIn(props.email, next);
     setCurrent('');

@@ -1,61 +1,17 @@
-// API types and small shared stores used only by the attendee pages.
-import { api, onAuthChange, signedIn, type User } from '../api.ts';
+// API types (from the API's document, see api.ts) and small shared stores used only by the attendee pages.
+import { api, onAuthChange, signedIn, type Answer, type Schema, type User } from '../api.ts';
 
-export interface Profile extends User {
-  phone: string | null;
-  telegram: string | null;
-  locale: 'ru' | 'en';
-  notification_preferences: Preferences;
-}
-export interface Preferences {
-  email: boolean;
-  sms: boolean;
-  in_app: boolean;
-}
-export type WaitlistStatus = 'WAITING' | 'OFFERED' | 'CLAIMED' | 'LAPSED' | 'LEFT' | 'CANCELLED';
-export interface WaitlistEntry {
-  id: number;
-  event_id: number;
-  ticket_type_id: number | null;
-  quantity: number;
-  status: WaitlistStatus;
-  position: number | null;
-  booking_id: number | null;
-  offer_expires_at: string | null;
-  created_at: string;
-}
-export interface AppNotification {
-  id: number;
-  kind: string;
-  subject: string;
-  text: string;
-  link: string | null;
-  read: boolean;
-  created_at: string;
-}
-export interface NotificationPage {
-  items: AppNotification[];
-  page: number;
-  page_size: number;
-  total: number;
-  unread: number;
-}
-export interface Refund {
-  id: number;
-  amount: number;
-  currency: string;
-  reason: string;
-  status: 'PENDING' | 'SUCCEEDED' | 'FAILED';
-  created_at: string;
-  completed_at: string | null;
-}
+export type Preferences = User['notification_preferences'];
+export type WaitlistEntry = Schema<'WaitlistEntry'>;
+export type AppNotification = Schema<'Notification'>;
+export type Refund = Answer<'/api/bookings/{id}/payments'>['refunds'][number];
 
 /** Live entries: still in the queue or holding an offer. */
 export const isLive = (entry: WaitlistEntry) => entry.status === 'WAITING' || entry.status === 'OFFERED';
 
 /** Starts paying a booking (an offer is a booking): off to the gateway's page. */
 export async function payBooking(bookingId: number): Promise<void> {
-  const payment = await api<{ payment_url: string }>(`/api/bookings/${bookingId}/payments`, { method: 'POST' });
+  const payment = await api.post('/api/bookings/{id}/payments', { path: { id: bookingId } });
   window.location.assign(payment.payment_url);
 }
 
@@ -86,7 +42,8 @@ onAuthChange(() => {
 
 export function favoriteIds(): Set<number> | null {
   if (favorites === null && loading === null && signedIn()) {
-    loading = api<{ id: number }[]>('/api/users/me/favorites')
+    loading = api
+      .get('/api/users/me/favorites')
       .then((events) => {
         favorites = new Set(events.map((event) => event.id));
       })
@@ -105,7 +62,8 @@ export function onFavoritesChange(listener: () => void): () => void {
   return () => favoriteListeners.delete(listener);
 }
 export async function setFavorite(eventId: number, on: boolean): Promise<void> {
-  await api(`/api/events/${eventId}/favorite`, { method: on ? 'POST' : 'DELETE' });
+  const path = { id: eventId };
+  await (on ? api.post('/api/events/{id}/favorite', { path }) : api.delete('/api/events/{id}/favorite', { path }));
   favorites = new Set(favorites ?? []);
   if (on) favorites.add(eventId);
   else favorites.delete(eventId);

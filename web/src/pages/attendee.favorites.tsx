@@ -85,7 +85,7 @@ export function EventList(props: { events: EventSummary[] | undefined; empty: st
 export function FavoritesPage() {
   const { t } = useI18n();
   const ids = useFavoriteIds();
-  const { data, error } = useLoad(() => api<EventSummary[]>('/api/users/me/favorites'), []);
+  const { data, error } = useLoad(() => api.get('/api/users/me/favorites'), []);
   // A star taken off here takes the card away at once.
   const shown = data?.filter((event) => ids === null || ids.has(event.id));
   return (

@@ -1,15 +1,9 @@
-import { api, type Booking } from '../api.ts';
+import { api, type Booking, type Schema } from '../api.ts';
 import { useI18n, type Strings } from '../i18n.ts';
 import { ErrorText, formatDate, Link, useAction, useLoad } from '../ui.tsx';
 import { payBooking } from './attendee.api.ts';
 
-interface PaymentRow {
-  id: number;
-  status: string;
-  failure_reason: string | null;
-}
-
-const FAILED = new Set(['REJECTED', 'CANCELLED', 'EXPIRED']);
+const FAILED = new Set<Schema<'Payment'>['status']>(['REJECTED', 'CANCELLED', 'EXPIRED']);
 
 /**
  * Why a payment failed, in the reader's language. The server says "payment rejected: declined"
@@ -34,7 +28,7 @@ export function failureWords(reason: string | null, t: Strings): string {
 function useLastFailure(bookingId: number | null, version: string) {
   const { data } = useLoad(
     async () =>
-      bookingId === null ? undefined : (await api<{ payments: PaymentRow[] }>(`/api/bookings/${bookingId}/payments`)).payments,
+      bookingId === null ? undefined : (await api.get('/api/bookings/{id}/payments', { path: { id: bookingId } })).payments,
     [bookingId, version],
   );
   const last = data?.[0];
@@ -61,15 +55,13 @@ export function PaymentResultPage(props: { orderId: string; outcome: string }) {
   const { t, locale } = useI18n();
   const { data, error } = useLoad(
     () =>
-      api<{ status: string; booking_id: number | null }>(
-        `/api/payments/${props.outcome === 'fail' ? 'fail' : 'success'}?orderId=${encodeURIComponent(props.orderId)}`,
-      ),
+      api.get(props.outcome === 'fail' ? '/api/payments/fail' : '/api/payments/success', { query: { orderId: props.orderId } }),
     [props.orderId, props.outcome],
   );
   const ok = data && ['CONFIRMED', 'AUTHORIZED'].includes(data.status);
   const bookingId = data && !ok ? data.booking_id : null;
   const { data: booking } = useLoad(
-    async () => (bookingId === null ? undefined : api<Booking>(`/api/bookings/${bookingId}`)),
+    async () => (bookingId === null ? undefined : api.get('/api/bookings/{id}', { path: { id: bookingId } })),
     [bookingId],
   );
   const failed = useLastFailure(bookingId, data?.status ?? '');

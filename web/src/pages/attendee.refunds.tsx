@@ -2,7 +2,6 @@ import { useState } from 'react';
 import { api, money, type Booking } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { ErrorText, formatDate, useAction, useLoad } from '../ui.tsx';
-import type { Refund } from './attendee.api.ts';
 import './attendee.css';
 
 /**
@@ -48,7 +47,9 @@ export function RefundActions(props: { booking: Booking; onChange: () => Promise
             type="button"
             disabled={busy || picked.size === 0}
             onClick={() =>
-              void run(() => api(`/api/bookings/${booking.id}/refunds`, { method: 'POST', body: { seat_ids: [...picked] } }))
+              void run(() =>
+                api.post('/api/bookings/{id}/refunds', { path: { id: booking.id }, body: { seat_ids: [...picked] } }),
+              )
             }
           >
             {t.refundSeats}
@@ -68,8 +69,8 @@ export function RefundActions(props: { booking: Booking; onChange: () => Promise
               disabled={busy}
               onClick={() =>
                 void run(() =>
-                  api(`/api/bookings/${booking.id}/cancel`, {
-                    method: 'POST',
+                  api.post('/api/bookings/{id}/cancel', {
+                    path: { id: booking.id },
                     body: { reason: 'refund requested by the customer' },
                   }),
                 )
@@ -108,7 +109,7 @@ export function RefundList(props: { bookingId: number; version: string }) {
   const [seenVersion, setSeenVersion] = useState(props.version);
   const [watchUntil, setWatchUntil] = useState(0);
   const { data, error } = useLoad(
-    () => api<{ refunds: Refund[] }>(`/api/bookings/${props.bookingId}/payments`),
+    () => api.get('/api/bookings/{id}/payments', { path: { id: props.bookingId } }),
     [props.bookingId, props.version],
     polling ? 2000 : undefined,
   );

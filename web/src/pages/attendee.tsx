@@ -1,15 +1,5 @@
 import { useEffect, useState, type SyntheticEvent } from 'react';
-import {
-  api,
-  EVENT_TYPES,
-  money,
-  signedIn,
-  type Booking,
-  type EventSummary,
-  type SbEvent,
-  type Ticket,
-  type TicketType,
-} from '../api.ts';
+import { api, EVENT_TYPES, money, signedIn, type EventType, type RequestBody } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
 import { SeatMap, type PickedSeat } from '../SeatMap.tsx';
@@ -25,15 +15,19 @@ export function EventsPage() {
   const { t } = useI18n();
   const [query, setQuery] = useState('');
   const [date, setDate] = useState('');
-  const [type, setType] = useState('');
-  const [submitted, setSubmitted] = useState({ query: '', date: '', type: '' });
-  const { data, error } = useLoad(() => {
-    const params = new URLSearchParams();
-    if (submitted.query) params.set('query', submitted.query);
-    if (submitted.date) params.set('date', submitted.date);
-    if (submitted.type) params.set('type', submitted.type);
-    return api<EventSummary[]>(`/api/events?${params.toString()}`);
-  }, [submitted]);
+  const [type, setType] = useState<EventType | ''>('');
+  const [submitted, setSubmitted] = useState<{ query: string; date: string; type: EventType | '' }>({
+    query: '',
+    date: '',
+    type: '',
+  });
+  const { data, error } = useLoad(
+    () =>
+      api.get('/api/events', {
+        query: { query: submitted.query || undefined, date: submitted.date || undefined, type: submitted.type || undefined },
+      }),
+    [submitted],
+  );
   const onSubmit = (event: SyntheticEvent) => {
     event.preventDefault();
     setSubmitted({ query, date, type });
@@ -52,7 +46,7 @@ export function EventsPage() {
         </label>
         <label>
           {t.type}
-          <select value={type} onChange={(e) => setType(e.target.value)}>
+          <select value={type} onChange={(e) => setType(e.target.value as EventType | '')}>
             <option value="">{t.any}</option>
             {EVENT_TYPES.map((value) => (
               <option key={value} value={value}>
@@ -88,8 +82,9 @@ function QuantityInput(props: { value: number; onChange: (value: number) => void
 
 export function EventPage(props: { id: number }) {
   const { t, locale } = useI18n();
-  const event = useLoad(() => api<SbEvent>(`/api/events/${props.id}`), [props.id]);
-  const types = useLoad(() => api<TicketType[]>(`/api/events/${props.id}/ticket-types`), [props.id], 5000);
+  const path = { id: props.id };
+  const event = useLoad(() => api.get('/api/events/{id}', { path }), [props.id]);
+  const types = useLoad(() => api.get('/api/events/{id}/ticket-types', { path }), [props.id], 5000);
   const waitlist = useMyWaitlist(5000);
   const [picked, setPicked] = useState(new Map<number, PickedSeat>());
   const [notice, setNotice] = useState<string | null>(null);
@@ -98,7 +93,8 @@ export function EventPage(props: { id: number }) {
   // Whether the event has seats: the seat map answers with zones.
   const [seated, setSeated] = useState<boolean | null>(null);
   useEffect(() => {
-    api<{ zones: unknown[] }>(`/api/events/${props.id}/seat-map?from_row=1&to_row=1`)
+    api
+      .get('/api/events/{id}/seat-map', { path: { id: props.id }, query: { from_row: 1, to_row: 1 } })
       .then((map) => setSeated(map.zones.length > 0))
       .catch(() => setSeated(false));
   }, [props.id]);
@@ -107,7 +103,7 @@ export function EventPage(props: { id: number }) {
   const selling = sale === 'on-sale';
   // A seated hall with nothing free offers its waitlist.
   const hall = useLoad(
-    () => (seated && selling ? api<{ free: number }>(`/api/events/${props.id}/availability`) : Promise.resolve(null)),
+    () => (seated && selling ? api.get('/api/events/{id}/availability', { path }) : Promise.resolve(null)),
     [props.id, seated, selling],
     5000,
   );
@@ -123,13 +119,13 @@ export function EventPage(props: { id: number }) {
       return next;
     });
   };
-  const book = async (body: Record<string, unknown>) => {
+  const book = async (body: Omit<RequestBody<'/api/bookings', 'post'>, 'event_id'>) => {
     if (!signedIn()) {
       navigate(`/signin?next=/events/${props.id}`);
       return;
     }
     await run(async () => {
-      const booking = await api<Booking>('/api/bookings', { method: 'POST', body: { event_id: props.id, ...body } });
+      const booking = await api.post('/api/bookings', { body: { event_id: props.id, ...body } });
       navigate(`/bookings/${booking.id}`);
     });
   };
@@ -272,7 +268,11 @@ export function EventPage(props: { id: number }) {
 
 export function BookingPage(props: { id: number }) {
   const { t, locale } = useI18n();
-  const { data: booking, error, reload } = useLoad(() => api<Booking>(`/api/bookings/${props.id}`), [props.id], 2000);
+  const {
+    data: booking,
+    error,
+    reload,
+  } = useLoad(() => api.get('/api/bookings/{id}', { path: { id: props.id } }), [props.id], 2000);
   const left = useCountdown(booking?.expires_at);
   const { busy, error: actionError, run } = useAction();
   // On the way to the payment page: the buttons stay off until it opens.
@@ -288,7 +288,7 @@ export function BookingPage(props: { id: number }) {
   };
   const cancel = () =>
     run(async () => {
-      await api(`/api/bookings/${props.id}/cancel`, { method: 'POST', body: {} });
+      await api.post('/api/bookings/{id}/cancel', { path: { id: props.id } });
       await reload();
     });
   const gone = booking?.status === 'EXPIRED' || booking?.status === 'CANCELLED';
@@ -320,7 +320,7 @@ export function BookingPage(props: { id: number }) {
                   {t.row} {seat.row}, {t.seat} {seat.number} — {money(seat.price, booking.currency, locale)}
                 </li>
               ))}
-              {booking.quantity !== null && booking.seats.length === 0 && (
+              {booking.seats.length === 0 && (
                 <li>
                   {t.quantity}: {booking.quantity}
                 </li>
@@ -355,7 +355,7 @@ export function BookingPage(props: { id: number }) {
 
 export function MyBookingsPage() {
   const { t, locale } = useI18n();
-  const { data, error } = useLoad(() => api<Booking[]>('/api/bookings?limit=100'), [], 5000);
+  const { data, error } = useLoad(() => api.get('/api/bookings', { query: { limit: 100 } }), [], 5000);
   return (
     <main>
       <h1>{t.myBookings}</h1>
@@ -379,7 +379,7 @@ export function MyBookingsPage() {
 
 export function MyTicketsPage() {
   const { t, locale } = useI18n();
-  const { data, error } = useLoad(() => api<Ticket[]>('/api/tickets?pageSize=100'), [], 5000);
+  const { data, error } = useLoad(() => api.get('/api/tickets', { query: { pageSize: 100 } }), [], 5000);
   return (
     <main>
       <h1>{t.myTickets}</h1>
@@ -418,7 +418,8 @@ function QrImage(props: { ticketId: number; alt: string }) {
   const [url, setUrl] = useState<string | null>(null);
   useEffect(() => {
     let objectUrl: string | null = null;
-    api<string>(`/api/tickets/${props.ticketId}/qr?format=svg`)
+    api
+      .get('/api/tickets/{id}/qr', { path: { id: props.ticketId }, query: { format: 'svg' } })
       .then((svg) => {
         objectUrl = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
         setUrl(objectUrl);

@@ -1,4 +1,4 @@
-import { api, signedIn, type SbEvent } from '../api.ts';
+import { api, signedIn } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
 import { ErrorText, formatDate, formatSeconds, Link, useAction, useCountdown, useLoad } from '../ui.tsx';
@@ -7,7 +7,7 @@ import './attendee.css';
 
 /** My waitlist entries, polled (offers arrive while the page is open). */
 export function useMyWaitlist(every: number) {
-  return useLoad(() => (signedIn() ? api<WaitlistEntry[]>('/api/waitlist?limit=200') : Promise.resolve([])), [], every);
+  return useLoad(() => (signedIn() ? api.get('/api/waitlist', { query: { limit: 200 } }) : Promise.resolve([])), [], every);
 }
 
 /** "Join the waitlist" for a sold-out ticket type (ticketTypeId) or the seats of a seated event. */
@@ -20,8 +20,8 @@ export function JoinWaitlistButton(props: { eventId: number; ticketTypeId?: numb
         navigate(`/signin?next=/events/${props.eventId}`);
         return;
       }
-      await api(`/api/events/${props.eventId}/waitlist`, {
-        method: 'POST',
+      await api.post('/api/events/{id}/waitlist', {
+        path: { id: props.eventId },
         body: { quantity: props.quantity, ...(props.ticketTypeId !== undefined ? { ticket_type_id: props.ticketTypeId } : {}) },
       });
       props.onJoined();
@@ -45,7 +45,7 @@ function EntryCard(props: { entry: WaitlistEntry; title?: string; onChange: () =
   const offered = entry.status === 'OFFERED' && entry.booking_id !== null && left !== 0;
   const leave = () =>
     run(async () => {
-      await api(`/api/waitlist/${entry.id}`, { method: 'DELETE' });
+      await api.delete('/api/waitlist/{id}', { path: { id: entry.id } });
       props.onChange();
     });
   const claim = () =>
@@ -124,7 +124,7 @@ export function WaitlistPage() {
   const entries = useMyWaitlist(3000);
   const eventIds = [...new Set(entries.data?.map((entry) => entry.event_id) ?? [])].sort((a, b) => a - b);
   const titles = useLoad(async () => {
-    const events = await Promise.all(eventIds.map((id) => api<SbEvent>(`/api/events/${id}`).catch(() => null)));
+    const events = await Promise.all(eventIds.map((id) => api.get('/api/events/{id}', { path: { id } }).catch(() => null)));
     return new Map(events.flatMap((event) => (event ? [[event.id, event.title] as const] : [])));
   }, [eventIds.join(',')]);
   return (

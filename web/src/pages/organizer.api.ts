@@ -1,74 +1,13 @@
-// API types and helpers used only by the organizer pages.
-import type { EventSummary, SbEvent } from '../api.ts';
+// API types (from the API's document, see api.ts) and helpers used only by the organizer pages.
+import type { Schema } from '../api.ts';
 
-export type { EventStatus } from '../api.ts';
+export type OrganizerPageData = Schema<'OrganizerPage'>;
+export type Contacts = OrganizerPageData['contacts'];
+export type TeamRole = OrganizerPageData['team'][number]['role'];
 
-export const TEAM_ROLES = ['owner', 'manager', 'scanner'] as const;
-export type TeamRole = (typeof TEAM_ROLES)[number];
-
-export interface Contacts {
-  site?: string;
-  email?: string;
-  phone?: string;
-  telegram?: string;
-}
-
-export interface OrganizerEventSummary extends EventSummary {
-  organizer_id: number | null;
-}
-
-export interface OrganizerPageData {
-  slug: string;
-  name: string;
-  logo_url: string | null;
-  description: string;
-  contacts: Contacts & Record<string, unknown>;
-  brand_color: string | null;
-  team: { user_id: number; display_name: string; role: TeamRole }[];
-  faq: { question: string; answer: string }[];
-  upcoming_events: OrganizerEventSummary[];
-}
-
-export interface Policy {
-  max_tickets_per_order: number;
-  contact_required: boolean;
-  one_active_booking_per_user: boolean;
-  max_tickets_per_user: number | null;
-}
-
-export interface EventDetail extends SbEvent {
-  policy: Policy;
-  published_at: string | null;
-}
-
-export interface TicketTypeDetail {
-  id: number;
-  type: string;
-  name: string;
-  price: number;
-  currency: string;
-  quantity: number;
-  sold: number;
-  held: number;
-  available: number;
-  max_per_order: number;
-}
-
-export interface CheckinStats {
-  event_id: number;
-  issued: number;
-  checked_in: number;
-  cancelled: number;
-  conflicts: number;
-  per_gate: { gate: string; checked_in: number; conflicts: number }[];
-}
-
-/** A brand the signed-in user is on the team of (GET /api/users/me/organizers). */
-export interface MyBrand {
-  slug: string;
-  name: string;
-  role: TeamRole;
-}
+/** The team roles, in the order the pages offer them; a record, so a role the API adds or drops does not compile until this follows. */
+const TEAM_ROLE_SET: Record<TeamRole, true> = { owner: true, manager: true, scanner: true };
+export const TEAM_ROLES = Object.keys(TEAM_ROLE_SET) as TeamRole[];
 
 // The brand the organizer pages work on, remembered in this browser between visits.
 const CURRENT_BRAND = 'sbor.organizer.slug';

@@ -5,13 +5,13 @@ import { ErrorText, formatDate, Link, useAction, useLoad } from '../ui.tsx';
 import { rememberBrand, TEAM_ROLES, type Contacts, type OrganizerPageData, type TeamRole } from './organizer.api.ts';
 import './organizer.css';
 
-const pagePath = (slug: string) => `/api/organizers/${encodeURIComponent(slug)}`;
+const loadPage = (slug: string) => api.get('/api/organizers/{slug}', { path: { slug } });
 
 /** The brand page for its owners: details, team and FAQ, each saved on its own. */
 export function BrandEditorPage(props: { slug: string }) {
   const { t } = useI18n();
   const page = useLoad(async () => {
-    const loaded = await api<OrganizerPageData>(pagePath(props.slug));
+    const loaded = await loadPage(props.slug);
     rememberBrand(props.slug);
     return loaded;
   }, [props.slug]);
@@ -70,8 +70,8 @@ function BrandDetailsForm(props: SectionProps) {
       const nextContacts: Contacts = {};
       for (const key of ['site', 'email', 'phone', 'telegram'] as const)
         if (form[key].trim()) nextContacts[key] = form[key].trim();
-      await api(pagePath(props.page.slug), {
-        method: 'PATCH',
+      await api.patch('/api/organizers/{slug}', {
+        path: { slug: props.page.slug },
         body: {
           name: form.name,
           description: form.description,
@@ -144,14 +144,14 @@ function TeamEditor(props: SectionProps) {
   const add = (submitted: SyntheticEvent) => {
     submitted.preventDefault();
     void run(async () => {
-      await api(`${pagePath(props.page.slug)}/team`, { method: 'PUT', body: { email: email.trim(), role } });
+      await api.put('/api/organizers/{slug}/team', { path: { slug: props.page.slug }, body: { email: email.trim(), role } });
       setEmail('');
       await props.onSaved();
     });
   };
   const remove = (userId: number) =>
     run(async () => {
-      await api(`${pagePath(props.page.slug)}/team/${userId}`, { method: 'DELETE' });
+      await api.delete('/api/organizers/{slug}/team/{userId}', { path: { slug: props.page.slug, userId } });
       await props.onSaved();
     });
   return (
@@ -225,7 +225,7 @@ function FaqEditor(props: SectionProps) {
   const save = (submitted: SyntheticEvent) => {
     submitted.preventDefault();
     void run(async () => {
-      await api(`${pagePath(props.page.slug)}/faq`, { method: 'PUT', body: { items } });
+      await api.put('/api/organizers/{slug}/faq', { path: { slug: props.page.slug }, body: { items } });
       await props.onSaved();
       setSaved(true);
     });
@@ -296,7 +296,7 @@ function FaqEditor(props: SectionProps) {
 /** The public brand page: name, logo, description, contacts, upcoming events and FAQ. */
 export function PublicBrandPage(props: { slug: string }) {
   const { t, locale } = useI18n();
-  const page = useLoad(() => api<OrganizerPageData>(pagePath(props.slug)), [props.slug]);
+  const page = useLoad(() => loadPage(props.slug), [props.slug]);
   const data = page.data;
   if (!data)
     return (

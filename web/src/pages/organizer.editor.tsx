@@ -1,23 +1,18 @@
 import { useState, type SyntheticEvent } from 'react';
-import { api, EVENT_TYPES, money, type SeatMap } from '../api.ts';
+import { api, EVENT_TYPES, isEventType, money, type EventType, type RequestBody, type SbEvent } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
 import { ErrorText, Link, useAction, useLoad } from '../ui.tsx';
-import {
-  currentBrand,
-  isoToVenueTime,
-  rememberBrand,
-  timeZones,
-  venueTimeToIso,
-  type EventDetail,
-  type TicketTypeDetail,
-} from './organizer.api.ts';
+import { currentBrand, isoToVenueTime, rememberBrand, timeZones, venueTimeToIso } from './organizer.api.ts';
 import { EventStatusBadge, FIRST_ZONE, inAWeek, layoutBody, ZonesFieldset, type ZoneForm } from './organizer.tsx';
 import './organizer.css';
 
+/** An event's fields as POST /api/events takes them (the brand aside). */
+type EventFields = Omit<RequestBody<'/api/events', 'post'>, 'organizer'>;
+
 interface EventForm {
   title: string;
-  type: string;
+  type: EventType;
   description: string;
   venue: string;
   address: string;
@@ -51,10 +46,11 @@ function newForm(): EventForm {
   };
 }
 
-function formOf(event: EventDetail): EventForm {
+function formOf(event: SbEvent): EventForm {
   return {
     title: event.title,
-    type: event.type,
+    // A type the catalog no longer offers (an old import) shows as "other", and is sent only if changed.
+    type: isEventType(event.type) ? event.type : 'other',
     description: event.description,
     venue: event.venue,
     address: event.address,
@@ -70,7 +66,7 @@ function formOf(event: EventDetail): EventForm {
 }
 
 /** The request body a form stands for (times at the venue become instants). */
-function bodyOf(form: EventForm): Record<string, unknown> {
+function bodyOf(form: EventForm): EventFields {
   return {
     title: form.title,
     type: form.type,
@@ -91,8 +87,9 @@ function bodyOf(form: EventForm): Record<string, unknown> {
 }
 
 /** Only the fields that changed: a published event refuses any change but description and images. */
-function changedFields(before: EventForm, after: EventForm): Record<string, unknown> {
-  const was = bodyOf(before);
+function changedFields(before: EventForm, after: EventForm): Partial<EventFields> {
+  const was: Partial<Record<string, unknown>> = bodyOf(before);
+  // Some of bodyOf(after)'s own entries, so of its type (TypeScript takes the record's unknowns as it is).
   return Object.fromEntries(
     Object.entries(bodyOf(after)).filter(([key, value]) => JSON.stringify(was[key]) !== JSON.stringify(value)),
   );
@@ -106,7 +103,7 @@ function changedFields(before: EventForm, after: EventForm): Record<string, unkn
 export function EventEditorPage(props: { id?: number; brand?: string }) {
   const { t } = useI18n();
   const { id } = props;
-  const event = useLoad(async () => (id ? api<EventDetail>(`/api/events/${id}`) : null), [id]);
+  const event = useLoad(async () => (id ? api.get('/api/events/{id}', { path: { id } }) : null), [id]);
   if (id && !event.data)
     return (
       <main>
@@ -135,7 +132,7 @@ export function EventEditorPage(props: { id?: number; brand?: string }) {
   );
 }
 
-function EventFieldsForm(props: { event: EventDetail | null; brand: string; onSaved: () => Promise<void> }) {
+function EventFieldsForm(props: { event: SbEvent | null; brand: string; onSaved: () => Promise<void> }) {
   const { t } = useI18n();
   const { event } = props;
   const [form, setForm] = useState<EventForm>(event ? formOf(event) : newForm());
@@ -158,13 +155,13 @@ function EventFieldsForm(props: { event: EventDetail | null; brand: string; onSa
     submitted.preventDefault();
     void run(async () => {
       if (!event) {
-        const created = await api<EventDetail>('/api/events', { method: 'POST', body: { organizer: brand, ...bodyOf(form) } });
+        const created = await api.post('/api/events', { body: { organizer: brand, ...bodyOf(form) } });
         rememberBrand(brand);
         navigate(`/organizer/events/${created.id}/edit`);
         return;
       }
       const changes = saved ? changedFields(saved, form) : bodyOf(form);
-      if (Object.keys(changes).length > 0) await api(`/api/events/${event.id}`, { method: 'PUT', body: changes });
+      if (Object.keys(changes).length > 0) await api.put('/api/events/{id}', { path: { id: event.id }, body: changes });
       setSaved(form);
       setDone(true);
       await props.onSaved();
@@ -194,7 +191,7 @@ function EventFieldsForm(props: { event: EventDetail | null; brand: string; onSa
         </label>
         <label>
           {t.orgEventType}
-          <select name="type" value={form.type} onChange={(e) => set('type', e.target.value)}>
+          <select name="type" value={form.type} onChange={(e) => set('type', e.target.value as EventType)}>
             {EVENT_TYPES.map((type) => (
               <option key={type} value={type}>
                 {t[`orgType${type}`]}
@@ -297,11 +294,12 @@ function EventFieldsForm(props: { event: EventDetail | null; brand: string; onSa
 }
 
 /** Ticket types and the seat layout of an event, and Publish while it is a draft. */
-function Inventory(props: { event: EventDetail; onPublished: () => Promise<void> }) {
+function Inventory(props: { event: SbEvent; onPublished: () => Promise<void> }) {
   const { t, locale } = useI18n();
   const { event } = props;
-  const types = useLoad(() => api<TicketTypeDetail[]>(`/api/events/${event.id}/ticket-types`), [event.id]);
-  const hall = useLoad(() => api<SeatMap>(`/api/events/${event.id}/seat-map?from_row=1&to_row=1`), [event.id]);
+  const path = { id: event.id };
+  const types = useLoad(() => api.get('/api/events/{id}/ticket-types', { path }), [event.id]);
+  const hall = useLoad(() => api.get('/api/events/{id}/seat-map', { path, query: { from_row: 1, to_row: 1 } }), [event.id]);
   const [ticket, setTicket] = useState({ name: '', type: 'standard', price: '5000', quantity: '100', max_per_order: '' });
   const [zones, setZones] = useState<ZoneForm[]>([FIRST_ZONE]);
   const action = useAction();
@@ -310,8 +308,8 @@ function Inventory(props: { event: EventDetail; onPublished: () => Promise<void>
   const addType = (submitted: SyntheticEvent) => {
     submitted.preventDefault();
     void action.run(async () => {
-      await api(`/api/events/${event.id}/ticket-types`, {
-        method: 'POST',
+      await api.post('/api/events/{id}/ticket-types', {
+        path,
         body: {
           type: ticket.type,
           name: ticket.name,
@@ -327,13 +325,13 @@ function Inventory(props: { event: EventDetail; onPublished: () => Promise<void>
   const layOut = (submitted: SyntheticEvent) => {
     submitted.preventDefault();
     void action.run(async () => {
-      await api(`/api/events/${event.id}/seat-layout`, { method: 'POST', body: layoutBody(zones) });
+      await api.post('/api/events/{id}/seat-layout', { path, body: layoutBody(zones) });
       await hall.reload();
     });
   };
   const publish = () =>
     action.run(async () => {
-      await api(`/api/events/${event.id}/publish`, { method: 'POST' });
+      await api.post('/api/events/{id}/publish', { path });
       await props.onPublished();
     });
   return (

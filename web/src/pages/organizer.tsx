@@ -1,16 +1,9 @@
 import { useState, type SyntheticEvent } from 'react';
-import { api, money, type Availability, type Booking, type SbEvent, type User } from '../api.ts';
+import { api, money, type Booking, type RequestBody } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
 import { ErrorText, formatDate, formatSeconds, Link, useAction, useCountdown, useLoad } from '../ui.tsx';
-import {
-  currentBrand,
-  rememberBrand,
-  type CheckinStats,
-  type MyBrand,
-  type EventDetail,
-  type OrganizerEventSummary,
-} from './organizer.api.ts';
+import { currentBrand, rememberBrand } from './organizer.api.ts';
 import './organizer.css';
 
 export interface ZoneForm {
@@ -23,7 +16,7 @@ export interface ZoneForm {
 export const FIRST_ZONE: ZoneForm = { name: 'Партер', price: '5000', rows: '5', seats_per_row: '10' };
 
 /** The seat-layout request from the zone rows of a form (prices typed in major units). */
-export function layoutBody(zones: ZoneForm[]) {
+export function layoutBody(zones: ZoneForm[]): RequestBody<'/api/events/{id}/seat-layout', 'post'> {
   return {
     zones: zones.map((zone) => ({
       name: zone.name,
@@ -115,7 +108,7 @@ export function inAWeek(): string {
  */
 export function OrganizerPage() {
   const { t, locale } = useI18n();
-  const me = useLoad(() => api<User>('/api/users/me'), []);
+  const me = useLoad(() => api.get('/api/users/me'), []);
   const [slug, setSlug] = useState(currentBrand());
   const [brand, setBrand] = useState(currentBrand());
   const [brandInput, setBrandInput] = useState(currentBrand());
@@ -124,11 +117,8 @@ export function OrganizerPage() {
   const [zones, setZones] = useState<ZoneForm[]>([FIRST_ZONE]);
   const { error, busy, run } = useAction();
   const [openId, setOpenId] = useState('');
-  const brands = useLoad(() => api<MyBrand[]>('/api/users/me/organizers'), [me.data?.role]);
-  const events = useLoad(
-    async () => (brand ? api<OrganizerEventSummary[]>(`/api/organizers/${encodeURIComponent(brand)}/events`) : []),
-    [brand],
-  );
+  const brands = useLoad(() => api.get('/api/users/me/organizers'), [me.data?.role]);
+  const events = useLoad(async () => (brand ? api.get('/api/organizers/{slug}/events', { path: { slug: brand } }) : []), [brand]);
   const chooseBrand = (next: string) => {
     rememberBrand(next);
     setBrand(next);
@@ -136,13 +126,13 @@ export function OrganizerPage() {
   };
   const becomeOrganizer = () =>
     run(async () => {
-      await api('/api/users/me/become-organizer', { method: 'POST' });
+      await api.post('/api/users/me/become-organizer');
       await me.reload();
     });
   const createBrand = (submitted: SyntheticEvent) => {
     submitted.preventDefault();
     void run(async () => {
-      await api('/api/organizers', { method: 'POST', body: { slug, name: brandName || slug } });
+      await api.post('/api/organizers', { body: { slug, name: brandName || slug } });
       chooseBrand(slug);
       await brands.reload();
     });
@@ -150,8 +140,7 @@ export function OrganizerPage() {
   const createEvent = (submitted: SyntheticEvent) => {
     submitted.preventDefault();
     void run(async () => {
-      const created = await api<SbEvent>('/api/events', {
-        method: 'POST',
+      const created = await api.post('/api/events', {
         body: {
           organizer: slug,
           title: event.title,
@@ -163,11 +152,9 @@ export function OrganizerPage() {
           hold_ttl_seconds: Number(event.hold_ttl_seconds),
         },
       });
-      await api(`/api/events/${created.id}/seat-layout`, {
-        method: 'POST',
-        body: layoutBody(zones),
-      });
-      await api(`/api/events/${created.id}/publish`, { method: 'POST' });
+      const path = { id: created.id };
+      await api.post('/api/events/{id}/seat-layout', { path, body: layoutBody(zones) });
+      await api.post('/api/events/{id}/publish', { path });
       rememberBrand(slug);
       navigate(`/organizer/events/${created.id}`);
     });
@@ -360,7 +347,7 @@ export function OrganizerPage() {
   );
 }
 
-const STATUSES = ['CREATED', 'PENDING', 'CONFIRMED', 'CANCELLED', 'EXPIRED'] as const;
+const STATUSES = ['CREATED', 'PENDING', 'CONFIRMED', 'CANCELLED', 'EXPIRED'] as const satisfies readonly Booking['status'][];
 
 /** An event's status in words, with a class to colour it. */
 export function EventStatusBadge(props: { status: string }) {
@@ -379,36 +366,37 @@ export function EventStatusBadge(props: { status: string }) {
  */
 export function OrganizerEventPage(props: { id: number }) {
   const { t, locale } = useI18n();
-  const [status, setStatus] = useState('');
+  const [status, setStatus] = useState<Booking['status'] | ''>('');
   const [cancelling, setCancelling] = useState(false);
   const [reason, setReason] = useState('');
   const action = useAction();
-  const event = useLoad(() => api<EventDetail>(`/api/events/${props.id}`), [props.id], 5000);
-  const availability = useLoad(() => api<Availability>(`/api/events/${props.id}/availability`), [props.id], 2000);
+  const path = { id: props.id };
+  const event = useLoad(() => api.get('/api/events/{id}', { path }), [props.id], 5000);
+  const availability = useLoad(() => api.get('/api/events/{id}/availability', { path }), [props.id], 2000);
   const bookings = useLoad(
-    () => api<Booking[]>(`/api/events/${props.id}/bookings?pageSize=200${status ? `&status=${status}` : ''}`),
+    () => api.get('/api/events/{id}/bookings', { path, query: { pageSize: 200, status: status || undefined } }),
     [props.id, status],
     3000,
   );
-  const checkins = useLoad(() => api<CheckinStats>(`/api/events/${props.id}/checkin-stats`), [props.id], 3000);
+  const checkins = useLoad(() => api.get('/api/events/{id}/checkin-stats', { path }), [props.id], 3000);
   const currency = bookings.data?.[0]?.currency ?? 'KZT';
   const current = event.data;
   const publish = () =>
     action.run(async () => {
-      await api(`/api/events/${props.id}/publish`, { method: 'POST' });
+      await api.post('/api/events/{id}/publish', { path });
       await event.reload();
     });
   const cancel = (submitted: SyntheticEvent) => {
     submitted.preventDefault();
     void action.run(async () => {
-      await api(`/api/events/${props.id}/cancel`, { method: 'POST', body: reason ? { reason } : {} });
+      await api.post('/api/events/{id}/cancel', { path, body: reason ? { reason } : {} });
       setCancelling(false);
       await Promise.all([event.reload(), bookings.reload(), availability.reload()]);
     });
   };
   const confirmPaid = (bookingId: number) =>
     action.run(async () => {
-      await api(`/api/bookings/${bookingId}/confirm`, { method: 'POST' });
+      await api.post('/api/bookings/{id}/confirm', { path: { id: bookingId } });
       await Promise.all([bookings.reload(), availability.reload()]);
     });
   return (
@@ -550,7 +538,7 @@ export function OrganizerEventPage(props: { id: number }) {
       <h2>{t.bookings}</h2>
       <label>
         {t.filter}{' '}
-        <select value={status} onChange={(e) => setStatus(e.target.value)} name="status">
+        <select value={status} onChange={(e) => setStatus(e.target.value as Booking['status'] | '')} name="status">
           <option value="">{t.all}</option>
           {STATUSES.map((value) => (
             <option key={value} value={value}>

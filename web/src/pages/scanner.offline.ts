@@ -1,19 +1,10 @@
 // The scanner's offline mode: the check-in bundle and the queue of scans kept in IndexedDB,
 // ticket codes verified in the browser (docs/tickets.md, "Verifying offline"), and the sync.
 
-import { api, ApiError } from '../api.ts';
+import { api, ApiError, type Answer } from '../api.ts';
 import { idbCommitted, idbDatabase, idbRequest } from '../idb.ts';
 
-/** GET /api/events/:id/checkin-bundle */
-export interface CheckinBundle {
-  event_id: number;
-  generated_at: string;
-  code_format: number;
-  public_keys: { kid: string; kty: string; crv: string; alg: string; x: string; pem: string; active: boolean }[];
-  counts: { issued: number; active: number; used: number; cancelled: number };
-  revoked: { ticket_id: number; code: string }[];
-  used: { ticket_id: number; used_at: string; gate: string }[];
-}
+export type CheckinBundle = Answer<'/api/events/{id}/checkin-bundle'>;
 
 /** One scan admitted offline, waiting for (or done with) POST /api/events/:id/checkins/sync. */
 export interface QueuedScan {
@@ -26,19 +17,7 @@ export interface QueuedScan {
   synced: boolean;
 }
 
-/** POST /api/events/:id/checkins/sync */
-export interface SyncReport {
-  accepted: { scan_id: string; ticket_id: number }[];
-  duplicates: { scan_id: string; ticket_id: number }[];
-  conflicts: {
-    scan_id: string;
-    ticket_id: number;
-    gate: string;
-    scanned_at: string;
-    first: { gate: string; used_at: string; scan_id: string | null };
-  }[];
-  rejected: { scan_id: string; ticket_id: number | null; reason: string | null }[];
-}
+export type SyncReport = Answer<'/api/events/{id}/checkins/sync', 'post'>;
 
 export type OfflineVerdict =
   | { kind: 'valid'; ticketId: number }
@@ -218,7 +197,7 @@ export class OfflineGate {
 
 /** Downloads the event's bundle and keeps it (one record per event; a newer one replaces it). */
 export async function downloadBundle(eventId: number): Promise<OfflineGate> {
-  const bundle = await api<CheckinBundle>(`/api/events/${eventId}/checkin-bundle`);
+  const bundle = await api.get('/api/events/{id}/checkin-bundle', { path: { id: eventId } });
   await saveBundle(bundle);
   return new OfflineGate(bundle, await scansOf(eventId));
 }
@@ -246,8 +225,8 @@ export async function syncQueue(): Promise<SyncResult> {
     try {
       for (let start = 0; start < ofEvent.length; start += SYNC_BATCH) {
         const batch = ofEvent.slice(start, start + SYNC_BATCH);
-        const report = await api<SyncReport>(`/api/events/${eventId}/checkins/sync`, {
-          method: 'POST',
+        const report = await api.post('/api/events/{id}/checkins/sync', {
+          path: { id: eventId },
           body: {
             checkins: batch.map(({ code, gate, scan_id, scanned_at }) => ({ code, gate, scan_id, scanned_at })),
           },

@@ -227,14 +227,8 @@ export function ScannerPage() {
         return;
       }
       try {
-        const answer = await api<{
-          ticket: {
-            id: number;
-            seat: { row: number | null; number: number | null } | null;
-            ticket_type: { name: string | null } | null;
-          };
-        }>(`/api/tickets/${encodeURIComponent(value)}/checkin`, {
-          method: 'POST',
+        const answer = await api.post('/api/tickets/{code}/checkin', {
+          path: { code: value },
           body: { gate, scan_id: crypto.randomUUID(), ...(event > 0 ? { event_id: event } : {}) },
         });
         const { id, seat, ticket_type: type } = answer.ticket;
