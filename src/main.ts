@@ -26,6 +26,7 @@ import { createTicketsModule, type TicketsModule } from './modules/tickets/index
 import { createNotificationsModule, type NotificationsModule } from './modules/notifications/index.ts';
 import { createIntegrationsModule, type IntegrationsModule } from './modules/integrations/index.ts';
 import { createIdentityModule, DEFAULT_LOGIN_LIMITS, type IdentityModule } from './modules/identity/index.ts';
+import { createRentalsModule, type RentalsModule } from './modules/rentals/index.ts';
 
 export interface Service {
   config: Config;
@@ -43,6 +44,7 @@ export interface Service {
   payments: PaymentsModule;
   notifications: NotificationsModule;
   integrations: IntegrationsModule;
+  rentals: RentalsModule;
   /** The bound address when the api role listens. */
   address: string | undefined;
   stop(): Promise<void>;
@@ -129,6 +131,15 @@ export async function startService(config: Config, options: StartOptions = {}): 
     seatSelectRateLimit: config.seatSelectRateLimit,
     seatSuggestionMaxAgeMs: config.seatSuggestionMaxAgeMs,
   });
+  const rentals = createRentalsModule(db, {
+    studios: {
+      organizerIdBySlug: (slug) => catalog.organizerIdBySlug(slug),
+      isOrganizerManager: (principal, organizerId) => catalog.isOrganizerManager(principal, organizerId),
+    },
+    jobs,
+    defaultCurrency: config.defaultCurrency,
+    sweepIntervalMs: config.expirySweepIntervalMs,
+  });
   const tickets = await createTicketsModule(db, {
     bus,
     inventory: { describe: (trx, seatIds, ticketTypeId) => sales.service.describeItems(trx, seatIds, ticketTypeId) },
@@ -211,6 +222,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   tickets.registerRoutes(app);
   notifications.registerRoutes(app);
   integrations.registerRoutes(app);
+  rentals.registerRoutes(app);
   registerHackloadRoutes(app, sales.service);
   await payments.registerRoutes(app);
   let migrationsApplied = false;
@@ -268,6 +280,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     payments,
     notifications,
     integrations,
+    rentals,
     address,
     stop,
   };

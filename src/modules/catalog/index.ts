@@ -4,8 +4,8 @@ import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { registerCatalogRoutes } from './catalog.routes.ts';
 import { EventsService, type SellableCheck } from './events.service.ts';
 import { OrganizersService, type UserDirectory } from './organizers.service.ts';
-import { catalogDb } from './organizers.repository.ts';
-import { canManageEvent, canScanEvent, isOnEventTeam, manageableOrganizerId } from './team.ts';
+import { catalogDb, findOrganizerBySlug, findTeamRole } from './organizers.repository.ts';
+import { CAN_MANAGE_EVENTS, canManageEvent, canScanEvent, isOnEventTeam, manageableOrganizerId } from './team.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import './catalog.events.ts';
 
@@ -23,6 +23,10 @@ export interface CatalogModule {
   canManageEvent(principal: Principal, eventId: number): Promise<boolean>;
   /** The organizer's id if the principal is its owner or manager (or an admin); throws 404/403 otherwise. */
   canManageOrganizer(principal: Principal, slug: string): Promise<number>;
+  /** The organizer's id (undefined when no organizer has the slug): for modules that keep organizer ids. */
+  organizerIdBySlug(slug: string): Promise<number | undefined>;
+  /** Owner or manager of the organizer's team, or an admin: who runs its events (and a studio's halls). */
+  isOrganizerManager(principal: Principal, organizerId: number): Promise<boolean>;
   /** Owner, manager or scanner of the event's organizer team (check-in), or an admin. */
   canScanEvent(principal: Principal, eventId: number): Promise<boolean>;
   /** On the event's organizer team in any role, or an admin: who may see the event while it is a draft. */
@@ -49,6 +53,12 @@ export function createCatalogModule(
     events,
     canManageEvent: (principal, eventId) => canManageEvent(catalogDb(db), principal, eventId),
     canManageOrganizer: (principal, slug) => manageableOrganizerId(catalogDb(db), principal, slug),
+    organizerIdBySlug: async (slug) => (await findOrganizerBySlug(catalogDb(db), slug))?.id,
+    isOrganizerManager: async (principal, organizerId) => {
+      if (principal.role === 'admin') return true;
+      const role = await findTeamRole(catalogDb(db), organizerId, principal.userId);
+      return role !== undefined && CAN_MANAGE_EVENTS.includes(role);
+    },
     canScanEvent: (principal, eventId) => canScanEvent(catalogDb(db), principal, eventId),
     isOnEventTeam: (principal, eventId) => isOnEventTeam(catalogDb(db), principal, eventId),
     registerRoutes: (app) => registerCatalogRoutes(app, organizers, events),
