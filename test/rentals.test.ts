@@ -235,6 +235,28 @@ describe('POST /api/rentals', () => {
   });
 });
 
+describe('GET /api/halls/:id/availability', () => {
+  const count = async (hallId: number, date: string) =>
+    (await inject({ method: 'GET', url: `/api/halls/${hallId}/availability?from=${date}&to=${date}` })).json<{
+      days: { slots: unknown[] }[];
+    }>().days[0]!.slots.length;
+
+  it('shows 92 quarter hours on 2027-03-28 and 100 on 2027-10-31 in Berlin, and 96 once the hall is in Almaty', async () => {
+    const hallId = await createHall(service.app, owner, studio, { timezone: 'Europe/Berlin' });
+    expect([await count(hallId, '2027-03-28'), await count(hallId, '2027-10-31')]).toEqual([92, 100]);
+    await inject({ method: 'PATCH', url: `/api/halls/${hallId}`, headers: owner.bearer, payload: { timezone: 'Asia/Almaty' } });
+    expect([await count(hallId, '2027-03-28'), await count(hallId, '2027-10-31')]).toEqual([96, 96]);
+  });
+
+  it('refuses more than 31 days at once', async () => {
+    const hallId = await createHall(service.app, owner, studio);
+    const answer = await inject({ method: 'GET', url: `/api/halls/${hallId}/availability?from=2027-01-01&to=2027-02-01` });
+    expect(answer.json()).toMatchObject({ status: 400, type: 'https://sbor.dev/problems/invalid-range' });
+    const month = await inject({ method: 'GET', url: `/api/halls/${hallId}/availability?from=2027-01-01&to=2027-01-31` });
+    expect(month.json<{ days: unknown[] }>().days).toHaveLength(31);
+  });
+});
+
 describe('stock of extras shared by the studio’s halls', () => {
   it('never lets the only light kit out twice at any quarter hour, with 20 concurrent rentals asking for it', async () => {
     const kit = await inject({
