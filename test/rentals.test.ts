@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ceilQuarter, createHall, createStudio, EVERY_DAY_ALL_DAY, iso } from './support/rentals.ts';
 import { startTestService, type TestService } from './support/service.ts';
 import { signUp, type TestUser } from './support/users.ts';
+import { pino } from 'pino';
+import { seedDemoData } from '../src/seed.ts';
 
 let service: TestService;
 let owner: TestUser;
@@ -452,6 +454,27 @@ describe('rentals of a renter and of a studio', () => {
       'blocked',
       'held',
       'free',
+    ]);
+  });
+});
+
+describe('sbor seed', () => {
+  it('adds a studio with two priced halls and its extras, once however often it runs', async () => {
+    await seedDemoData(service.database, pino({ level: 'silent' }));
+    await seedDemoData(service.database, pino({ level: 'silent' }));
+    const halls = (await inject({ method: 'GET', url: '/api/organizers/svet-studio/halls' })).json<
+      { name: string; tariff: { bands: unknown[] } | null }[]
+    >();
+    expect(halls.map((hall) => [hall.name, hall.tariff?.bands.length])).toEqual([
+      ['Белый зал', 3],
+      ['Лофт', 3],
+    ]);
+    const extras = (await inject({ method: 'GET', url: '/api/organizers/svet-studio/extras' })).json<
+      { name: string; stock: number | null }[]
+    >();
+    expect(extras.map((extra) => [extra.name, extra.stock])).toEqual([
+      ['Комплект света', 1],
+      ['Ассистент', null],
     ]);
   });
 });

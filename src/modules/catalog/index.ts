@@ -64,4 +64,4 @@ export function createCatalogModule(
     registerRoutes: (app) => registerCatalogRoutes(app, organizers, events),
   };
 }
-export { ensureHackloadConcert, HACKLOAD_EVENT_ID } from './catalog.fixtures.ts';
+export { ensureDemoStudio, ensureHackloadConcert, DEMO_STUDIO_SLUG, HACKLOAD_EVENT_ID } from './catalog.fixtures.ts';

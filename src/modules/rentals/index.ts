@@ -8,6 +8,7 @@ import { RentalsService } from './rentals.service.ts';
 import './rentals.events.ts';
 
 export { rentalsMigrations } from './rentals.migrations.ts';
+export { ensureDemoHalls } from './rentals.fixtures.ts';
 export type { StudioDirectory } from './halls.service.ts';
 export type { RentalEventPayload } from './rentals.events.ts';
 
