@@ -214,7 +214,6 @@ async function main(): Promise<void> {
         port: config.providerSimPort,
         host: config.host,
         layout: config.providerSimLayout,
-        logger,
       });
       logger.info({ url: simulator.url, places: simulator.simulator.placeCount }, 'provider simulator listening');
       const stop = () => {

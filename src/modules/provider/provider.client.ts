@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { ProviderUnavailableError } from './provider.errors.ts';
+import { ProviderCallError, ProviderUnavailableError } from './provider.errors.ts';
+
+export { ProviderCallError };
 
 /**
  * The client of the event provider's Partner API (hackload.md §3). What the network may do to us,
@@ -55,16 +57,6 @@ export function httpTransport(baseUrl: string): ProviderTransport {
     });
     return { status: response.status, body: await response.text() };
   };
-}
-
-/** A call that got no usable answer: no connection, a timeout, or a status that means the provider failed. */
-export class ProviderCallError extends Error {
-  override name = 'ProviderCallError';
-  readonly status: number | undefined;
-  constructor(message: string, status?: number) {
-    super(message);
-    this.status = status;
-  }
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';

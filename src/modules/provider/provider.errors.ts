@@ -17,3 +17,27 @@ export class ProviderUnavailableError extends DomainError {
     );
   }
 }
+
+/**
+ * A call that got no usable answer: no connection, a timeout, or a status that means the provider
+ * failed. Whether a change happened is unknown; whoever made it reads the state back.
+ */
+export class ProviderCallError extends DomainError {
+  override name = 'ProviderCallError';
+  readonly status: number | undefined;
+  constructor(message: string, status?: number) {
+    super('unavailable', 'provider-failed', 'The venue’s ticketing system did not answer as expected; try again shortly.', {
+      ...(status !== undefined ? { provider_status: status } : {}),
+    });
+    this.status = status;
+    // The message above is for callers; the cause is for logs.
+    this.cause = message;
+  }
+}
+
+/** Reconciliation compares the mirror with the provider; with no mirror there is nothing to compare. */
+export class MirrorEmptyError extends DomainError {
+  constructor() {
+    super('conflict', 'provider-mirror-empty', 'The mirror of the provider’s places is empty; preload it first.');
+  }
+}
