@@ -38,6 +38,13 @@ describe('sbor provider-simulator', () => {
   });
 
   it('gives a place selected by 20 callers at once to one of them over real HTTP; the others get a bodiless 500', async () => {
+    // A select stays in flight 2 ms by default; 300 ms makes "at the same moment" hold on a loaded machine.
+    const switched = await fetch(`${baseUrl}/simulator/switches`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ raceWindowMs: 300 }),
+    });
+    expect(switched.status).toBe(200);
     const [place] = (await (await fetch(`${baseUrl}/api/partners/v1/places?pageSize=1`)).json()) as Place[];
     const orders = await Promise.all(
       Array.from({ length: 20 }, async () => {

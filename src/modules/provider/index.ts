@@ -21,6 +21,8 @@ export {
 } from './provider.client.ts';
 export { ProviderCallError, ProviderUnavailableError } from './provider.errors.ts';
 export { ProviderMirror, readAllPages, type PreloadSummary, type ReconcileSummary } from './provider.mirror.ts';
+// For bench/provider.ts: the mirror's write alone, as the same-run baseline of a preload.
+export { insertMirrorPlaces } from './provider.repository.ts';
 
 export interface ProviderConfig {
   /** The Partner API base; undefined runs the embedded simulator in-process. */

@@ -79,11 +79,14 @@ describe('ProviderClient', () => {
 
   it('does not count a lost select race (the provider answers 500) as the provider failing', async () => {
     const guarded = client({ breaker: { failureThreshold: 2, openMs: 60_000 } });
-    server.simulator.setSwitches({ raceWindowMs: 20 });
+    // A wide window, so every select of the six is in flight at once even on a loaded machine.
+    server.simulator.setSwitches({ raceWindowMs: 300 });
     const [place] = await guarded.listPlaces(1, 1);
     const orders = await Promise.all(Array.from({ length: 6 }, () => guarded.startOrder()));
     const answers = await Promise.all(orders.map((orderId) => guarded.selectPlace(place?.id ?? '', orderId)));
-    expect(answers.map((answer) => answer.status).sort()).toEqual([204, 500, 500, 500, 500, 500]);
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 204)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 500).length).toBeGreaterThanOrEqual(2);
     expect(guarded.breaker.state).toBe('closed');
   });
 

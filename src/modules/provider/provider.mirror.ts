@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ProviderClient, ProviderPlace } from './provider.client.ts';
 import {
   countMirrorPlaces,
+  insertMirrorPlaces,
   listDivergences,
   readMirrorFreeFlags,
   readMirrorState,
@@ -59,7 +60,14 @@ export async function readAllPages(
     while (next <= last) {
       const page = next;
       next += 1;
-      const places = await client.listPlaces(page, PAGE_SIZE);
+      let places: ProviderPlace[];
+      try {
+        places = await client.listPlaces(page, PAGE_SIZE);
+      } catch (error) {
+        // One page lost fails the whole read: the other workers stop taking pages too.
+        last = 0;
+        throw error;
+      }
       if (places.length < PAGE_SIZE) last = Math.min(last, page);
       if (places.length > 0) {
         pages += 1;
@@ -154,6 +162,7 @@ export class ProviderMirror {
     const started = performance.now();
     const seenAt = new Date();
     let places = 0;
+    const write = (await countMirrorPlaces(this.db)) === 0 ? insertMirrorPlaces : upsertMirrorPlaces;
     let buffered: ProviderPlace[] = [];
     const pages = await readAllPages(this.client, this.options.parallel, async (page) => {
       places += page.length;
@@ -161,9 +170,9 @@ export class ProviderMirror {
       if (buffered.length < WRITE_BATCH) return;
       const batch = buffered;
       buffered = [];
-      await upsertMirrorPlaces(this.db, batch, seenAt);
+      await write(this.db, batch, seenAt);
     });
-    await upsertMirrorPlaces(this.db, buffered, seenAt);
+    await write(this.db, buffered, seenAt);
     const durationMs = performance.now() - started;
     await recordPreload(this.db, seenAt, places, durationMs);
     this.metrics?.places.set(places);

@@ -13,7 +13,7 @@ let app: ReturnType<typeof buildProviderSimulatorApp>;
 const LAG = 30;
 
 beforeEach(async () => {
-  simulator = new ProviderSimulator({ layout: { rows: 3, seatsPerRow: 5 }, switches: { lagMs: LAG, raceWindowMs: 5 } });
+  simulator = new ProviderSimulator({ layout: { rows: 3, seatsPerRow: 5 }, switches: { lagMs: LAG, raceWindowMs: 50 } });
   app = buildProviderSimulatorApp(simulator);
   await app.ready();
 });
