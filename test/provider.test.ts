@@ -100,6 +100,35 @@ describe('the provider mirror on the embedded simulator', () => {
   });
 });
 
+describe('the periodic reconciliation', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startTestService({ env: { PROVIDER_RECONCILE_INTERVAL_MS: '1000' } });
+  });
+  afterAll(async () => service.stop());
+
+  it('runs by itself once the mirror was preloaded, and finds what the provider changed', async () => {
+    await service.provider.mirror.preload();
+    const simulator = service.provider.simulator();
+    if (!simulator) throw new Error('the embedded simulator was not used');
+    const [place] = await mirrorRows(service);
+    const order = simulator.startOrder().body as { order_id: string };
+    expect((await simulator.selectPlace(place?.place_id ?? '', order.order_id)).status).toBe(204);
+    const found = async () =>
+      (
+        await sql<{ place_id: string; kind: string }>`select place_id, kind from provider.divergences`.execute(
+          service.database.db,
+        )
+      ).rows;
+    for (let waited = 0; (await found()).length === 0 && waited < 10_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await found()).toEqual([{ place_id: place?.place_id, kind: 'free-differs' }]);
+    expect((await mirrorRows(service)).find((row) => row.place_id === place?.place_id)?.is_free).toBe(false);
+  });
+});
+
 describe('the provider mirror against sbor provider-simulator over real HTTP', () => {
   let simulator: SborProcess;
   let simulatorUrl: string;
