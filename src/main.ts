@@ -21,6 +21,7 @@ import { createMetrics } from './platform/metrics/metrics.ts';
 import { registerHackloadRoutes } from './compat/hackload/hackload.routes.ts';
 import { createCatalogModule, type CatalogModule } from './modules/catalog/index.ts';
 import { createPaymentsModule, type PaymentsModule } from './modules/payments/index.ts';
+import { createProviderModule, type ProviderModule } from './modules/provider/index.ts';
 import { createSalesModule, type SalesModule } from './modules/sales/index.ts';
 import { createTicketsModule, type TicketsModule } from './modules/tickets/index.ts';
 import { createNotificationsModule, type NotificationsModule } from './modules/notifications/index.ts';
@@ -45,6 +46,7 @@ export interface Service {
   notifications: NotificationsModule;
   integrations: IntegrationsModule;
   rentals: RentalsModule;
+  provider: ProviderModule;
   /** The bound address when the api role listens. */
   address: string | undefined;
   stop(): Promise<void>;
@@ -214,6 +216,18 @@ export async function startService(config: Config, options: StartOptions = {}): 
       publicUrl: config.publicUrl,
     },
   });
+  const provider = createProviderModule(db, {
+    jobs,
+    logger,
+    registry: metrics.registry,
+    config: {
+      url: config.providerUrl,
+      simulatorLayout: config.providerSimLayout,
+      timeoutMs: config.providerTimeoutMs,
+      concurrency: config.providerConcurrency,
+      reconcileIntervalMs: config.providerReconcileIntervalMs,
+    },
+  });
   // First, so its redirect of browsers coming back from the payment page applies to every route.
   await registerWebApp(app);
   identity.registerRoutes(app);
@@ -225,6 +239,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   rentals.registerRoutes(app);
   registerHackloadRoutes(app, sales.service);
   await payments.registerRoutes(app);
+  provider.registerRoutes(app);
   let migrationsApplied = false;
   registerHealthRoutes(app, {
     metrics,
@@ -260,6 +275,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
       await relay.stop();
       await transport.close();
       notifications.close();
+      await provider.close();
       if (!options.database) await database.close();
       logger.info('sbor stopped');
     })();
@@ -281,6 +297,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     notifications,
     integrations,
     rentals,
+    provider,
     address,
     stop,
   };

@@ -4,6 +4,7 @@ import { integrationsMigrations } from './modules/integrations/index.ts';
 import { notificationsMigrations } from './modules/notifications/index.ts';
 import { paymentsMigrations } from './modules/payments/index.ts';
 import { rentalsMigrations } from './modules/rentals/index.ts';
+import { providerMigrations } from './modules/provider/index.ts';
 import { salesMigrations } from './modules/sales/index.ts';
 import { ticketsMigrations } from './modules/tickets/index.ts';
 import { busMigrations } from './platform/bus/bus.migrations.ts';
@@ -23,4 +24,5 @@ export const migrations = combineMigrations(
   ticketsMigrations,
   paymentsMigrations,
   rentalsMigrations,
+  providerMigrations,
 );
