@@ -174,6 +174,14 @@ describe('POST /api/rentals', () => {
     expect((await rent(renter, hallId, day - 15 * 60_000, day + 15 * 60_000)).json()).toMatchObject({ status: 422 });
     const offGrid = await rent(renter, hallId, day + 2 * DAY + 10 * HOUR + 60_000, day + 2 * DAY + 11 * HOUR);
     expect(offGrid.json()).toMatchObject({ status: 400, type: 'https://sbor.dev/problems/not-on-quarter-hour' });
+    // The last instant of year 9999 (+14:00): a day after it is no date; refused before any look-up.
+    const farOff = await inject({
+      method: 'POST',
+      url: '/api/rentals',
+      headers: renter.bearer,
+      payload: { hall_id: hallId, starts_at: iso(day + 2 * DAY), ends_at: '9999-12-31T23:59:59.999+14:00' },
+    });
+    expect(farOff.json()).toMatchObject({ status: 400, type: 'https://sbor.dev/problems/invalid-range' });
     const tooLong = await rent(renter, hallId, day + 2 * DAY, day + 2 * DAY + 4 * HOUR + 15 * 60_000);
     expect(tooLong.json()).toMatchObject({ status: 422, type: 'https://sbor.dev/problems/rental-length' });
     const availability = await inject({ method: 'GET', url: `/api/halls/${hallId}/availability?from=${date}&to=${date}` });

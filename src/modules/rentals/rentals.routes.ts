@@ -31,10 +31,15 @@ import {
 
 const RentalRef = Type.Ref('Rental');
 
-/** An instant from the API: the schema checked its form; a date Date cannot hold (leap second, year 0) is refused. */
+/** Instants a rental may name: from 1970 to 9000, so every date derived from one (a day either side) stays a date. */
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9000, 0, 1);
+
+/** An instant from the API: the schema checked its form; one far outside any booking horizon is refused. */
 function instant(value: string, field: string): number {
   const parsed = Date.parse(value);
-  if (Number.isNaN(parsed)) throw invalidRange(`${field} is not an instant.`);
+  if (Number.isNaN(parsed) || parsed < EARLIEST || parsed >= LATEST)
+    throw invalidRange(`${field} is not an instant between 1970 and 9000.`);
   return parsed;
 }
 
