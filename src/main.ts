@@ -109,7 +109,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const catalog = createCatalogModule(db, {
     users: identity.service,
     // Bound late: the sales module is built next, and the catalog asks it only when publishing.
-    sellable: (eventId) => sales.service.hasInventory(eventId),
+    sellable: (eventId) => sales.service.inventory.hasInventory(eventId),
     jobs,
   });
   const sales: SalesModule = createSalesModule(db, {
@@ -131,7 +131,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   });
   const tickets = await createTicketsModule(db, {
     bus,
-    inventory: { describe: (trx, seatIds, ticketTypeId) => sales.service.describeItems(trx, seatIds, ticketTypeId) },
+    inventory: { describe: (trx, seatIds, ticketTypeId) => sales.service.inventory.describeItems(trx, seatIds, ticketTypeId) },
     events: {
       find: async (eventId) => {
         const event = await catalog.events.findForSale(eventId);
@@ -186,7 +186,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     webhooks: { destinations: { allowLoopback: config.webhookAllowLoopback } },
   });
   const payments = createPaymentsModule(db, {
-    sales: sales.service,
+    sales: sales.service.payable,
     bus,
     jobs,
     logger,

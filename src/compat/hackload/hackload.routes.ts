@@ -48,7 +48,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
     },
     async (request) => {
       const { event_id, page, pageSize, row, status } = request.query;
-      const seats = await sales.seats(request.principal, {
+      const seats = await sales.inventory.seats(request.principal, {
         eventId: event_id,
         pageSize,
         ...(page !== undefined ? { page } : {}),
@@ -77,7 +77,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
       },
     },
     async (request) => {
-      await sales.selectSeat(principalOf(request), request.body.booking_id, request.body.seat_id);
+      await sales.selection.selectSeat(principalOf(request), request.body.booking_id, request.body.seat_id);
       return {};
     },
   );
@@ -94,7 +94,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
       },
     },
     async (request) => {
-      await sales.releaseSeat(principalOf(request), request.body.seat_id);
+      await sales.selection.releaseSeat(principalOf(request), request.body.seat_id);
       return {};
     },
   );
@@ -111,7 +111,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
       },
     },
     async (request) => {
-      await sales.cancel(principalOf(request), request.body.booking_id);
+      await sales.bookings.cancel(principalOf(request), request.body.booking_id);
       return {};
     },
   );
@@ -150,7 +150,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
       },
     },
     async (request) => {
-      const figures = await sales.analytics(principalOf(request), request.query.id);
+      const figures = await sales.inventory.analytics(principalOf(request), request.query.id);
       return {
         event_id: figures.event_id,
         total_seats: figures.total,
@@ -181,7 +181,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
       },
     },
     async () => {
-      await sales.reset(1);
+      await sales.background.reset(1);
       return {};
     },
   );

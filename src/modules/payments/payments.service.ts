@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { addEvent } from '../../platform/bus/index.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import { DomainError } from '../../platform/errors.ts';
-import type { BookingEventPayload, BookingView, SalesService } from '../sales/index.ts';
+import type { BookingEventPayload, BookingView, PayableBookings } from '../sales/index.ts';
 import {
   amountTooSmall,
   gatewayFailed,
@@ -51,9 +51,9 @@ import {
 } from './payments.repository.ts';
 import { CAPTURED_STATUSES, LIVE_STATUSES, type PaymentStatus, type PaymentsTables } from './payments.tables.ts';
 
-/** What payments needs from sales (the Payments hooks of SalesService). */
+/** What payments needs from sales (its payable bookings). */
 export type SalesForPayments = Pick<
-  SalesService,
+  PayableBookings,
   'paymentQuote' | 'startPayment' | 'settlePaid' | 'failPayment' | 'returnSeats' | 'ownerOfBooking'
 >;
 

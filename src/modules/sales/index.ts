@@ -4,7 +4,8 @@ import type { App } from '../../platform/http/server.ts';
 import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { registerSalesRoutes } from './sales.routes.ts';
 import { SalesDirectory } from './sales.directory.ts';
-import { SalesService, type CatalogGateway, type ContactDirectory, type SalesOptions } from './sales.service.ts';
+import { SalesService } from './sales.service.ts';
+import type { CatalogGateway, ContactDirectory, SalesOptions } from './sales.types.ts';
 import { registerWaitlistRoutes } from './waitlist.routes.ts';
 import { WaitlistService } from './waitlist.service.ts';
 import './sales.events.ts';
@@ -13,7 +14,9 @@ export { salesMigrations } from './sales.migrations.ts';
 export { ensureHackloadSeats, HACKLOAD_ZONES } from './sales.fixtures.ts';
 export { TAKE_SEATS } from './seats.repository.ts';
 export { MAX_ROW } from './sales.limits.ts';
-export type { SalesService, CatalogGateway, BookingView, PaymentQuote, SettleOutcome } from './sales.service.ts';
+export type { SalesService } from './sales.service.ts';
+export type { PayableBookings } from './payable-bookings.ts';
+export type { CatalogGateway, BookingView, PaymentQuote, SettleOutcome } from './sales.types.ts';
 export type { WaitlistService, WaitlistEntryView } from './waitlist.service.ts';
 export type { BookingEventPayload, WaitlistOfferPayload } from './sales.events.ts';
 export type { SalesDirectory } from './sales.directory.ts';
@@ -41,17 +44,21 @@ export function createSalesModule(
   // Holds are exact without it (readers compare with the database clock); this records EXPIRED,
   // returns GA units and emits booking.expired.
   options.jobs.definePeriodic('sales.expire-overdue-bookings', options.expiryIntervalMs, async () => {
-    while ((await service.expireOverdue()) > 0);
+    while ((await service.background.expireOverdue()) > 0);
   });
   // Offers what was freed without passing a feeder (a lapsed seat hold taken back by the sweep).
   options.jobs.definePeriodic('sales.feed-waitlists', options.expiryIntervalMs, async () => {
-    await service.feedWaitlists();
+    await service.background.feedWaitlists();
   });
   options.jobs.definePeriodic('sales.delete-old-idempotency-keys', 3_600_000, async () => {
-    await service.deleteOldIdempotencyKeys();
+    await service.background.deleteOldIdempotencyKeys();
   });
   options.bus.subscribe('sales.event-cancelled', ['event.cancelled'], async (event, trx) => {
-    await service.cancelAllOfEvent(trx, event.payload.eventId, `event cancelled: ${event.payload.reason || 'by the organizer'}`);
+    await service.background.cancelAllOfEvent(
+      trx,
+      event.payload.eventId,
+      `event cancelled: ${event.payload.reason || 'by the organizer'}`,
+    );
   });
   return {
     service,

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Principal } from '../../platform/http/access.ts';
 import { DomainError } from '../../platform/errors.ts';
 import { quantityTooLarge, ticketTypeNotFound } from './sales.errors.ts';
-import type { CatalogGateway, SalesService } from './sales.service.ts';
+import type { SalesService } from './sales.service.ts';
+import type { CatalogGateway } from './sales.types.ts';
 import type { WaitlistStatus } from './sales.tables.ts';
 import { salesDb, type SalesDb } from './seats.repository.ts';
 import {
@@ -59,7 +60,7 @@ export class WaitlistService {
   }
 
   async join(principal: Principal, eventId: number, input: { ticketTypeId?: number; quantity: number }) {
-    const event = await this.sales.saleEvent(eventId);
+    const event = await this.sales.events.saleEvent(eventId);
     if (input.quantity > event.policy.max_tickets_per_order) throw quantityTooLarge(event.policy.max_tickets_per_order);
     const queue = { eventId, ticketTypeId: input.ticketTypeId ?? null };
     const available = await this.available(eventId, queue.ticketTypeId);
@@ -76,7 +77,7 @@ export class WaitlistService {
   async leave(principal: Principal, entryId: number): Promise<WaitlistEntryView> {
     const entry = await this.ownEntry(principal, entryId);
     if (entry.status === 'OFFERED' && entry.booking_id !== null) {
-      await this.sales.cancel(principal, entry.booking_id, 'left the waitlist');
+      await this.sales.bookings.cancel(principal, entry.booking_id, 'left the waitlist');
     } else if (entry.status !== 'WAITING') {
       throw entryClosed(entry.status);
     }
@@ -97,14 +98,14 @@ export class WaitlistService {
 
   /** The queue of an event, for its team: highest priority first, then first come. */
   async ofEvent(principal: Principal, eventId: number, filter: { status?: WaitlistStatus; limit: number; offset: number }) {
-    await this.sales.requireManager(principal, eventId);
+    await this.sales.events.requireManager(principal, eventId);
     return Promise.all((await listEntriesOfEvent(this.db, eventId, filter)).map((entry) => this.view(entry)));
   }
 
   async prioritize(principal: Principal, entryId: number, priority: number): Promise<WaitlistEntryView> {
     const entry = await findEntry(this.db, entryId);
     if (!entry) throw entryNotFound();
-    await this.sales.requireManager(principal, entry.event_id);
+    await this.sales.events.requireManager(principal, entry.event_id);
     const updated = await setPriority(this.db, entryId, priority);
     if (!updated) throw entryNotFound();
     return this.view(updated);
@@ -116,8 +117,9 @@ export class WaitlistService {
   }
 
   private async available(eventId: number, ticketTypeId: number | null): Promise<number> {
-    if (ticketTypeId === null) return (await this.sales.inventoryCounts(eventId)).zones.reduce((sum, zone) => sum + zone.free, 0);
-    const type = (await this.sales.ticketTypes(eventId)).find((candidate) => candidate.id === ticketTypeId);
+    if (ticketTypeId === null)
+      return (await this.sales.inventory.inventoryCounts(eventId)).zones.reduce((sum, zone) => sum + zone.free, 0);
+    const type = (await this.sales.inventory.ticketTypes(eventId)).find((candidate) => candidate.id === ticketTypeId);
     if (!type) throw ticketTypeNotFound();
     return type.available;
   }

@@ -1,0 +1,189 @@
+import type { Transaction } from 'kysely';
+import { addEvent } from '../../platform/bus/index.ts';
+import type { Principal } from '../../platform/http/access.ts';
+import { isOpen, nextStatus, type BookingAction } from './booking.state.ts';
+import {
+  bookingPayload,
+  findBookingById,
+  insertAudit,
+  lockBookingById,
+  updateBooking,
+  type BookingRow,
+} from './bookings.repository.ts';
+import { bookingExpired, bookingNotFound, emptyBooking, notYourBooking } from './sales.errors.ts';
+import type { BookingStatus, SalesTables } from './sales.tables.ts';
+import type { BookingView } from './sales.types.ts';
+import { extendSeatHolds, freeSeatsOfBooking, seatsOfBookings, sellSeatsOfBooking, type SalesDb } from './seats.repository.ts';
+import { releaseUnits, sellUnits, unsellUnits } from './ticket-types.repository.ts';
+import type { WaitlistOffers } from './waitlist.offers.ts';
+
+/**
+ * How a booking moves through its states (booking.state.ts) and what each move does to the
+ * inventory: the one transition every use case goes through (lock, expire if overdue, effect,
+ * audit, event), expiry, selling, giving back, and the booking as callers see it.
+ */
+export class BookingLifecycle {
+  private readonly db: SalesDb;
+  private readonly offers: WaitlistOffers;
+
+  constructor(db: SalesDb, offers: WaitlistOffers) {
+    this.db = db;
+    this.offers = offers;
+  }
+
+  async transition(
+    principal: Principal | 'system',
+    bookingId: number,
+    action: BookingAction,
+    reason: string,
+    effect: (trx: Transaction<SalesTables>, booking: BookingRow) => Promise<{ expiresAt?: Date | null; totalAmount?: number }>,
+    asManager = false,
+    outer?: Transaction<SalesTables>,
+  ): Promise<BookingView> {
+    const run = <T>(work: (trx: Transaction<SalesTables>) => Promise<T>) =>
+      outer ? work(outer) : this.db.transaction().execute(work);
+    const booking = await run(async (trx) => {
+      const current = await lockBookingById(trx, bookingId);
+      if (!current) throw bookingNotFound();
+      if (principal !== 'system' && !asManager && current.user_id !== principal.userId && principal.role !== 'admin') {
+        throw notYourBooking();
+      }
+      const overdue =
+        isOpen(current.status) && current.expires_at !== null && current.expires_at <= (await this.databaseNow(trx));
+      if (overdue && action !== 'expire') {
+        // Its hold has passed: it expires now, whatever was asked, and the caller hears why.
+        await this.expireNow(trx, current);
+        return { expired: true as const, booking: current };
+      }
+      const to = nextStatus(current.status, action);
+      const changes = await effect(trx, current);
+      const updated = await updateBooking(trx, bookingId, { ...changes, status: to });
+      if (to === 'PENDING' && updated.expires_at) await extendSeatHolds(trx, updated.id, updated.expires_at);
+      await insertAudit(trx, {
+        bookingId,
+        from: current.status,
+        to,
+        actorUserId: principal === 'system' ? null : principal.userId,
+        reason,
+      });
+      const payload = await bookingPayload(trx, updated);
+      if (to === 'CONFIRMED') {
+        await this.offers.offerEnded(trx, bookingId, 'CLAIMED');
+        await addEvent(trx, 'booking.confirmed', bookingId, payload);
+      }
+      if (to === 'CANCELLED') {
+        await addEvent(trx, 'booking.cancelled', bookingId, { ...payload, reason, refund: current.status === 'CONFIRMED' });
+      }
+      return { expired: false as const, booking: updated };
+    });
+    if (booking.expired) throw bookingExpired();
+    return outer ? this.viewWith(outer, booking.booking) : this.view(booking.booking);
+  }
+
+  /** An open booking whose hold has passed, met while changing it: it expires now. */
+  async expireNow(trx: Transaction<SalesTables>, booking: BookingRow): Promise<void> {
+    await this.expireClaimed(trx, [{ ...booking, from_status: booking.status }]);
+    await trx.updateTable('sales.bookings').set({ status: 'EXPIRED' }).where('id', '=', booking.id).execute();
+  }
+
+  /** Cancels in the caller's transaction (event cancelled, payment failed): inventory back, refunded if paid. */
+  async cancelBySystem(trx: Transaction<SalesTables>, bookingId: number, reason: string): Promise<void> {
+    await this.transition(
+      'system',
+      bookingId,
+      'cancel',
+      reason,
+      async (inner, locked) => {
+        await this.giveBack(inner, locked);
+        return { expiresAt: null };
+      },
+      false,
+      trx,
+    );
+  }
+
+  /** Expires claimed bookings: inventory back, an audit entry and `booking.expired` for each. */
+  async expireClaimed(
+    trx: Transaction<SalesTables>,
+    claimed: { id: number; event_id: number; from_status: BookingStatus; ticket_type_id: number | null; quantity: number }[],
+  ): Promise<void> {
+    for (const booking of claimed) {
+      const row = await findBookingById(trx, booking.id);
+      if (!row) continue;
+      const payload = await bookingPayload(trx, { ...row, status: 'EXPIRED' });
+      if (booking.ticket_type_id !== null) await releaseUnits(trx, booking.ticket_type_id, booking.quantity);
+      await freeSeatsOfBooking(trx, booking.id);
+      await insertAudit(trx, {
+        bookingId: booking.id,
+        from: booking.from_status,
+        to: 'EXPIRED',
+        actorUserId: null,
+        reason: 'hold expired',
+      });
+      await addEvent(trx, 'booking.expired', booking.id, payload);
+      await this.offers.offerEnded(trx, booking.id, 'LAPSED');
+      await this.offers.feed(trx, { eventId: booking.event_id, ticketTypeId: booking.ticket_type_id });
+    }
+  }
+
+  /** Held units or seats become sold (confirming a booking). */
+  async sell(trx: Transaction<SalesTables>, booking: BookingRow): Promise<{ expiresAt: null }> {
+    if (booking.ticket_type_id !== null) await sellUnits(trx, booking.ticket_type_id, booking.quantity);
+    else if ((await sellSeatsOfBooking(trx, booking.id)) === 0) throw emptyBooking();
+    return { expiresAt: null };
+  }
+
+  /** Returns a booking's inventory: held units or seats back to free; sold ones too on a refund. */
+  async giveBack(trx: Transaction<SalesTables>, booking: BookingRow): Promise<void> {
+    if (booking.ticket_type_id !== null) {
+      if (booking.status === 'CONFIRMED') await unsellUnits(trx, booking.ticket_type_id, booking.quantity);
+      else await releaseUnits(trx, booking.ticket_type_id, booking.quantity);
+    }
+    await freeSeatsOfBooking(trx, booking.id);
+    await this.offers.offerEnded(trx, booking.id, 'LAPSED');
+    await this.offers.feed(trx, { eventId: booking.event_id, ticketTypeId: booking.ticket_type_id });
+  }
+
+  async totalOfSeats(db: SalesDb, bookingId: number): Promise<number> {
+    return (await seatsOfBookings(db, [bookingId])).reduce((sum, seat) => sum + seat.price, 0);
+  }
+
+  async databaseNow(db: SalesDb): Promise<Date> {
+    const row = await db.selectNoFrom((eb) => eb.fn<Date>('now').as('now')).executeTakeFirstOrThrow();
+    return row.now;
+  }
+
+  async view(booking: BookingRow): Promise<BookingView> {
+    return this.viewWith(this.db, booking);
+  }
+
+  async viewWith(db: SalesDb, booking: BookingRow): Promise<BookingView> {
+    const [view] = await this.views([booking], db);
+    if (!view) throw bookingNotFound();
+    return view;
+  }
+
+  async views(bookings: BookingRow[], db: SalesDb = this.db): Promise<BookingView[]> {
+    const seats = await seatsOfBookings(
+      db,
+      bookings.map((booking) => booking.id),
+    );
+    const now = Date.now();
+    return bookings.map((booking) => ({
+      id: booking.id,
+      event_id: booking.event_id,
+      user_id: booking.user_id,
+      // A hold that has passed reads as EXPIRED at once, before the sweep records it.
+      status: isOpen(booking.status) && booking.expires_at && booking.expires_at.getTime() <= now ? 'EXPIRED' : booking.status,
+      expires_at: booking.expires_at?.toISOString() ?? null,
+      ticket_type_id: booking.ticket_type_id,
+      quantity: booking.quantity,
+      total_amount: booking.total_amount,
+      currency: booking.currency,
+      seats: seats
+        .filter((seat) => seat.booking_id === booking.id)
+        .map((seat) => ({ id: seat.id, row: seat.row, number: seat.number, price: seat.price })),
+      created_at: booking.created_at.toISOString(),
+    }));
+  }
+}
