@@ -130,6 +130,10 @@ function classify(status: string): RemoteOutcome {
  * Payments: starting one for a booking, learning its outcome (callbacks, webhooks and the
  * reconciliation job all lead to `settle`, which asks the gateway), refunds, and late payments.
  * Calls to the gateway never happen inside a database transaction.
+ *
+ * Over 500 lines on purpose: starting, settling, refunding and reading are one payment's state
+ * machine (payments.tables.ts) and share its recording and settling internals; splitting them
+ * would spread the machine's transitions over files that each need all of them.
  */
 export class PaymentsService {
   private readonly db: PaymentsDb;
