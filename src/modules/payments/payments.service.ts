@@ -2,16 +2,18 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { addEvent } from '../../platform/bus/index.ts';
-import type { Principal } from '../../platform/http/access.ts';
+import { assertOwner, type Principal } from '../../platform/http/access.ts';
 import { DomainError } from '../../platform/errors.ts';
 import type { BookingEventPayload, BookingView, PayableBookings } from '../sales/index.ts';
 import {
   amountTooSmall,
+  bookingNotFound,
   gatewayFailed,
   gatewayUnavailable,
   invalidWebhookSignature,
   nothingToPay,
   paymentInProgress,
+  STRANGER_TO_BOOKING,
 } from './payments.errors.ts';
 import type { PaymentEventPayload } from './payments.events.ts';
 import {
@@ -503,9 +505,8 @@ export class PaymentsService {
     const payments = await listPaymentsOfBooking(this.db, bookingId);
     // Before its first payment a booking is known only to sales: someone else's, or none, is a 404 all the same.
     const owner = payments[0]?.user_id ?? (await this.sales.ownerOfBooking(bookingId));
-    if (owner === undefined || (owner !== principal.userId && principal.role !== 'admin')) {
-      throw new DomainError('not-found', 'booking-not-found', 'No such booking.');
-    }
+    if (owner === undefined) throw bookingNotFound();
+    assertOwner(principal, owner, STRANGER_TO_BOOKING);
     const [history, refunds] = await Promise.all([
       listHistory(
         this.db,

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import { addEvent } from '../../platform/bus/index.ts';
-import type { Principal } from '../../platform/http/access.ts';
+import { assertOwner, type Principal } from '../../platform/http/access.ts';
 import { isOpen, nextStatus, type BookingAction } from './booking.state.ts';
 import {
   bookingPayload,
@@ -10,7 +10,7 @@ import {
   updateBooking,
   type BookingRow,
 } from './bookings.repository.ts';
-import { bookingExpired, bookingNotFound, emptyBooking, notYourBooking } from './sales.errors.ts';
+import { bookingExpired, bookingNotFound, emptyBooking, STRANGER_TO_BOOKING } from './sales.errors.ts';
 import type { BookingStatus, SalesTables } from './sales.tables.ts';
 import type { BookingView } from './sales.types.ts';
 import { extendSeatHolds, freeSeatsOfBooking, seatsOfBookings, sellSeatsOfBooking, type SalesDb } from './seats.repository.ts';
@@ -45,9 +45,7 @@ export class BookingLifecycle {
     const booking = await run(async (trx) => {
       const current = await lockBookingById(trx, bookingId);
       if (!current) throw bookingNotFound();
-      if (principal !== 'system' && !asManager && current.user_id !== principal.userId && principal.role !== 'admin') {
-        throw notYourBooking();
-      }
+      if (principal !== 'system' && !asManager) assertOwner(principal, current.user_id, STRANGER_TO_BOOKING);
       const overdue =
         isOpen(current.status) && current.expires_at !== null && current.expires_at <= (await this.databaseNow(trx));
       if (overdue && action !== 'expire') {

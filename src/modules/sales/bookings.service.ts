@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import { addEvent } from '../../platform/bus/index.ts';
-import type { Principal } from '../../platform/http/access.ts';
+import { assertOwner, mayActAsOwner, NotOwnerError, type Principal } from '../../platform/http/access.ts';
 import { DomainError } from '../../platform/errors.ts';
 import type { BookingLifecycle } from './booking.lifecycle.ts';
 import {
@@ -24,11 +24,11 @@ import {
   contactRequired,
   emptyBooking,
   notOnSaleWindow,
-  notYourBooking,
   quantityTooLarge,
   refundWindowClosed,
   seatNotInBooking,
   soldOut,
+  STRANGER_TO_BOOKING,
   ticketTypeNotFound,
   tooManyForUser,
   tooManySeats,
@@ -170,7 +170,7 @@ export class Bookings {
     if (!booking) throw bookingNotFound();
     const manager = await this.catalog.canManage(principal, booking.event_id);
     if (!manager) {
-      if (booking.user_id !== principal.userId) throw bookingNotFound();
+      assertOwner(principal, booking.user_id, STRANGER_TO_BOOKING);
       if (booking.total_amount > 0)
         throw new DomainError('forbidden', 'payment-required', 'This booking is confirmed by paying for it.');
     }
@@ -185,7 +185,7 @@ export class Bookings {
   }
 
   async cancel(principal: Principal, bookingId: number, reason = 'cancelled by the customer'): Promise<BookingView> {
-    await this.assertRefundWindow(bookingId);
+    await this.assertRefundWindow(principal, bookingId);
     return this.lifecycle.transition(principal, bookingId, 'cancel', reason, async (trx, booking) => {
       await this.lifecycle.giveBack(trx, booking);
       return { expiresAt: null };
@@ -197,11 +197,11 @@ export class Bookings {
    * and `booking.seats-returned` carries the amount owed. Returning every seat cancels the booking.
    */
   async returnSeats(principal: Principal, bookingId: number, seatIds: number[]): Promise<BookingView> {
-    await this.assertRefundWindow(bookingId);
+    await this.assertRefundWindow(principal, bookingId);
     const booking = await this.db.transaction().execute(async (trx) => {
       const current = await lockBookingById(trx, bookingId);
       if (!current) throw bookingNotFound();
-      if (current.user_id !== principal.userId && principal.role !== 'admin') throw notYourBooking();
+      assertOwner(principal, current.user_id, STRANGER_TO_BOOKING);
       if (current.status !== 'CONFIRMED' || current.ticket_type_id !== null) throw seatNotInBooking();
       const returned = await returnSoldSeats(trx, bookingId, seatIds);
       if (returned.length !== new Set(seatIds).size) throw seatNotInBooking();
@@ -231,8 +231,9 @@ export class Bookings {
   > {
     const booking = await findBookingById(this.db, bookingId);
     if (!booking) throw bookingNotFound();
-    if (booking.user_id !== principal.userId && !(await this.catalog.canManage(principal, booking.event_id)))
-      throw bookingNotFound();
+    // The event's team reads its bookings too (the box office).
+    if (!mayActAsOwner(principal, booking.user_id) && !(await this.catalog.canManage(principal, booking.event_id)))
+      throw new NotOwnerError(STRANGER_TO_BOOKING);
     const audit = await listAudit(this.db, bookingId);
     return {
       ...(await this.lifecycle.view(booking)),
@@ -250,12 +251,16 @@ export class Bookings {
     return this.lifecycle.views(await listBookingsOfEvent(this.db, eventId, filter));
   }
 
-  /** Paid bookings are refundable until REFUND_CUTOFF_HOURS before the event (checked before the transaction). */
-  private async assertRefundWindow(bookingId: number): Promise<void> {
+  /**
+   * Paid bookings are refundable until REFUND_CUTOFF_HOURS before the event (checked before the
+   * transaction). A stranger hears the ownership answer first, so the window tells them nothing.
+   */
+  private async assertRefundWindow(principal: Principal, bookingId: number): Promise<void> {
     const hours = this.options.refundCutoffHours;
     if (hours === undefined) return;
     const booking = await findBookingById(this.db, bookingId);
     if (booking?.status !== 'CONFIRMED') return;
+    assertOwner(principal, booking.user_id, STRANGER_TO_BOOKING);
     const event = await this.catalog.findEvent(booking.event_id);
     if (event && Date.parse(event.starts_at) - hours * 3_600_000 <= Date.now()) throw refundWindowClosed(hours);
   }

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { Principal } from '../../platform/http/access.ts';
+import { assertOwner, type Principal } from '../../platform/http/access.ts';
 import type { BookingLifecycle } from './booking.lifecycle.ts';
 import { isOpen } from './booking.state.ts';
 import type { Bookings } from './bookings.service.ts';
@@ -10,7 +10,7 @@ import {
   bookingNotFound,
   bookingNotPayable,
   emptyBooking,
-  notYourBooking,
+  STRANGER_TO_BOOKING,
 } from './sales.errors.ts';
 import type { SalesTables } from './sales.tables.ts';
 import type { BookingView, PaymentQuote, SettleOutcome } from './sales.types.ts';
@@ -42,7 +42,7 @@ export class PayableBookings {
   async paymentQuote(principal: Principal, bookingId: number): Promise<PaymentQuote> {
     const booking = await findBookingById(this.db, bookingId);
     if (!booking) throw bookingNotFound();
-    if (booking.user_id !== principal.userId && principal.role !== 'admin') throw notYourBooking();
+    assertOwner(principal, booking.user_id, STRANGER_TO_BOOKING);
     if (!isOpen(booking.status)) throw bookingNotPayable(booking.status);
     if (booking.expires_at && booking.expires_at <= (await this.lifecycle.databaseNow(this.db))) throw bookingExpired();
     const seats = booking.ticket_type_id === null ? await seatsOfBookings(this.db, [booking.id]) : [];
@@ -73,7 +73,7 @@ export class PayableBookings {
     const current = await lockBookingById(sales, bookingId);
     let view: BookingView;
     if (current?.status === 'PENDING') {
-      if (current.user_id !== principal.userId && principal.role !== 'admin') throw notYourBooking();
+      assertOwner(principal, current.user_id, STRANGER_TO_BOOKING);
       if (current.expires_at && current.expires_at <= (await this.lifecycle.databaseNow(sales))) throw bookingExpired();
       await insertAudit(sales, {
         bookingId,

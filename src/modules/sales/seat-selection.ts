@@ -1,4 +1,4 @@
-import type { Principal } from '../../platform/http/access.ts';
+import { assertOwner, NotOwnerError, type Principal } from '../../platform/http/access.ts';
 import type { DomainError } from '../../platform/errors.ts';
 import { RateLimiter } from '../../platform/http/rate-limit.ts';
 import { Batcher } from './batcher.ts';
@@ -9,12 +9,12 @@ import {
   bookingExpired,
   bookingNotFound,
   bookingNotOpen,
-  notYourBooking,
   seatNotFound,
   seatNotHeld,
-  seatNotYours,
   seatTaken,
   selectRateLimited,
+  STRANGER_TO_BOOKING,
+  STRANGER_TO_SEAT,
   tooManyForUser,
   tooManySeats,
 } from './sales.errors.ts';
@@ -109,7 +109,7 @@ export class SeatSelection {
     const seat = await findSeat(this.db, seatId);
     if (!seat) throw seatNotFound();
     if (seat.status === 'FREE' || seat.hold_passed) throw seatNotHeld();
-    if (seat.user_id !== principal.userId && principal.role !== 'admin') throw seatNotYours();
+    if (seat.user_id !== null) assertOwner(principal, seat.user_id, STRANGER_TO_SEAT);
     throw seatNotHeld();
   }
 
@@ -126,7 +126,9 @@ export class SeatSelection {
   ): Promise<DomainError | undefined> {
     const booking = await findBookingById(db, bookingId);
     if (!booking) return bookingNotFound();
-    if (booking.user_id !== principal.userId) return notYourBooking();
+    // Not mayActAsOwner: the grouped select takes seats for the booking's own user only, so even an
+    // admin's select into someone else's booking fails, and hears the stranger's answer.
+    if (booking.user_id !== principal.userId) return new NotOwnerError(STRANGER_TO_BOOKING);
     if (booking.status !== 'CREATED' || booking.ticket_type_id !== null) return bookingNotOpen(booking.status);
     if (booking.expires_at && booking.expires_at <= (await this.lifecycle.databaseNow(db))) return bookingExpired();
     const seat = await findSeat(db, seatId);

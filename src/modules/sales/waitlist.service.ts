@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Principal } from '../../platform/http/access.ts';
+import { assertOwner, mayActAsOwner, NotOwnerError, type OwnershipRefusal, type Principal } from '../../platform/http/access.ts';
 import { DomainError } from '../../platform/errors.ts';
 import { quantityTooLarge, ticketTypeNotFound } from './sales.errors.ts';
 import type { SalesService } from './sales.service.ts';
@@ -40,6 +40,11 @@ const notSoldOut = (available: number) =>
 const alreadyWaiting = (entryId: number) =>
   new DomainError('conflict', 'already-waiting', 'You are already in this waitlist.', { entry_id: entryId });
 const entryNotFound = () => new DomainError('not-found', 'waitlist-entry-not-found', 'No such waitlist entry.');
+/** No door's contract asks for a 403 here; the native 404 is what every stranger hears. */
+const STRANGER_TO_ENTRY: OwnershipRefusal = {
+  notFound: entryNotFound,
+  forbidden: () => new DomainError('forbidden', 'not-your-waitlist-entry', 'This waitlist entry belongs to someone else.'),
+};
 const entryClosed = (status: string) =>
   new DomainError('conflict', 'waitlist-entry-closed', `This waitlist entry is ${status}.`, { status });
 
@@ -88,7 +93,9 @@ export class WaitlistService {
   async get(principal: Principal, entryId: number): Promise<WaitlistEntryView> {
     const entry = await findEntry(this.db, entryId);
     if (!entry) throw entryNotFound();
-    if (entry.user_id !== principal.userId && !(await this.catalog.canManage(principal, entry.event_id))) throw entryNotFound();
+    // The event's team sees its queue.
+    if (!mayActAsOwner(principal, entry.user_id) && !(await this.catalog.canManage(principal, entry.event_id)))
+      throw new NotOwnerError(STRANGER_TO_ENTRY);
     return this.view(entry);
   }
 
@@ -126,7 +133,8 @@ export class WaitlistService {
 
   private async ownEntry(principal: Principal, entryId: number): Promise<WaitlistEntryRow> {
     const entry = await findEntry(this.db, entryId);
-    if (!entry || (entry.user_id !== principal.userId && principal.role !== 'admin')) throw entryNotFound();
+    if (!entry) throw entryNotFound();
+    assertOwner(principal, entry.user_id, STRANGER_TO_ENTRY);
     return entry;
   }
 
