@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
+import { narrow } from '../../platform/db/narrow.ts';
 import { addEvent } from '../../platform/bus/index.ts';
 import { assertOwner, type Principal } from '../../platform/http/access.ts';
 import { DomainError } from '../../platform/errors.ts';
@@ -571,5 +572,5 @@ export class PaymentsService {
 
 /** Our transaction, handed to another module's pass-the-transaction hook. */
 function shared(trx: Transaction<PaymentsTables>): Transaction<object> {
-  return trx as unknown as Transaction<object>;
+  return narrow<object, PaymentsTables>(trx);
 }

@@ -17,6 +17,22 @@ import { extendSeatHolds, freeSeatsOfBooking, seatsOfBookings, sellSeatsOfBookin
 import { releaseUnits, sellUnits, unsellUnits } from './ticket-types.repository.ts';
 import type { WaitlistOffers } from './waitlist.offers.ts';
 
+/** One move of a booking (BookingLifecycle.transition). */
+export interface Transition {
+  /** Who asks: a user (owner, admin, or the event's team with `asManager`) or the system. */
+  actor: Principal | 'system';
+  bookingId: number;
+  action: BookingAction;
+  /** For the audit entry (and `booking.cancelled`). */
+  reason: string;
+  /** What the move does to the inventory, in the transition's transaction, on the locked row. */
+  effect: (trx: Transaction<SalesTables>, booking: BookingRow) => Promise<{ expiresAt?: Date | null; totalAmount?: number }>;
+  /** The event's team acts (the box office confirming): no ownership check. */
+  asManager?: boolean;
+  /** The caller's transaction (a payment's, a bus consumer's); otherwise the transition opens its own. */
+  trx?: Transaction<SalesTables>;
+}
+
 /**
  * How a booking moves through its states (booking.state.ts) and what each move does to the
  * inventory: the one transition every use case goes through (lock, expire if overdue, effect,
@@ -31,15 +47,13 @@ export class BookingLifecycle {
     this.offers = offers;
   }
 
-  async transition(
-    principal: Principal | 'system',
-    bookingId: number,
-    action: BookingAction,
-    reason: string,
-    effect: (trx: Transaction<SalesTables>, booking: BookingRow) => Promise<{ expiresAt?: Date | null; totalAmount?: number }>,
-    asManager = false,
-    outer?: Transaction<SalesTables>,
-  ): Promise<BookingView> {
+  /**
+   * Moves a booking by `action`: locks it, checks the actor owns it (unless the system or the
+   * event's team acts), expires it instead if its hold has passed, applies `effect` to the
+   * inventory, and records the audit entry and the event — in `trx` when the caller has one.
+   */
+  async transition(change: Transition): Promise<BookingView> {
+    const { actor: principal, bookingId, action, reason, effect, asManager = false, trx: outer } = change;
     const run = <T>(work: (trx: Transaction<SalesTables>) => Promise<T>) =>
       outer ? work(outer) : this.db.transaction().execute(work);
     const booking = await run(async (trx) => {
@@ -86,18 +100,17 @@ export class BookingLifecycle {
 
   /** Cancels in the caller's transaction (event cancelled, payment failed): inventory back, refunded if paid. */
   async cancelBySystem(trx: Transaction<SalesTables>, bookingId: number, reason: string): Promise<void> {
-    await this.transition(
-      'system',
+    await this.transition({
+      actor: 'system',
       bookingId,
-      'cancel',
+      action: 'cancel',
       reason,
-      async (inner, locked) => {
+      effect: async (inner, locked) => {
         await this.giveBack(inner, locked);
         return { expiresAt: null };
       },
-      false,
       trx,
-    );
+    });
   }
 
   /** Expires claimed bookings: inventory back, an audit entry and `booking.expired` for each. */

@@ -156,11 +156,18 @@ export class Bookings {
   }
 
   async checkout(principal: Principal, bookingId: number): Promise<BookingView> {
-    return this.lifecycle.transition(principal, bookingId, 'checkout', 'awaiting payment', async (trx, booking) => {
-      if (booking.ticket_type_id === null && (await seatsOfBookings(trx, [booking.id])).length === 0) throw emptyBooking();
-      return {
-        totalAmount: booking.ticket_type_id === null ? await this.lifecycle.totalOfSeats(trx, booking.id) : booking.total_amount,
-      };
+    return this.lifecycle.transition({
+      actor: principal,
+      bookingId,
+      action: 'checkout',
+      reason: 'awaiting payment',
+      effect: async (trx, booking) => {
+        if (booking.ticket_type_id === null && (await seatsOfBookings(trx, [booking.id])).length === 0) throw emptyBooking();
+        return {
+          totalAmount:
+            booking.ticket_type_id === null ? await this.lifecycle.totalOfSeats(trx, booking.id) : booking.total_amount,
+        };
+      },
     });
   }
 
@@ -174,21 +181,27 @@ export class Bookings {
       if (booking.total_amount > 0)
         throw new DomainError('forbidden', 'payment-required', 'This booking is confirmed by paying for it.');
     }
-    return this.lifecycle.transition(
-      principal,
+    return this.lifecycle.transition({
+      actor: principal,
       bookingId,
-      'confirm',
+      action: 'confirm',
       reason,
-      async (trx, locked) => this.lifecycle.sell(trx, locked),
-      manager,
-    );
+      effect: async (trx, locked) => this.lifecycle.sell(trx, locked),
+      asManager: manager,
+    });
   }
 
   async cancel(principal: Principal, bookingId: number, reason = 'cancelled by the customer'): Promise<BookingView> {
     await this.assertRefundWindow(principal, bookingId);
-    return this.lifecycle.transition(principal, bookingId, 'cancel', reason, async (trx, booking) => {
-      await this.lifecycle.giveBack(trx, booking);
-      return { expiresAt: null };
+    return this.lifecycle.transition({
+      actor: principal,
+      bookingId,
+      action: 'cancel',
+      reason,
+      effect: async (trx, booking) => {
+        await this.lifecycle.giveBack(trx, booking);
+        return { expiresAt: null };
+      },
     });
   }
 

@@ -5,6 +5,8 @@ import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { registerSalesRoutes } from './sales.routes.ts';
 import { SalesDirectory } from './sales.directory.ts';
 import { SalesService } from './sales.service.ts';
+import type { Inventory } from './inventory.service.ts';
+import type { PayableBookings } from './payable-bookings.ts';
 import type { CatalogGateway, ContactDirectory, SalesOptions } from './sales.types.ts';
 import { registerWaitlistRoutes } from './waitlist.routes.ts';
 import { WaitlistService } from './waitlist.service.ts';
@@ -26,6 +28,14 @@ export interface SalesModule {
   waitlist: WaitlistService;
   /** Read-only lookups for other modules (notification recipients). */
   directory: SalesDirectory;
+  /** What other modules ask sales, in the shapes they declare (built here so main.ts only wires). */
+  forPayments: PayableBookings;
+  forTickets: { describe: Inventory['describeItems'] };
+  forNotifications: {
+    booking: SalesDirectory['bookingSummary'];
+    holdersOfEvent: SalesDirectory['holdersOfEvent'];
+    waitlistUsersOfEvent: WaitlistService['waitingUsers'];
+  };
   registerRoutes(app: App): void;
 }
 
@@ -60,10 +70,18 @@ export function createSalesModule(
       `event cancelled: ${event.payload.reason || 'by the organizer'}`,
     );
   });
+  const directory = new SalesDirectory(db);
   return {
     service,
     waitlist,
-    directory: new SalesDirectory(db),
+    directory,
+    forPayments: service.payable,
+    forTickets: { describe: (trx, seatIds, ticketTypeId) => service.inventory.describeItems(trx, seatIds, ticketTypeId) },
+    forNotifications: {
+      booking: (bookingId) => directory.bookingSummary(bookingId),
+      holdersOfEvent: (eventId, filter) => directory.holdersOfEvent(eventId, filter),
+      waitlistUsersOfEvent: (eventId) => waitlist.waitingUsers(eventId),
+    },
     registerRoutes: (app) => {
       registerSalesRoutes(app, service, options.defaultCurrency);
       registerWaitlistRoutes(app, waitlist);

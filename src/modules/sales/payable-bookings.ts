@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { narrow } from '../../platform/db/narrow.ts';
 import { assertOwner, type Principal } from '../../platform/http/access.ts';
 import type { BookingLifecycle } from './booking.lifecycle.ts';
 import { isOpen } from './booking.state.ts';
@@ -69,7 +70,7 @@ export class PayableBookings {
     bookingId: number,
     payment: { amount: number },
   ): Promise<BookingView> {
-    const sales = trx as unknown as Transaction<SalesTables>;
+    const sales = narrow<SalesTables>(trx);
     const current = await lockBookingById(sales, bookingId);
     let view: BookingView;
     if (current?.status === 'PENDING') {
@@ -84,18 +85,17 @@ export class PayableBookings {
       });
       view = await this.lifecycle.viewWith(sales, current);
     } else {
-      view = await this.lifecycle.transition(
-        principal,
+      view = await this.lifecycle.transition({
+        actor: principal,
         bookingId,
-        'checkout',
-        'awaiting payment',
-        async (inner, booking) => ({
+        action: 'checkout',
+        reason: 'awaiting payment',
+        effect: async (inner, booking) => ({
           totalAmount:
             booking.ticket_type_id === null ? await this.lifecycle.totalOfSeats(inner, booking.id) : booking.total_amount,
         }),
-        false,
-        sales,
-      );
+        trx: sales,
+      });
     }
     if (view.total_amount !== payment.amount) throw bookingChanged();
     return view;
@@ -112,21 +112,20 @@ export class PayableBookings {
     items: PaymentQuote['items'],
     reason: string,
   ): Promise<SettleOutcome> {
-    const sales = trx as unknown as Transaction<SalesTables>;
+    const sales = narrow<SalesTables>(trx);
     const current = await lockBookingById(sales, bookingId);
     if (!current || current.status === 'CANCELLED') return 'unavailable';
     if (current.status === 'CONFIRMED' || current.status === 'COMPLETED') return 'already';
     if (isOpen(current.status)) {
       if (current.expires_at === null || current.expires_at > (await this.lifecycle.databaseNow(sales))) {
-        await this.lifecycle.transition(
-          'system',
+        await this.lifecycle.transition({
+          actor: 'system',
           bookingId,
-          'confirm',
+          action: 'confirm',
           reason,
-          async (inner, locked) => this.lifecycle.sell(inner, locked),
-          false,
-          sales,
-        );
+          effect: async (inner, locked) => this.lifecycle.sell(inner, locked),
+          trx: sales,
+        });
         return 'confirmed';
       }
       await this.lifecycle.expireNow(sales, current);
@@ -136,15 +135,14 @@ export class PayableBookings {
         ? await sellUnitsIfAvailable(sales, items.ticketTypeId, items.quantity)
         : await retakeSeatsAsSold(sales, bookingId, items.seatIds);
     if (!retaken) return 'unavailable';
-    await this.lifecycle.transition(
-      'system',
+    await this.lifecycle.transition({
+      actor: 'system',
       bookingId,
-      'pay-late',
-      `${reason} after the hold ended`,
-      async () => ({}),
-      false,
-      sales,
-    );
+      action: 'pay-late',
+      reason: `${reason} after the hold ended`,
+      effect: async () => ({}),
+      trx: sales,
+    });
     return 'retaken';
   }
 
@@ -159,7 +157,7 @@ export class PayableBookings {
     bookingId: number,
     failure: { reason: string; cancelBooking: boolean },
   ): Promise<{ outcome: 'held' | 'cancelled' | 'expired' | 'none'; holdEndsAt: Date | null }> {
-    const sales = trx as unknown as Transaction<SalesTables>;
+    const sales = narrow<SalesTables>(trx);
     const current = await lockBookingById(sales, bookingId);
     if (!current || !isOpen(current.status)) return { outcome: 'none', holdEndsAt: null };
     if (current.expires_at !== null && current.expires_at <= (await this.lifecycle.databaseNow(sales))) {

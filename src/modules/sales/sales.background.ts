@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { narrow } from '../../platform/db/narrow.ts';
 import type { BookingLifecycle } from './booking.lifecycle.ts';
 import { claimOverdueBookings } from './bookings.repository.ts';
 import { deleteOldIdempotencyKeys } from './idempotency.ts';
@@ -65,7 +66,7 @@ export class SalesBackground {
    * the bus consumer's transaction, so it happens once with the event's inbox entry.
    */
   async cancelAllOfEvent(trx: Transaction<object>, eventId: number, reason: string): Promise<number> {
-    const sales = trx as unknown as Transaction<SalesTables>;
+    const sales = narrow<SalesTables>(trx);
     // Nobody waits for a cancelled event: ended first, so the inventory given back below is not offered.
     await cancelWaitingOfEvent(sales, eventId);
     const live = await sales
