@@ -370,4 +370,33 @@ describe('the HackLoad contract', () => {
     expect(response.statusCode).toBe(403);
     expect(response.json()).toMatchObject({ type: 'https://sbor.dev/problems/reset-disabled' });
   });
+
+  it('with ENABLE_RESET=true puts event 1 back: every seat free, no bookings, nothing sold or held', async () => {
+    const resettable = await startTestService({ env: { ENABLE_RESET: 'true' } });
+    try {
+      const [boss, fan] = await Promise.all([signUp(resettable.app), signUp(resettable.app)]);
+      const { eventId } = await createPublishedEvent(resettable.app, resettable.database, boss, {
+        zones: HALL,
+        ticketTypes: [{ type: 'standard', name: 'Входной', price: 100_000, quantity: 5 }],
+        policy: MANY,
+      });
+      // A fresh database: the first event is event 1, the one the contract resets.
+      expect(eventId).toBe(1);
+      const rows = async (query: ReturnType<typeof sql>) => (await query.execute(resettable.database.db)).rows;
+      const [seat] = await rows(sql`select id from sales.seats where event_id = 1 order by id limit 1`);
+      const [type] = await rows(sql`select id from sales.ticket_types where event_id = 1`);
+      const book = (payload: Record<string, unknown>) =>
+        resettable.app.inject({ method: 'POST', url: '/api/bookings', headers: fan.basic, payload: { event_id: 1, ...payload } });
+      expect((await book({ seat_ids: [(seat as { id: number }).id] })).statusCode).toBe(201);
+      expect((await book({ ticket_type_id: (type as { id: number }).id, quantity: 2 })).statusCode).toBe(201);
+      expect((await resettable.app.inject({ method: 'POST', url: '/api/reset' })).statusCode).toBe(200);
+      expect(await rows(sql`select status, count(*)::int as seats from sales.seats where event_id = 1 group by status`)).toEqual([
+        { status: 'FREE', seats: 100 },
+      ]);
+      expect(await rows(sql`select count(*)::int as bookings from sales.bookings where event_id = 1`)).toEqual([{ bookings: 0 }]);
+      expect(await rows(sql`select sold, held from sales.ticket_types where event_id = 1`)).toEqual([{ sold: 0, held: 0 }]);
+    } finally {
+      await resettable.stop();
+    }
+  });
 });

@@ -7,6 +7,7 @@ import {
   findBookingById,
   insertAudit,
   lockBookingById,
+  markBookingExpired,
   updateBooking,
   type BookingRow,
 } from './bookings.repository.ts';
@@ -95,7 +96,7 @@ export class BookingLifecycle {
   /** An open booking whose hold has passed, met while changing it: it expires now. */
   async expireNow(trx: Transaction<SalesTables>, booking: BookingRow): Promise<void> {
     await this.expireClaimed(trx, [{ ...booking, from_status: booking.status }]);
-    await trx.updateTable('sales.bookings').set({ status: 'EXPIRED' }).where('id', '=', booking.id).execute();
+    await markBookingExpired(trx, booking.id);
   }
 
   /** Cancels in the caller's transaction (event cancelled, payment failed): inventory back, refunded if paid. */

@@ -201,3 +201,25 @@ export async function bookingPayload(db: SalesDb, booking: BookingRow): Promise<
 export async function deleteBooking(trx: Transaction<SalesTables>, id: number): Promise<void> {
   await trx.deleteFrom('sales.bookings').where('id', '=', id).execute();
 }
+
+/** The event's open and paid bookings, oldest first (what an event's cancellation cancels). */
+export async function liveBookingIdsOfEvent(db: SalesDb, eventId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('sales.bookings')
+    .select('id')
+    .where('event_id', '=', eventId)
+    .where('status', 'in', ['CREATED', 'PENDING', 'CONFIRMED'])
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** Every booking of the event gone (HackLoad's reset; their audit goes with them). */
+export async function deleteBookingsOfEvent(trx: Transaction<SalesTables>, eventId: number): Promise<void> {
+  await trx.deleteFrom('sales.bookings').where('event_id', '=', eventId).execute();
+}
+
+/** Records a booking met past its hold as EXPIRED (its inventory is given back by the caller). */
+export async function markBookingExpired(trx: Transaction<SalesTables>, id: number): Promise<void> {
+  await trx.updateTable('sales.bookings').set({ status: 'EXPIRED' }).where('id', '=', id).execute();
+}

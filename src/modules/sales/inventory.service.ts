@@ -9,6 +9,7 @@ import type { SeatStatus } from './sales.tables.ts';
 import type { CatalogGateway, SalesOptions } from './sales.types.ts';
 import type { SeatSuggestions } from './seat-suggestions.ts';
 import {
+  describeSeats,
   eventHasSeats,
   insertLayout,
   listSeats,
@@ -24,6 +25,7 @@ import {
   insertTicketType,
   listTicketTypes,
   lockTicketTypesOfEvent,
+  ticketTypeName,
   unitsOfEvent,
 } from './ticket-types.repository.ts';
 
@@ -156,19 +158,8 @@ export class Inventory {
     ticketType: { id: number; name: string } | null;
   }> {
     const sales = salesDb(db);
-    const seats =
-      seatIds.length === 0
-        ? []
-        : await sales
-            .selectFrom('sales.seats')
-            .innerJoin('sales.zones', 'sales.zones.id', 'sales.seats.zone_id')
-            .select(['sales.seats.id', 'sales.seats.row', 'sales.seats.number', 'sales.zones.name as zone'])
-            .where('sales.seats.id', 'in', seatIds)
-            .execute();
-    const ticketType =
-      ticketTypeId === null
-        ? undefined
-        : await sales.selectFrom('sales.ticket_types').select(['id', 'name']).where('id', '=', ticketTypeId).executeTakeFirst();
+    const seats = await describeSeats(sales, seatIds);
+    const ticketType = ticketTypeId === null ? undefined : await ticketTypeName(sales, ticketTypeId);
     return { seats, ticketType: ticketType ?? null };
   }
 

@@ -1,12 +1,13 @@
 import type { Transaction } from 'kysely';
 import { narrow } from '../../platform/db/narrow.ts';
 import type { BookingLifecycle } from './booking.lifecycle.ts';
-import { claimOverdueBookings } from './bookings.repository.ts';
+import { claimOverdueBookings, deleteBookingsOfEvent, liveBookingIdsOfEvent } from './bookings.repository.ts';
 import { deleteOldIdempotencyKeys } from './idempotency.ts';
 import { resetDisabled } from './sales.errors.ts';
 import type { SalesTables } from './sales.tables.ts';
 import type { SeatSuggestions } from './seat-suggestions.ts';
-import { freeExpiredSeatHolds, type SalesDb } from './seats.repository.ts';
+import { freeAllSeatsOfEvent, freeExpiredSeatHolds, type SalesDb } from './seats.repository.ts';
+import { resetUnitsOfEvent } from './ticket-types.repository.ts';
 import { cancelWaitingOfEvent, waitingQueues } from './waitlist.repository.ts';
 import type { WaitlistOffers } from './waitlist.offers.ts';
 
@@ -69,14 +70,8 @@ export class SalesBackground {
     const sales = narrow<SalesTables>(trx);
     // Nobody waits for a cancelled event: ended first, so the inventory given back below is not offered.
     await cancelWaitingOfEvent(sales, eventId);
-    const live = await sales
-      .selectFrom('sales.bookings')
-      .select('id')
-      .where('event_id', '=', eventId)
-      .where('status', 'in', ['CREATED', 'PENDING', 'CONFIRMED'])
-      .orderBy('id')
-      .execute();
-    for (const { id } of live) {
+    const live = await liveBookingIdsOfEvent(sales, eventId);
+    for (const id of live) {
       await this.lifecycle.cancelBySystem(sales, id, reason);
     }
     return live.length;
@@ -86,13 +81,9 @@ export class SalesBackground {
   async reset(eventId: number): Promise<void> {
     if (!this.enableReset) throw resetDisabled();
     await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('sales.seats')
-        .set({ status: 'FREE', booking_id: null, held_until: null })
-        .where('event_id', '=', eventId)
-        .execute();
-      await trx.deleteFrom('sales.bookings').where('event_id', '=', eventId).execute();
-      await trx.updateTable('sales.ticket_types').set({ sold: 0, held: 0 }).where('event_id', '=', eventId).execute();
+      await freeAllSeatsOfEvent(trx, eventId);
+      await deleteBookingsOfEvent(trx, eventId);
+      await resetUnitsOfEvent(trx, eventId);
     });
     this.suggestions.forget(eventId);
   }

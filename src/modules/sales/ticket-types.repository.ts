@@ -114,3 +114,13 @@ export async function sellUnitsIfAvailable(trx: Transaction<SalesTables>, id: nu
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/** A ticket type's name, for what a ticket prints. */
+export async function ticketTypeName(db: SalesDb, id: number): Promise<{ id: number; name: string } | undefined> {
+  return db.selectFrom('sales.ticket_types').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
+}
+
+/** Nothing of the event's ticket types sold or held (HackLoad's reset). */
+export async function resetUnitsOfEvent(trx: Transaction<SalesTables>, eventId: number): Promise<void> {
+  await trx.updateTable('sales.ticket_types').set({ sold: 0, held: 0 }).where('event_id', '=', eventId).execute();
+}
