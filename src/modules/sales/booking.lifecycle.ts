@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import { addEvent } from '../../platform/bus/index.ts';
 import { assertOwner, type Principal } from '../../platform/http/access.ts';
-import { isOpen, nextStatus, type BookingAction } from './booking.state.ts';
+import { nextStatus, type BookingAction } from './booking.state.ts';
 import {
   bookingPayload,
   findBookingById,
@@ -61,9 +61,7 @@ export class BookingLifecycle {
       const current = await lockBookingById(trx, bookingId);
       if (!current) throw bookingNotFound();
       if (principal !== 'system' && !asManager) assertOwner(principal, current.user_id, STRANGER_TO_BOOKING);
-      const overdue =
-        isOpen(current.status) && current.expires_at !== null && current.expires_at <= (await this.databaseNow(trx));
-      if (overdue && action !== 'expire') {
+      if (current.overdue && action !== 'expire') {
         // Its hold has passed: it expires now, whatever was asked, and the caller hears why.
         await this.expireNow(trx, current);
         return { expired: true as const, booking: current };
@@ -160,11 +158,6 @@ export class BookingLifecycle {
     return (await seatsOfBookings(db, [bookingId])).reduce((sum, seat) => sum + seat.price, 0);
   }
 
-  async databaseNow(db: SalesDb): Promise<Date> {
-    const row = await db.selectNoFrom((eb) => eb.fn<Date>('now').as('now')).executeTakeFirstOrThrow();
-    return row.now;
-  }
-
   async view(booking: BookingRow): Promise<BookingView> {
     return this.viewWith(this.db, booking);
   }
@@ -180,13 +173,12 @@ export class BookingLifecycle {
       db,
       bookings.map((booking) => booking.id),
     );
-    const now = Date.now();
     return bookings.map((booking) => ({
       id: booking.id,
       event_id: booking.event_id,
       user_id: booking.user_id,
-      // A hold that has passed reads as EXPIRED at once, before the sweep records it.
-      status: isOpen(booking.status) && booking.expires_at && booking.expires_at.getTime() <= now ? 'EXPIRED' : booking.status,
+      // A hold that has passed (by the database's clock) reads as EXPIRED at once, before the sweep records it.
+      status: booking.overdue ? 'EXPIRED' : booking.status,
       expires_at: booking.expires_at?.toISOString() ?? null,
       ticket_type_id: booking.ticket_type_id,
       quantity: booking.quantity,

@@ -45,7 +45,7 @@ export class PayableBookings {
     if (!booking) throw bookingNotFound();
     assertOwner(principal, booking.user_id, STRANGER_TO_BOOKING);
     if (!isOpen(booking.status)) throw bookingNotPayable(booking.status);
-    if (booking.expires_at && booking.expires_at <= (await this.lifecycle.databaseNow(this.db))) throw bookingExpired();
+    if (booking.overdue) throw bookingExpired();
     const seats = booking.ticket_type_id === null ? await seatsOfBookings(this.db, [booking.id]) : [];
     if (booking.ticket_type_id === null && seats.length === 0) throw emptyBooking();
     return {
@@ -75,7 +75,7 @@ export class PayableBookings {
     let view: BookingView;
     if (current?.status === 'PENDING') {
       assertOwner(principal, current.user_id, STRANGER_TO_BOOKING);
-      if (current.expires_at && current.expires_at <= (await this.lifecycle.databaseNow(sales))) throw bookingExpired();
+      if (current.overdue) throw bookingExpired();
       await insertAudit(sales, {
         bookingId,
         from: 'PENDING',
@@ -117,7 +117,7 @@ export class PayableBookings {
     if (!current || current.status === 'CANCELLED') return 'unavailable';
     if (current.status === 'CONFIRMED' || current.status === 'COMPLETED') return 'already';
     if (isOpen(current.status)) {
-      if (current.expires_at === null || current.expires_at > (await this.lifecycle.databaseNow(sales))) {
+      if (!current.overdue) {
         await this.lifecycle.transition({
           actor: 'system',
           bookingId,
@@ -160,7 +160,7 @@ export class PayableBookings {
     const sales = narrow<SalesTables>(trx);
     const current = await lockBookingById(sales, bookingId);
     if (!current || !isOpen(current.status)) return { outcome: 'none', holdEndsAt: null };
-    if (current.expires_at !== null && current.expires_at <= (await this.lifecycle.databaseNow(sales))) {
+    if (current.overdue) {
       await this.lifecycle.expireNow(sales, current);
       return { outcome: 'expired', holdEndsAt: null };
     }

@@ -130,7 +130,7 @@ export class SeatSelection {
     // admin's select into someone else's booking fails, and hears the stranger's answer.
     if (booking.user_id !== principal.userId) return new NotOwnerError(STRANGER_TO_BOOKING);
     if (booking.status !== 'CREATED' || booking.ticket_type_id !== null) return bookingNotOpen(booking.status);
-    if (booking.expires_at && booking.expires_at <= (await this.lifecycle.databaseNow(db))) return bookingExpired();
+    if (booking.overdue) return bookingExpired();
     const seat = await findSeat(db, seatId);
     if (!seat || seat.event_id !== booking.event_id) return seatNotFound();
     if (seat.booking_id === booking.id && seat.status === 'RESERVED' && !seat.hold_passed) return undefined;

@@ -43,8 +43,23 @@ export async function listTicketTypes(db: SalesDb, eventId: number): Promise<Tic
   return db.selectFrom('sales.ticket_types').selectAll().where('event_id', '=', eventId).orderBy('id').execute();
 }
 
-export async function findTicketType(db: SalesDb, eventId: number, id: number): Promise<TicketTypeRow | undefined> {
-  return db.selectFrom('sales.ticket_types').selectAll().where('event_id', '=', eventId).where('id', '=', id).executeTakeFirst();
+/** A ticket type, with whether it is inside its sales window now by the database's clock. */
+export async function findTicketType(
+  db: SalesDb,
+  eventId: number,
+  id: number,
+): Promise<(TicketTypeRow & { in_sales_window: boolean }) | undefined> {
+  return db
+    .selectFrom('sales.ticket_types')
+    .selectAll()
+    .select(
+      sql<boolean>`(sales_start is null or sales_start <= now()) and (sales_end is null or sales_end > now())`.as(
+        'in_sales_window',
+      ),
+    )
+    .where('event_id', '=', eventId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 /**
