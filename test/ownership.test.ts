@@ -6,7 +6,7 @@ import { startTestService, type TestService } from './support/service.ts';
 import { signUp, type TestUser } from './support/users.ts';
 
 /**
- * The one ownership rule (decision record 0013), route by route: a stranger to a booking, a held
+ * The one ownership rule (decision record 0017), route by route: a stranger to a booking, a held
  * seat or a waitlist entry gets the door's answer — on the native API the same 404 as for an id
  * that does not exist, on the Billetter contract's routes its 403 — and nothing changes: the
  * event's bookings, seats, audit, payments, waitlist and outbox read the same before and after.

@@ -329,7 +329,7 @@ describe('the booking lifecycle', () => {
     const [seat] = await seatIds(eventId);
     const booking = await openBooking(buyer, eventId, { seat_ids: [seat] });
     await inject({ method: 'POST', url: `/api/bookings/${booking.id}/confirm`, headers: owner.bearer });
-    // Someone else's booking is a 404 on the native API, as for a missing id (decision record 0013).
+    // Someone else's booking is a 404 on the native API, as for a missing id (decision record 0017).
     expect((await inject({ method: 'POST', url: `/api/bookings/${booking.id}/cancel`, headers: rival.bearer })).statusCode).toBe(
       404,
     );

@@ -8,7 +8,7 @@ import { Id, MAX_PAGE } from '../../platform/http/schemas.ts';
  * The HackLoad "Billetter" contract, mapped onto the sales service: only translation lives here.
  * POST /api/bookings and GET /api/bookings are the native routes (their answers are supersets of
  * the contract's). Money is a decimal string; a taken seat is 419; someone else's booking or seat
- * is 403 (`strangers: 'forbidden'`), where the native API answers 404 (decision record 0013).
+ * is 403 (`strangers: 'forbidden'`), where the native API answers 404 (decision record 0017).
  */
 const tags = ['hackload'];
 const SEAT_CONFLICT = { 'seat-taken': 419, 'seat-not-held': 419, 'booking-not-open': 419, 'booking-expired': 419 };

@@ -53,7 +53,7 @@ export function principalOf(request: FastifyRequest): Principal {
 
 /**
  * The one ownership rule: the owner, or an admin, may act on an owned object. What a stranger is
- * told depends on the door, not the use case (decision record 0013): the native API answers as
+ * told depends on the door, not the use case (decision record 0017): the native API answers as
  * for a missing id (404), so an id reveals nothing — not even that it exists; a contract that
  * demands a 403 (HackLoad's Billetter) declares `config.strangers: 'forbidden'` on its routes, and
  * the error mapper answers those with the refusal's `forbidden` problem instead.
