@@ -113,16 +113,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const catalog = createCatalogModule(db, {
     users: identity.service,
     // Bound late: the sales module is built next, and the catalog asks it only when publishing.
-    sellable: (eventId) => sales.service.hasInventory(eventId),
+    sellable: (eventId) => sales.service.inventory.hasInventory(eventId),
     jobs,
   });
   const sales: SalesModule = createSalesModule(db, {
-    catalog: {
-      findEvent: (eventId) => catalog.events.findForSale(eventId),
-      canManage: (principal, eventId) => catalog.canManageEvent(principal, eventId),
-      isOnTeam: (principal, eventId) => catalog.isOnEventTeam(principal, eventId),
-    },
-    contacts: { hasContact: (userId) => identity.service.hasContact(userId) },
+    catalog: catalog.forSales,
+    contacts: identity.forSales,
     jobs,
     bus,
     enableReset: config.enableReset,
@@ -134,50 +130,19 @@ export async function startService(config: Config, options: StartOptions = {}): 
     seatSuggestionMaxAgeMs: config.seatSuggestionMaxAgeMs,
   });
   const rentals = createRentalsModule(db, {
-    studios: {
-      organizerIdBySlug: (slug) => catalog.organizerIdBySlug(slug),
-      isOrganizerManager: (principal, organizerId) => catalog.isOrganizerManager(principal, organizerId),
-    },
+    studios: catalog.forRentals,
     jobs,
     defaultCurrency: config.defaultCurrency,
     sweepIntervalMs: config.expirySweepIntervalMs,
   });
   const tickets = await createTicketsModule(db, {
     bus,
-    inventory: { describe: (trx, seatIds, ticketTypeId) => sales.service.describeItems(trx, seatIds, ticketTypeId) },
-    events: {
-      find: async (eventId) => {
-        const event = await catalog.events.findForSale(eventId);
-        return (
-          event && {
-            id: event.id,
-            title: event.title,
-            venue: event.venue,
-            starts_at: event.starts_at,
-            timezone: event.timezone,
-            status: event.status,
-          }
-        );
-      },
-      canScan: (principal, eventId) => catalog.canScanEvent(principal, eventId),
-    },
+    inventory: sales.forTickets,
+    events: catalog.forTickets,
   });
   const notifications = createNotificationsModule(db, {
-    directory: {
-      recipients: (userIds) => identity.service.notificationRecipients(userIds),
-      event: async (eventId) => {
-        const event = await catalog.events.findForSale(eventId);
-        return event && { title: event.title, startsAt: event.starts_at, timezone: event.timezone, venue: event.venue };
-      },
-      booking: (bookingId) => sales.directory.bookingSummary(bookingId),
-      holdersOfEvent: (eventId, filter) => sales.directory.holdersOfEvent(eventId, filter),
-      waitlistUsersOfEvent: (eventId) => sales.waitlist.waitingUsers(eventId),
-    },
-    preferences: {
-      get: async (userId) => (await identity.service.getUser(userId)).notification_preferences,
-      set: async (principal, preferences) =>
-        (await identity.service.updateMe(principal, { notification_preferences: preferences })).notification_preferences,
-    },
+    directory: { ...identity.forNotifications, ...catalog.forNotifications, ...sales.forNotifications },
+    preferences: identity.notificationPreferences,
     bus,
     jobs,
     logger,
@@ -188,10 +153,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     intervalMs: config.jobsIntervalMs,
   });
   const integrations = createIntegrationsModule(db, {
-    organizers: {
-      organizerOfEvent: async (eventId) => (await catalog.events.findForSale(eventId))?.organizer_id ?? undefined,
-      manageableOrganizer: (principal, slug) => catalog.canManageOrganizer(principal, slug),
-    },
+    organizers: catalog.forIntegrations,
     bus,
     jobs,
     logger,
@@ -199,7 +161,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     webhooks: { destinations: { allowLoopback: config.webhookAllowLoopback } },
   });
   const payments = createPaymentsModule(db, {
-    sales: sales.service,
+    sales: sales.forPayments,
     bus,
     jobs,
     logger,

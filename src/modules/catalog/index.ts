@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { App } from '../../platform/http/server.ts';
 import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { registerCatalogRoutes } from './catalog.routes.ts';
-import { EventsService, type SellableCheck } from './events.service.ts';
+import { EventsService, type EventView, type SellableCheck } from './events.service.ts';
 import { OrganizersService, type UserDirectory } from './organizers.service.ts';
 import { catalogDb, findOrganizerBySlug, findTeamRole } from './organizers.repository.ts';
 import { CAN_MANAGE_EVENTS, canManageEvent, canScanEvent, isOnEventTeam, manageableOrganizerId } from './team.ts';
@@ -23,14 +23,38 @@ export interface CatalogModule {
   canManageEvent(principal: Principal, eventId: number): Promise<boolean>;
   /** The organizer's id if the principal is its owner or manager (or an admin); throws 404/403 otherwise. */
   canManageOrganizer(principal: Principal, slug: string): Promise<number>;
-  /** The organizer's id (undefined when no organizer has the slug): for modules that keep organizer ids. */
-  organizerIdBySlug(slug: string): Promise<number | undefined>;
-  /** Owner or manager of the organizer's team, or an admin: who runs its events (and a studio's halls). */
-  isOrganizerManager(principal: Principal, organizerId: number): Promise<boolean>;
   /** Owner, manager or scanner of the event's organizer team (check-in), or an admin. */
   canScanEvent(principal: Principal, eventId: number): Promise<boolean>;
   /** On the event's organizer team in any role, or an admin: who may see the event while it is a draft. */
   isOnEventTeam(principal: Principal, eventId: number): Promise<boolean>;
+  /**
+   * What other modules ask the catalog, each in the shape the asking module declares (its
+   * gateway interface), built here so main.ts only wires: sales (events on sale and who runs
+   * them), tickets (what a ticket prints, who may scan), notifications (what a message says about
+   * an event), integrations (whose event it is, who runs an organizer).
+   */
+  forSales: {
+    findEvent(eventId: number): Promise<(EventView & { is_public: boolean }) | undefined>;
+    canManage(principal: Principal, eventId: number): Promise<boolean>;
+    isOnTeam(principal: Principal, eventId: number): Promise<boolean>;
+  };
+  forTickets: {
+    find(eventId: number): Promise<Pick<EventView, 'id' | 'title' | 'venue' | 'starts_at' | 'timezone' | 'status'> | undefined>;
+    canScan(principal: Principal, eventId: number): Promise<boolean>;
+  };
+  forNotifications: {
+    event(eventId: number): Promise<{ title: string; startsAt: string; timezone: string; venue: string } | undefined>;
+  };
+  forIntegrations: {
+    organizerOfEvent(eventId: number): Promise<number | undefined>;
+    manageableOrganizer(principal: Principal, slug: string): Promise<number>;
+  };
+  /** Rentals: studios are organizers, and their owners and managers (or admins) run the halls. */
+  forRentals: {
+    /** The organizer's id (undefined when no organizer has the slug). */
+    organizerIdBySlug(slug: string): Promise<number | undefined>;
+    isOrganizerManager(principal: Principal, organizerId: number): Promise<boolean>;
+  };
   registerRoutes(app: App): void;
 }
 
@@ -48,19 +72,52 @@ export function createCatalogModule(
   options.jobs.definePeriodic('catalog.event-reminders', MINUTE, async () => {
     await events.sendDueReminders();
   });
+  const canManage = (principal: Principal, eventId: number) => canManageEvent(catalogDb(db), principal, eventId);
+  const canScan = (principal: Principal, eventId: number) => canScanEvent(catalogDb(db), principal, eventId);
+  const isOnTeam = (principal: Principal, eventId: number) => isOnEventTeam(catalogDb(db), principal, eventId);
+  const canManageOrganizer = (principal: Principal, slug: string) => manageableOrganizerId(catalogDb(db), principal, slug);
   return {
     organizers,
     events,
-    canManageEvent: (principal, eventId) => canManageEvent(catalogDb(db), principal, eventId),
-    canManageOrganizer: (principal, slug) => manageableOrganizerId(catalogDb(db), principal, slug),
-    organizerIdBySlug: async (slug) => (await findOrganizerBySlug(catalogDb(db), slug))?.id,
-    isOrganizerManager: async (principal, organizerId) => {
-      if (principal.role === 'admin') return true;
-      const role = await findTeamRole(catalogDb(db), organizerId, principal.userId);
-      return role !== undefined && CAN_MANAGE_EVENTS.includes(role);
+    canManageEvent: canManage,
+    canManageOrganizer,
+    canScanEvent: canScan,
+    isOnEventTeam: isOnTeam,
+    forSales: { findEvent: (eventId) => events.findForSale(eventId), canManage, isOnTeam },
+    forTickets: {
+      find: async (eventId) => {
+        const event = await events.findForSale(eventId);
+        return (
+          event && {
+            id: event.id,
+            title: event.title,
+            venue: event.venue,
+            starts_at: event.starts_at,
+            timezone: event.timezone,
+            status: event.status,
+          }
+        );
+      },
+      canScan,
     },
-    canScanEvent: (principal, eventId) => canScanEvent(catalogDb(db), principal, eventId),
-    isOnEventTeam: (principal, eventId) => isOnEventTeam(catalogDb(db), principal, eventId),
+    forNotifications: {
+      event: async (eventId) => {
+        const event = await events.findForSale(eventId);
+        return event && { title: event.title, startsAt: event.starts_at, timezone: event.timezone, venue: event.venue };
+      },
+    },
+    forIntegrations: {
+      organizerOfEvent: async (eventId) => (await events.findForSale(eventId))?.organizer_id ?? undefined,
+      manageableOrganizer: canManageOrganizer,
+    },
+    forRentals: {
+      organizerIdBySlug: async (slug) => (await findOrganizerBySlug(catalogDb(db), slug))?.id,
+      isOrganizerManager: async (principal, organizerId) => {
+        if (principal.role === 'admin') return true;
+        const role = await findTeamRole(catalogDb(db), organizerId, principal.userId);
+        return role !== undefined && CAN_MANAGE_EVENTS.includes(role);
+      },
+    },
     registerRoutes: (app) => registerCatalogRoutes(app, organizers, events),
   };
 }
