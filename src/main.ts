@@ -27,6 +27,7 @@ import { createTicketsModule, type TicketsModule } from './modules/tickets/index
 import { createNotificationsModule, type NotificationsModule } from './modules/notifications/index.ts';
 import { createIntegrationsModule, type IntegrationsModule } from './modules/integrations/index.ts';
 import { createIdentityModule, DEFAULT_LOGIN_LIMITS, type IdentityModule } from './modules/identity/index.ts';
+import { createRentalsModule, type RentalsModule } from './modules/rentals/index.ts';
 
 export interface Service {
   config: Config;
@@ -44,6 +45,7 @@ export interface Service {
   payments: PaymentsModule;
   notifications: NotificationsModule;
   integrations: IntegrationsModule;
+  rentals: RentalsModule;
   provider: ProviderModule;
   /** The bound address when the api role listens. */
   address: string | undefined;
@@ -127,6 +129,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
     seatSelectRateLimit: config.seatSelectRateLimit,
     seatSuggestionMaxAgeMs: config.seatSuggestionMaxAgeMs,
   });
+  const rentals = createRentalsModule(db, {
+    studios: catalog.forRentals,
+    jobs,
+    defaultCurrency: config.defaultCurrency,
+    sweepIntervalMs: config.expirySweepIntervalMs,
+  });
   const tickets = await createTicketsModule(db, {
     bus,
     inventory: sales.forTickets,
@@ -190,6 +198,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   tickets.registerRoutes(app);
   notifications.registerRoutes(app);
   integrations.registerRoutes(app);
+  rentals.registerRoutes(app);
   registerHackloadRoutes(app, sales.service);
   await payments.registerRoutes(app);
   provider.registerRoutes(app);
@@ -249,6 +258,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     payments,
     notifications,
     integrations,
+    rentals,
     provider,
     address,
     stop,

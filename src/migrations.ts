@@ -3,6 +3,7 @@ import { identityMigrations } from './modules/identity/index.ts';
 import { integrationsMigrations } from './modules/integrations/index.ts';
 import { notificationsMigrations } from './modules/notifications/index.ts';
 import { paymentsMigrations } from './modules/payments/index.ts';
+import { rentalsMigrations } from './modules/rentals/index.ts';
 import { providerMigrations } from './modules/provider/index.ts';
 import { salesMigrations } from './modules/sales/index.ts';
 import { ticketsMigrations } from './modules/tickets/index.ts';
@@ -22,5 +23,6 @@ export const migrations = combineMigrations(
   integrationsMigrations,
   ticketsMigrations,
   paymentsMigrations,
+  rentalsMigrations,
   providerMigrations,
 );

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { ensureHackloadConcert, HACKLOAD_EVENT_ID } from './modules/catalog/index.ts';
+import { DEMO_STUDIO_SLUG, ensureDemoStudio, ensureHackloadConcert, HACKLOAD_EVENT_ID } from './modules/catalog/index.ts';
+import { ensureDemoHalls } from './modules/rentals/index.ts';
 import { ensureHackloadSeats } from './modules/sales/index.ts';
 import type { Database } from './platform/db/database.ts';
 
@@ -12,6 +13,10 @@ const seeders: Seeder[] = [
     await ensureHackloadConcert(database.db);
     await ensureHackloadSeats(database.db, HACKLOAD_EVENT_ID);
     logger.info({ eventId: HACKLOAD_EVENT_ID, seats: 100_000 }, 'HackLoad concert ready');
+  },
+  async (database, logger) => {
+    const halls = await ensureDemoHalls(database.db, await ensureDemoStudio(database.db));
+    logger.info({ studio: DEMO_STUDIO_SLUG, halls }, 'demo photo studio ready');
   },
 ];
 

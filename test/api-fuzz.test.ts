@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseBuilder, operationsOf, type FuzzCase, type Operation } from './support/openapi-fuzz.ts';
 import { addToTeam, createDraftEvent, createPublishedEvent } from './support/events.ts';
+import { ceilQuarter, createHall, iso } from './support/rentals.ts';
 import { startTestService, type TestService } from './support/service.ts';
 import { grantRole, signUp, type TestUser } from './support/users.ts';
 
@@ -92,6 +93,24 @@ beforeAll(async () => {
     payload: { url: 'https://example.test/hook', event_types: ['booking.created'] },
   });
   const webhookId = webhook.statusCode === 201 ? webhook.json<{ id: number }>().id : 1;
+  // A studio's hall with a tariff, a closure, an extra and a held rental.
+  const hallId = await createHall(app, owner, event.slug);
+  const closure = await app.inject({
+    method: 'POST',
+    url: `/api/halls/${hallId}/closures`,
+    headers: owner.bearer,
+    payload: { starts_on: '2031-02-01', ends_on: '2031-02-02' },
+  });
+  const closureId = closure.statusCode === 201 ? closure.json<{ id: number }>().id : 1;
+  const rentalStart = ceilQuarter(Date.now() + 10 * 86_400_000);
+  const rental = await app.inject({
+    method: 'POST',
+    url: '/api/rentals',
+    headers: buyer.bearer,
+    payload: { hall_id: hallId, starts_at: iso(rentalStart), ends_at: iso(rentalStart + 3_600_000) },
+  });
+  expect(rental.statusCode, rental.body).toBe(201);
+  const rentalId = rental.json<{ id: number }>().id;
   const notification = await sql<{ id: number }>`select id from notifications.messages order by id limit 1`
     .execute(service.database.db)
     .then((result) => result.rows[0]?.id ?? 1)
@@ -109,6 +128,10 @@ beforeAll(async () => {
         'webhooks/id': [webhookId],
         'seats/seatId': seatIds.slice(0, 2),
         'team/userId': [member.id],
+        'halls/id': [hallId],
+        'rentals/id': [rentalId],
+        'closures/closureId': [closureId],
+        hall_id: [hallId],
         slug: [event.slug],
         organizer: [event.slug],
         code: tickets.map((ticket) => ticket.code),

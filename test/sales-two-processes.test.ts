@@ -1,24 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { runSbor, type SborProcess } from './support/sbor-process.ts';
+import { callJson, serveOn, type SborProcess } from './support/sbor-process.ts';
 import { basicHeader } from './support/users.ts';
 
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
-
-/** A real `sbor serve` process on the shared test database; resolves with its address. */
-async function serve(url: string): Promise<{ process: SborProcess; address: string }> {
-  const started = runSbor(['serve'], {
-    ...process.env,
-    DATABASE_URL: url,
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    AUTH_RATE_LIMITS: 'off',
-    SEAT_SELECT_RATE_LIMIT: 'off',
-    NATS_URL: '',
-  });
-  return { process: started, address: (await started.waitFor('sbor started')).address as string };
-}
 
 describe.skipIf(!onPostgres)('seat selection across two server processes on one PostgreSQL', () => {
   let database: TestDatabase;
@@ -26,21 +12,14 @@ describe.skipIf(!onPostgres)('seat selection across two server processes on one 
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    servers.push(await serve(database.url!), await serve(database.url!));
+    servers.push(await serveOn(database.url!), await serveOn(database.url!));
   });
   afterAll(async () => {
     await Promise.all(servers.map((server) => server.process.stop()));
     await database.close();
   });
 
-  async function call(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown) {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  }
+  const call = callJson;
 
   it('gives each seat to exactly one caller when the callers are spread over both processes', async () => {
     const [a, b] = servers.map((server) => server.address) as [string, string];

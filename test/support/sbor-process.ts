@@ -107,3 +107,27 @@ export function runSbor(args: string[], env: NodeJS.ProcessEnv, options: { stdin
     },
   };
 }
+
+/** A real `sbor serve` process on a shared test database (no NATS, no rate limits); resolves with its address. */
+export async function serveOn(databaseUrl: string): Promise<{ process: SborProcess; address: string }> {
+  const started = runSbor(['serve'], {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    AUTH_RATE_LIMITS: 'off',
+    SEAT_SELECT_RATE_LIMIT: 'off',
+    NATS_URL: '',
+  });
+  return { process: started, address: (await started.waitFor('sbor started')).address as string };
+}
+
+/** One JSON request to a running process: its status and parsed body. */
+export async function callJson(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}

@@ -2213,6 +2213,729 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/halls/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A hall: rules, hours, tariff, policy and closures. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              organizer_id: number;
+              name: string;
+              description: string;
+              photos: string[];
+              capacity: number | null;
+              area_sq_m: number | null;
+              timezone: string;
+              opening_hours: {
+                mon: {
+                  open: string;
+                  close: string;
+                } | null;
+                tue: {
+                  open: string;
+                  close: string;
+                } | null;
+                wed: {
+                  open: string;
+                  close: string;
+                } | null;
+                thu: {
+                  open: string;
+                  close: string;
+                } | null;
+                fri: {
+                  open: string;
+                  close: string;
+                } | null;
+                sat: {
+                  open: string;
+                  close: string;
+                } | null;
+                sun: {
+                  open: string;
+                  close: string;
+                } | null;
+              };
+              buffer_minutes: number;
+              min_minutes: number;
+              max_minutes: number;
+              min_notice_minutes: number;
+              horizon_days: number;
+              hold_ttl_seconds: number;
+              cancellation: {
+                full_refund_hours: number;
+                partial_refund_hours: number;
+                partial_refund_percent: number;
+              };
+              tariff: {
+                currency: string;
+                bands: {
+                  name: string;
+                  days: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+                  from: string;
+                  to: string;
+                  price_per_hour: number;
+                }[];
+                holidays: {
+                  date: string;
+                  band: string;
+                }[];
+                minimum_charge: number;
+              } | null;
+              /** @description Closures from yesterday on. */
+              closures: {
+                id: number;
+                starts_on: string;
+                ends_on: string;
+                reason: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Change a hall (studio team). Rentals already made keep their time, price and buffer. */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            name?: string;
+            description?: string;
+            photos?: string[];
+            capacity?: number | null;
+            area_sq_m?: number | null;
+            /** @description IANA time zone, e.g. Asia/Almaty. */
+            timezone?: string;
+            /** @description Hours per weekday in local time; a missing or null day is closed. */
+            opening_hours?: {
+              mon?: {
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                open: string;
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                close: string;
+              } | null;
+              tue?: {
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                open: string;
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                close: string;
+              } | null;
+              wed?: {
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                open: string;
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                close: string;
+              } | null;
+              thu?: {
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                open: string;
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                close: string;
+              } | null;
+              fri?: {
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                open: string;
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                close: string;
+              } | null;
+              sat?: {
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                open: string;
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                close: string;
+              } | null;
+              sun?: {
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                open: string;
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                close: string;
+              } | null;
+            };
+            /** @description Kept free after each rental. Default 0. */
+            buffer_minutes?: number;
+            /** @description Default 15. */
+            min_minutes?: number;
+            /** @description Default 1440 (24 hours). */
+            max_minutes?: number;
+            /** @description Default 0. */
+            min_notice_minutes?: number;
+            /** @description How far ahead a rental may start. Default 365. */
+            horizon_days?: number;
+            /** @description How long a hold waits for payment. Default 900. */
+            hold_ttl_seconds?: number;
+            cancellation?: {
+              /** @description Full refund until this many hours before the start. */
+              full_refund_hours: number;
+              /** @description Then a percentage until this many hours before. */
+              partial_refund_hours: number;
+              partial_refund_percent: number;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              organizer_id: number;
+              name: string;
+              description: string;
+              photos: string[];
+              capacity: number | null;
+              area_sq_m: number | null;
+              timezone: string;
+              opening_hours: {
+                mon: {
+                  open: string;
+                  close: string;
+                } | null;
+                tue: {
+                  open: string;
+                  close: string;
+                } | null;
+                wed: {
+                  open: string;
+                  close: string;
+                } | null;
+                thu: {
+                  open: string;
+                  close: string;
+                } | null;
+                fri: {
+                  open: string;
+                  close: string;
+                } | null;
+                sat: {
+                  open: string;
+                  close: string;
+                } | null;
+                sun: {
+                  open: string;
+                  close: string;
+                } | null;
+              };
+              buffer_minutes: number;
+              min_minutes: number;
+              max_minutes: number;
+              min_notice_minutes: number;
+              horizon_days: number;
+              hold_ttl_seconds: number;
+              cancellation: {
+                full_refund_hours: number;
+                partial_refund_hours: number;
+                partial_refund_percent: number;
+              };
+              tariff: {
+                currency: string;
+                bands: {
+                  name: string;
+                  days: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+                  from: string;
+                  to: string;
+                  price_per_hour: number;
+                }[];
+                holidays: {
+                  date: string;
+                  band: string;
+                }[];
+                minimum_charge: number;
+              } | null;
+              /** @description Closures from yesterday on. */
+              closures: {
+                id: number;
+                starts_on: string;
+                ends_on: string;
+                reason: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/halls/{id}/availability': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The hall’s open quarter hours on local dates from–to (at most 31), each free, held, booked, blocked, buffer or closed. */
+    get: {
+      parameters: {
+        query: {
+          /** @description A local date, YYYY-MM-DD. */
+          from: string;
+          /** @description A local date, YYYY-MM-DD. */
+          to: string;
+        };
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              timezone: string;
+              days: {
+                date: string;
+                slots: {
+                  /** Format: date-time */
+                  starts_at: string;
+                  /** @enum {unknown} */
+                  status: 'free' | 'held' | 'booked' | 'blocked' | 'buffer' | 'closed';
+                }[];
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/halls/{id}/blocks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Block the hall’s time (maintenance, private use; studio team): no rental may overlap it. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: date-time
+             * @description An ISO 8601 instant on a quarter hour of the hall’s local time.
+             */
+            starts_at: string;
+            /**
+             * Format: date-time
+             * @description An ISO 8601 instant on a quarter hour of the hall’s local time.
+             */
+            ends_at: string;
+            note?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Rental'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/halls/{id}/closures': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Close the hall on local dates (both included), with a reason (studio team). */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: date
+             * @description A local date, YYYY-MM-DD.
+             */
+            starts_on: string;
+            /**
+             * Format: date
+             * @description A local date, YYYY-MM-DD.
+             */
+            ends_on: string;
+            reason?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              starts_on: string;
+              ends_on: string;
+              reason: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/halls/{id}/closures/{closureId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Remove a closure (studio team). */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          closureId: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/halls/{id}/quote': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The price of a slot with extras, by band and extra, before booking. */
+    get: {
+      parameters: {
+        query: {
+          /** @description An ISO 8601 instant on a quarter hour of the hall’s local time. */
+          starts_at: string;
+          /** @description An ISO 8601 instant on a quarter hour of the hall’s local time. */
+          ends_at: string;
+          /** @description Extras as id or id:quantity, comma-separated (e.g. 3,5:2). */
+          extras?: string;
+        };
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currency: string;
+              /** @description The time that actually passes. */
+              minutes: number;
+              total: number;
+              lines: {
+                kind: 'band' | 'minimum' | 'extra';
+                name: string;
+                quarter_hours: number | null;
+                quantity: number;
+                unit_price: number;
+                amount: number;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/halls/{id}/rentals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every rental and block of the hall on local dates from–to (at most 92; studio team). */
+    get: {
+      parameters: {
+        query: {
+          /** @description A local date, YYYY-MM-DD. */
+          from: string;
+          /** @description A local date, YYYY-MM-DD. */
+          to: string;
+        };
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Rental'][];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/halls/{id}/tariffs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Set the hall’s tariff: bands by weekday and local hours, holidays, a minimum charge (studio team). */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            currency: string;
+            /** @description The first listed band covering a quarter hour prices it. */
+            bands: {
+              name: string;
+              days: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+              /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+              from: string;
+              /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+              to: string;
+              /** @description Minor units (e.g. tiyn): 4000000 is 40,000.00 KZT. At most 1000000000 (10,000,000.00). */
+              price_per_hour: number;
+            }[];
+            holidays?: {
+              /**
+               * Format: date
+               * @description A local date, YYYY-MM-DD.
+               */
+              date: string;
+              /** @description The band that prices the whole date. */
+              band: string;
+            }[];
+            /** @description Minor units (e.g. tiyn): 4000000 is 40,000.00 KZT. At most 1000000000 (10,000,000.00). */
+            minimum_charge?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              organizer_id: number;
+              name: string;
+              description: string;
+              photos: string[];
+              capacity: number | null;
+              area_sq_m: number | null;
+              timezone: string;
+              opening_hours: {
+                mon: {
+                  open: string;
+                  close: string;
+                } | null;
+                tue: {
+                  open: string;
+                  close: string;
+                } | null;
+                wed: {
+                  open: string;
+                  close: string;
+                } | null;
+                thu: {
+                  open: string;
+                  close: string;
+                } | null;
+                fri: {
+                  open: string;
+                  close: string;
+                } | null;
+                sat: {
+                  open: string;
+                  close: string;
+                } | null;
+                sun: {
+                  open: string;
+                  close: string;
+                } | null;
+              };
+              buffer_minutes: number;
+              min_minutes: number;
+              max_minutes: number;
+              min_notice_minutes: number;
+              horizon_days: number;
+              hold_ttl_seconds: number;
+              cancellation: {
+                full_refund_hours: number;
+                partial_refund_hours: number;
+                partial_refund_percent: number;
+              };
+              tariff: {
+                currency: string;
+                bands: {
+                  name: string;
+                  days: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+                  from: string;
+                  to: string;
+                  price_per_hour: number;
+                }[];
+                holidays: {
+                  date: string;
+                  band: string;
+                }[];
+                minimum_charge: number;
+              } | null;
+              /** @description Closures from yesterday on. */
+              closures: {
+                id: number;
+                starts_on: string;
+                ends_on: string;
+                reason: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/mailbox': {
     parameters: {
       query?: never;
@@ -2601,6 +3324,94 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/organizers/{slug}/extras': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A studio’s extras. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          slug: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              description: string;
+              pricing: 'per_hour' | 'per_rental';
+              price: number;
+              currency: string;
+              stock: number | null;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Add an extra (equipment, assistant), priced per hour or per rental, with a stock shared by the studio’s halls. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          slug: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            description?: string;
+            pricing: 'per_hour' | 'per_rental';
+            /** @description Minor units (e.g. tiyn): 4000000 is 40,000.00 KZT. At most 1000000000 (10,000,000.00). */
+            price: number;
+            currency: string;
+            stock?: number | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              description: string;
+              pricing: 'per_hour' | 'per_rental';
+              price: number;
+              currency: string;
+              stock: number | null;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/organizers/{slug}/faq': {
     parameters: {
       query?: never;
@@ -2643,6 +3454,286 @@ export interface paths {
       };
     };
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/organizers/{slug}/halls': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A studio’s halls, with their tariffs. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          slug: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              organizer_id: number;
+              name: string;
+              description: string;
+              photos: string[];
+              capacity: number | null;
+              area_sq_m: number | null;
+              timezone: string;
+              opening_hours: {
+                mon: {
+                  open: string;
+                  close: string;
+                } | null;
+                tue: {
+                  open: string;
+                  close: string;
+                } | null;
+                wed: {
+                  open: string;
+                  close: string;
+                } | null;
+                thu: {
+                  open: string;
+                  close: string;
+                } | null;
+                fri: {
+                  open: string;
+                  close: string;
+                } | null;
+                sat: {
+                  open: string;
+                  close: string;
+                } | null;
+                sun: {
+                  open: string;
+                  close: string;
+                } | null;
+              };
+              buffer_minutes: number;
+              min_minutes: number;
+              max_minutes: number;
+              min_notice_minutes: number;
+              horizon_days: number;
+              hold_ttl_seconds: number;
+              cancellation: {
+                full_refund_hours: number;
+                partial_refund_hours: number;
+                partial_refund_percent: number;
+              };
+              tariff: {
+                currency: string;
+                bands: {
+                  name: string;
+                  days: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+                  from: string;
+                  to: string;
+                  price_per_hour: number;
+                }[];
+                holidays: {
+                  date: string;
+                  band: string;
+                }[];
+                minimum_charge: number;
+              } | null;
+              /** @description Closures from yesterday on. */
+              closures: {
+                id: number;
+                starts_on: string;
+                ends_on: string;
+                reason: string;
+              }[];
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Add a hall to a studio (the organizer’s owner or manager). */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          slug: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            description?: string;
+            photos?: string[];
+            capacity?: number | null;
+            area_sq_m?: number | null;
+            /** @description IANA time zone, e.g. Asia/Almaty. */
+            timezone: string;
+            /** @description Hours per weekday in local time; a missing or null day is closed. */
+            opening_hours: {
+              mon?: {
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                open: string;
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                close: string;
+              } | null;
+              tue?: {
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                open: string;
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                close: string;
+              } | null;
+              wed?: {
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                open: string;
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                close: string;
+              } | null;
+              thu?: {
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                open: string;
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                close: string;
+              } | null;
+              fri?: {
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                open: string;
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                close: string;
+              } | null;
+              sat?: {
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                open: string;
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                close: string;
+              } | null;
+              sun?: {
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                open: string;
+                /** @description Local wall-clock time HH:MM on a quarter hour; 24:00 is the end of the day. */
+                close: string;
+              } | null;
+            };
+            /** @description Kept free after each rental. Default 0. */
+            buffer_minutes?: number;
+            /** @description Default 15. */
+            min_minutes?: number;
+            /** @description Default 1440 (24 hours). */
+            max_minutes?: number;
+            /** @description Default 0. */
+            min_notice_minutes?: number;
+            /** @description How far ahead a rental may start. Default 365. */
+            horizon_days?: number;
+            /** @description How long a hold waits for payment. Default 900. */
+            hold_ttl_seconds?: number;
+            cancellation?: {
+              /** @description Full refund until this many hours before the start. */
+              full_refund_hours: number;
+              /** @description Then a percentage until this many hours before. */
+              partial_refund_hours: number;
+              partial_refund_percent: number;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              organizer_id: number;
+              name: string;
+              description: string;
+              photos: string[];
+              capacity: number | null;
+              area_sq_m: number | null;
+              timezone: string;
+              opening_hours: {
+                mon: {
+                  open: string;
+                  close: string;
+                } | null;
+                tue: {
+                  open: string;
+                  close: string;
+                } | null;
+                wed: {
+                  open: string;
+                  close: string;
+                } | null;
+                thu: {
+                  open: string;
+                  close: string;
+                } | null;
+                fri: {
+                  open: string;
+                  close: string;
+                } | null;
+                sat: {
+                  open: string;
+                  close: string;
+                } | null;
+                sun: {
+                  open: string;
+                  close: string;
+                } | null;
+              };
+              buffer_minutes: number;
+              min_minutes: number;
+              max_minutes: number;
+              min_notice_minutes: number;
+              horizon_days: number;
+              hold_ttl_seconds: number;
+              cancellation: {
+                full_refund_hours: number;
+                partial_refund_hours: number;
+                partial_refund_percent: number;
+              };
+              tariff: {
+                currency: string;
+                bands: {
+                  name: string;
+                  days: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+                  from: string;
+                  to: string;
+                  price_per_hour: number;
+                }[];
+                holidays: {
+                  date: string;
+                  band: string;
+                }[];
+                minimum_charge: number;
+              } | null;
+              /** @description Closures from yesterday on. */
+              closures: {
+                id: number;
+                starts_on: string;
+                ends_on: string;
+                reason: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -2810,6 +3901,11 @@ export interface paths {
               | 'ticket.purchased'
               | 'ticket.cancelled'
               | 'ticket.checkin'
+              | 'rental.created'
+              | 'rental.confirmed'
+              | 'rental.cancelled'
+              | 'rental.expired'
+              | 'rental.completed'
             )[];
             description?: string;
           };
@@ -3153,6 +4249,254 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rentals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** My rentals, latest first. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Rental'][];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Hold a slot of a hall while paying: PENDING until expires_at; 409 slot-taken when it overlaps. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description Retry-safe creation: same key and body replay the answer. */
+          'idempotency-key'?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            hall_id: number;
+            /**
+             * Format: date-time
+             * @description An ISO 8601 instant on a quarter hour of the hall’s local time.
+             */
+            starts_at: string;
+            /**
+             * Format: date-time
+             * @description An ISO 8601 instant on a quarter hour of the hall’s local time.
+             */
+            ends_at: string;
+            extras?: {
+              extra_id: number;
+              /** @default 1 */
+              quantity?: number;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Rental'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rentals/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A rental with its audit (the renter or the studio team; 404 for anyone else). */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              hall_id: number;
+              kind: 'rental' | 'block';
+              /** @enum {unknown} */
+              status: 'PENDING' | 'CONFIRMED' | 'COMPLETED' | 'CANCELLED' | 'EXPIRED';
+              user_id: number;
+              /** Format: date-time */
+              starts_at: string;
+              /** Format: date-time */
+              ends_at: string;
+              /**
+               * Format: date-time
+               * @description The end plus the hall’s buffer: the time kept free.
+               */
+              buffer_until: string;
+              expires_at: string | null;
+              total: number;
+              currency: string;
+              lines: {
+                kind: 'band' | 'minimum' | 'extra';
+                name: string;
+                quarter_hours: number | null;
+                quantity: number;
+                unit_price: number;
+                amount: number;
+              }[];
+              extras: {
+                extra_id: number;
+                quantity: number;
+                amount: number;
+              }[];
+              note: string;
+              paid_offline: boolean;
+              refund_amount: number | null;
+              cancelled_by: ('renter' | 'studio') | null;
+              /** Format: date-time */
+              created_at: string;
+              confirmed_at: string | null;
+              closed_at: string | null;
+              audit: {
+                from_status: string | null;
+                to_status: string;
+                actor_id: number | null;
+                reason: string;
+                /** Format: date-time */
+                at: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rentals/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Cancel: by the renter (refund by the hall’s policy) or by the studio (full refund; also ends a block). */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            reason?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Rental'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rentals/{id}/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The studio was paid outside Sbor: confirm a live hold (studio team). */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Rental'];
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -4715,6 +6059,47 @@ export interface components {
       reconcile_ms: number | null;
       divergences: number | null;
       age_seconds: number | null;
+    };
+    Rental: {
+      id: number;
+      hall_id: number;
+      kind: 'rental' | 'block';
+      /** @enum {unknown} */
+      status: 'PENDING' | 'CONFIRMED' | 'COMPLETED' | 'CANCELLED' | 'EXPIRED';
+      user_id: number;
+      /** Format: date-time */
+      starts_at: string;
+      /** Format: date-time */
+      ends_at: string;
+      /**
+       * Format: date-time
+       * @description The end plus the hall’s buffer: the time kept free.
+       */
+      buffer_until: string;
+      expires_at: string | null;
+      total: number;
+      currency: string;
+      lines: {
+        kind: 'band' | 'minimum' | 'extra';
+        name: string;
+        quarter_hours: number | null;
+        quantity: number;
+        unit_price: number;
+        amount: number;
+      }[];
+      extras: {
+        extra_id: number;
+        quantity: number;
+        amount: number;
+      }[];
+      note: string;
+      paid_offline: boolean;
+      refund_amount: number | null;
+      cancelled_by: ('renter' | 'studio') | null;
+      /** Format: date-time */
+      created_at: string;
+      confirmed_at: string | null;
+      closed_at: string | null;
     };
     Ticket: {
       id: number;

@@ -45,3 +45,20 @@ export async function ensureHackloadConcert(db: Kysely<object>): Promise<void> {
     );
   });
 }
+
+export const DEMO_STUDIO_SLUG = 'svet-studio';
+
+/** The demo photo studio (an organizer whose halls the rentals module seeds); its id. Idempotent. */
+export async function ensureDemoStudio(db: Kysely<object>): Promise<number> {
+  const row = await catalogDb(db)
+    .insertInto('catalog.organizers')
+    .values({
+      slug: DEMO_STUDIO_SLUG,
+      name: 'Фотостудия «Свет»',
+      description: 'Два зала с циклорамой и светом, аренда по четверть часа.',
+    })
+    .onConflict((conflict) => conflict.column('slug').doUpdateSet({ slug: DEMO_STUDIO_SLUG }))
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}

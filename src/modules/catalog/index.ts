@@ -4,8 +4,8 @@ import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { registerCatalogRoutes } from './catalog.routes.ts';
 import { EventsService, type EventView, type SellableCheck } from './events.service.ts';
 import { OrganizersService, type UserDirectory } from './organizers.service.ts';
-import { catalogDb } from './organizers.repository.ts';
-import { canManageEvent, canScanEvent, isOnEventTeam, manageableOrganizerId } from './team.ts';
+import { catalogDb, findOrganizerBySlug, findTeamRole } from './organizers.repository.ts';
+import { CAN_MANAGE_EVENTS, canManageEvent, canScanEvent, isOnEventTeam, manageableOrganizerId } from './team.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import './catalog.events.ts';
 
@@ -48,6 +48,12 @@ export interface CatalogModule {
   forIntegrations: {
     organizerOfEvent(eventId: number): Promise<number | undefined>;
     manageableOrganizer(principal: Principal, slug: string): Promise<number>;
+  };
+  /** Rentals: studios are organizers, and their owners and managers (or admins) run the halls. */
+  forRentals: {
+    /** The organizer's id (undefined when no organizer has the slug). */
+    organizerIdBySlug(slug: string): Promise<number | undefined>;
+    isOrganizerManager(principal: Principal, organizerId: number): Promise<boolean>;
   };
   registerRoutes(app: App): void;
 }
@@ -104,7 +110,15 @@ export function createCatalogModule(
       organizerOfEvent: async (eventId) => (await events.findForSale(eventId))?.organizer_id ?? undefined,
       manageableOrganizer: canManageOrganizer,
     },
+    forRentals: {
+      organizerIdBySlug: async (slug) => (await findOrganizerBySlug(catalogDb(db), slug))?.id,
+      isOrganizerManager: async (principal, organizerId) => {
+        if (principal.role === 'admin') return true;
+        const role = await findTeamRole(catalogDb(db), organizerId, principal.userId);
+        return role !== undefined && CAN_MANAGE_EVENTS.includes(role);
+      },
+    },
     registerRoutes: (app) => registerCatalogRoutes(app, organizers, events),
   };
 }
-export { ensureHackloadConcert, HACKLOAD_EVENT_ID } from './catalog.fixtures.ts';
+export { ensureDemoStudio, ensureHackloadConcert, DEMO_STUDIO_SLUG, HACKLOAD_EVENT_ID } from './catalog.fixtures.ts';

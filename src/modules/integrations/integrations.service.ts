@@ -59,6 +59,11 @@ export const LOGGED_TYPES = [
   'ticket.purchased',
   'ticket.cancelled',
   'ticket.checkin',
+  'rental.created',
+  'rental.confirmed',
+  'rental.cancelled',
+  'rental.expired',
+  'rental.completed',
   'webhook.disabled',
 ] as const satisfies readonly EventType[];
 

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import { principalOf } from '../../platform/http/access.ts';
+import { IdempotencyHeaders, idempotencyKey, sendIdempotent } from '../../platform/http/idempotency-key.ts';
 import type { App } from '../../platform/http/server.ts';
-import type { FastifyReply } from 'fastify';
-import type { IdempotentResult } from './idempotency.ts';
 import type { SalesService } from './sales.service.ts';
 import {
   AvailabilitySchema,
@@ -26,21 +25,6 @@ import {
 } from './sales.schemas.ts';
 
 const BookingRef = Type.Ref('Booking');
-const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({ minLength: 1, maxLength: 255, description: 'Retry-safe creation: same key and body replay the answer.' }),
-  ),
-});
-
-function idempotencyKey(headers: { 'idempotency-key'?: string | string[] | undefined }): string | undefined {
-  const key = headers['idempotency-key'];
-  return Array.isArray(key) ? key[0] : key;
-}
-
-function sendIdempotent<T>(reply: FastifyReply, result: IdempotentResult<T>) {
-  if (result.replayed) reply.header('idempotent-replayed', 'true');
-  return reply.code(result.statusCode).send(result.body);
-}
 
 /** The native sales API. (The HackLoad contract is in src/compat/hackload, over the same service.) */
 export function registerSalesRoutes(app: App, sales: SalesService, defaultCurrency: string): void {

@@ -1,4 +1,5 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { IdempotencyKeyTable } from '../../platform/db/idempotency.ts';
+import type { Generated } from 'kysely';
 
 export const BOOKING_STATUSES = ['CREATED', 'PENDING', 'CONFIRMED', 'COMPLETED', 'CANCELLED', 'EXPIRED'] as const;
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
@@ -71,15 +72,6 @@ export interface BookingAuditTable {
   actor_user_id: number | null;
   reason: string;
   at: Generated<Date>;
-}
-
-export interface IdempotencyKeyTable {
-  user_id: number;
-  key: string;
-  request_hash: string;
-  status_code: number | null;
-  response: ColumnType<unknown, string | null, string | null>;
-  created_at: Generated<Date>;
 }
 
 export const WAITLIST_STATUSES = ['WAITING', 'OFFERED', 'CLAIMED', 'LAPSED', 'LEFT', 'CANCELLED'] as const;

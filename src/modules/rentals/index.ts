@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely';
+import type { App } from '../../platform/http/server.ts';
+import type { JobRunner } from '../../platform/jobs/jobs.ts';
+import { deleteOldIdempotencyKeys } from '../../platform/db/idempotency.ts';
+import { HallsService, type StudioDirectory } from './halls.service.ts';
+import { registerRentalsRoutes } from './rentals.routes.ts';
+import { RentalsService } from './rentals.service.ts';
+import './rentals.events.ts';
+
+export { rentalsMigrations } from './rentals.migrations.ts';
+export { ensureDemoHalls } from './rentals.fixtures.ts';
+export type { StudioDirectory } from './halls.service.ts';
+export type { RentalEventPayload } from './rentals.events.ts';
+
+export interface RentalsModule {
+  halls: HallsService;
+  rentals: RentalsService;
+  registerRoutes(app: App): void;
+}
+
+const HOUR_MS = 3_600_000;
+
+export function createRentalsModule(
+  db: Kysely<object>,
+  options: {
+    studios: StudioDirectory;
+    jobs: JobRunner;
+    defaultCurrency: string;
+    /** How often passed holds are expired and ended rentals completed (a booking expires its hall's holds itself). */
+    sweepIntervalMs: number;
+  },
+): RentalsModule {
+  const halls = new HallsService(db, options.studios);
+  const rentals = new RentalsService(db, halls, { defaultCurrency: options.defaultCurrency });
+  options.jobs.definePeriodic('rentals.expire-holds', options.sweepIntervalMs, async () => {
+    await rentals.expireDue();
+  });
+  options.jobs.definePeriodic('rentals.complete-ended', options.sweepIntervalMs, async () => {
+    await rentals.completeEnded();
+  });
+  options.jobs.definePeriodic('rentals.idempotency-cleanup', HOUR_MS, async (jobDb) => {
+    await deleteOldIdempotencyKeys(jobDb, 'rentals');
+  });
+  return { halls, rentals, registerRoutes: (app) => registerRentalsRoutes(app, halls, rentals) };
+}
