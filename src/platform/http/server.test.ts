@@ -95,6 +95,23 @@ describe('the HTTP shell', () => {
     expect(response.json()).toMatchObject({ type: `${PROBLEM_TYPE_BASE}malformed-body`, status: 400 });
   });
 
+  it('takes an empty JSON body as no body: the missing fields are named, and prototype poisoning is still refused', async () => {
+    for (const headers of [json, {}]) {
+      const response = await app.inject({ method: 'POST', url: '/widgets/1', headers, payload: '' });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ type: `${PROBLEM_TYPE_BASE}validation-error` });
+      expect(response.json<{ detail: string }>().detail).toMatch(/name/);
+    }
+    const poisoned = await app.inject({
+      method: 'POST',
+      url: '/widgets/1',
+      headers: json,
+      payload: '{"name":"a","size":1,"extra":{"__proto__":{"x":1}}}',
+    });
+    expect(poisoned.statusCode).toBe(400);
+    expect(poisoned.json()).toMatchObject({ type: `${PROBLEM_TYPE_BASE}malformed-body` });
+  });
+
   it('names every invalid field in a validation problem', async () => {
     const response = await app.inject({ method: 'POST', url: '/widgets/1', headers: json, payload: { name: '', size: 'big' } });
     expect(response.statusCode).toBe(400);
