@@ -11,7 +11,7 @@ import './sales.events.ts';
 
 export { salesMigrations } from './sales.migrations.ts';
 export { ensureHackloadSeats, HACKLOAD_ZONES } from './sales.fixtures.ts';
-export { TAKE_SEATS } from './seats.repository.ts';
+export { SUGGEST_FREE_SEATS, TAKE_SEATS } from './seats.repository.ts';
 export { MAX_ROW } from './sales.limits.ts';
 export type { SalesService, CatalogGateway, BookingView, PaymentQuote, SettleOutcome } from './sales.service.ts';
 export type { WaitlistService, WaitlistEntryView } from './waitlist.service.ts';
