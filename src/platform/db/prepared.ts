@@ -5,8 +5,9 @@ import type pg from 'pg';
  * Named prepared statements, for the few hot-path statements whose parsing and planning cost about
  * as much as running them (taking a seat, suggesting free seats: docs/benchmarks.md, "Where the time
  * goes"). A repository declares one at module level with `prepared(name, text)` and runs it with
- * `execute(db, values)`; the connection then parses and plans it once (PostgreSQL keeps it per
- * session, so per pooled connection; PGlite per its one session) instead of on every call.
+ * `execute(db, values)`; each connection then parses it once, not on every call, and plans it once
+ * as soon as PostgreSQL finds its generic plan as good as a custom one (after five executions). A
+ * session keeps its statements: PostgreSQL one per pooled connection, PGlite its one session.
  *
  * The set is small and fixed: every name costs a parsed statement in every connection for as long as
  * the connection lives, so names are declared, not derived from whatever text comes along, and at
