@@ -9,6 +9,7 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { EventsImportError, importEvents } from './modules/catalog/index.ts';
 import { importUsers, UsersImportError } from './modules/identity/index.ts';
 import { startSandboxServer } from './modules/payments/index.ts';
+import { startProviderSimulatorServer } from './modules/provider/index.ts';
 import { migrateToLatest } from './platform/db/migrations.ts';
 import { seedDemoData } from './seed.ts';
 
@@ -40,6 +41,11 @@ Commands:
             PAYMENT_TERMINAL_KEY, PAYMENT_PASSWORD, PAYMENT_WEBHOOK_SECRET and SANDBOX_DELAY_MS;
             point a service at it with PAYMENT_GATEWAY_URL=<printed url>/api/v1. Its test switches
             (/sandbox/faults) need SANDBOX_FAULTS=on and Basic PAYMENT_TERMINAL_KEY:PAYMENT_PASSWORD
+  provider-simulator
+            run the HackLoad event provider simulator (the Partner API, seeded with
+            PROVIDER_SIM_LAYOUT places) as its own server on PROVIDER_SIM_PORT (HOST); point a
+            service at it with PROVIDER_URL=<printed url>. Its switches (latency, error rate,
+            outage, lag, reset) are under /simulator: a test tool, never expose it
 
 Configuration comes from the environment; see .env.example.`;
 
@@ -195,6 +201,23 @@ async function main(): Promise<void> {
       logger.info({ url: sandbox.url, api: `${sandbox.url}/api/v1` }, 'sandbox gateway listening');
       const stop = () => {
         sandbox.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      return;
+    }
+    case 'provider-simulator': {
+      const simulator = await startProviderSimulatorServer({
+        port: config.providerSimPort,
+        host: config.host,
+        layout: config.providerSimLayout,
+      });
+      logger.info({ url: simulator.url, places: simulator.simulator.placeCount }, 'provider simulator listening');
+      const stop = () => {
+        simulator.close().then(
           () => process.exit(0),
           () => process.exit(1),
         );

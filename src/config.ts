@@ -46,6 +46,12 @@ const EnvSchema = Type.Object({
   WAITLIST_OFFER_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 1800 }),
   SEAT_SELECT_RATE_LIMIT: Type.String({ pattern: '^(off|[1-9][0-9]*/[1-9][0-9]*)$', default: '50/10' }),
   SEAT_SUGGESTION_MAX_AGE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 500 }),
+  PROVIDER_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  PROVIDER_SIM_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3200 }),
+  PROVIDER_SIM_LAYOUT: Type.String({ pattern: '^[1-9][0-9]{0,3}x[1-9][0-9]{0,4}$', default: '100x1000' }),
+  PROVIDER_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 2000 }),
+  PROVIDER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 64 }),
+  PROVIDER_RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 300_000 }),
   WEBHOOK_ALLOW_PRIVATE: Type.Enum(['off', 'loopback'], { default: 'off' }),
 });
 
@@ -113,6 +119,18 @@ export interface Config {
    * also lets them reach 127.0.0.0/8 and ::1, for tests and development with a local receiver.
    */
   webhookAllowLoopback: boolean;
+  /** The event provider's Partner API base (hackload.md §3); undefined: the embedded simulator, in-process. */
+  providerUrl: string | undefined;
+  /** Port of `sbor provider-simulator`. */
+  providerSimPort: number;
+  /** The simulator's seeded places: rows × seats per row (HackLoad's event 1 is 100 × 1000). */
+  providerSimLayout: { rows: number; seatsPerRow: number };
+  /** Timeout of one call to the provider. */
+  providerTimeoutMs: number;
+  /** Calls to the provider in flight at once, at most; more wait their turn. */
+  providerConcurrency: number;
+  /** How often the mirror of the provider's places is compared with the provider. */
+  providerReconcileIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -181,6 +199,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     seatSelectRateLimit: parseRate(valid.SEAT_SELECT_RATE_LIMIT),
     seatSuggestionMaxAgeMs: valid.SEAT_SUGGESTION_MAX_AGE_MS,
     webhookAllowLoopback: valid.WEBHOOK_ALLOW_PRIVATE === 'loopback',
+    providerUrl: valid.PROVIDER_URL?.replace(/\/$/, ''),
+    providerSimPort: valid.PROVIDER_SIM_PORT,
+    providerSimLayout: parseLayout(valid.PROVIDER_SIM_LAYOUT),
+    providerTimeoutMs: valid.PROVIDER_TIMEOUT_MS,
+    providerConcurrency: valid.PROVIDER_CONCURRENCY,
+    providerReconcileIntervalMs: valid.PROVIDER_RECONCILE_INTERVAL_MS,
   };
 }
 
@@ -195,4 +219,10 @@ function parseRate(value: string): { count: number; windowMs: number } | undefin
   if (value === 'off') return undefined;
   const [count, seconds] = value.split('/').map(Number);
   return { count: count ?? 1, windowMs: (seconds ?? 1) * 1000 };
+}
+
+/** "100x1000" → 100 rows of 1000 seats. */
+function parseLayout(value: string): { rows: number; seatsPerRow: number } {
+  const [rows = 1, seatsPerRow = 1] = value.split('x').map(Number);
+  return { rows, seatsPerRow };
 }

@@ -21,6 +21,7 @@ import { createMetrics } from './platform/metrics/metrics.ts';
 import { registerHackloadRoutes } from './compat/hackload/hackload.routes.ts';
 import { createCatalogModule, type CatalogModule } from './modules/catalog/index.ts';
 import { createPaymentsModule, type PaymentsModule } from './modules/payments/index.ts';
+import { createProviderModule, type ProviderModule } from './modules/provider/index.ts';
 import { createSalesModule, type SalesModule } from './modules/sales/index.ts';
 import { createTicketsModule, type TicketsModule } from './modules/tickets/index.ts';
 import { createNotificationsModule, type NotificationsModule } from './modules/notifications/index.ts';
@@ -43,6 +44,7 @@ export interface Service {
   payments: PaymentsModule;
   notifications: NotificationsModule;
   integrations: IntegrationsModule;
+  provider: ProviderModule;
   /** The bound address when the api role listens. */
   address: string | undefined;
   stop(): Promise<void>;
@@ -109,16 +111,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const catalog = createCatalogModule(db, {
     users: identity.service,
     // Bound late: the sales module is built next, and the catalog asks it only when publishing.
-    sellable: (eventId) => sales.service.hasInventory(eventId),
+    sellable: (eventId) => sales.service.inventory.hasInventory(eventId),
     jobs,
   });
   const sales: SalesModule = createSalesModule(db, {
-    catalog: {
-      findEvent: (eventId) => catalog.events.findForSale(eventId),
-      canManage: (principal, eventId) => catalog.canManageEvent(principal, eventId),
-      isOnTeam: (principal, eventId) => catalog.isOnEventTeam(principal, eventId),
-    },
-    contacts: { hasContact: (userId) => identity.service.hasContact(userId) },
+    catalog: catalog.forSales,
+    contacts: identity.forSales,
     jobs,
     bus,
     enableReset: config.enableReset,
@@ -131,40 +129,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
   });
   const tickets = await createTicketsModule(db, {
     bus,
-    inventory: { describe: (trx, seatIds, ticketTypeId) => sales.service.describeItems(trx, seatIds, ticketTypeId) },
-    events: {
-      find: async (eventId) => {
-        const event = await catalog.events.findForSale(eventId);
-        return (
-          event && {
-            id: event.id,
-            title: event.title,
-            venue: event.venue,
-            starts_at: event.starts_at,
-            timezone: event.timezone,
-            status: event.status,
-          }
-        );
-      },
-      canScan: (principal, eventId) => catalog.canScanEvent(principal, eventId),
-    },
+    inventory: sales.forTickets,
+    events: catalog.forTickets,
   });
   const notifications = createNotificationsModule(db, {
-    directory: {
-      recipients: (userIds) => identity.service.notificationRecipients(userIds),
-      event: async (eventId) => {
-        const event = await catalog.events.findForSale(eventId);
-        return event && { title: event.title, startsAt: event.starts_at, timezone: event.timezone, venue: event.venue };
-      },
-      booking: (bookingId) => sales.directory.bookingSummary(bookingId),
-      holdersOfEvent: (eventId, filter) => sales.directory.holdersOfEvent(eventId, filter),
-      waitlistUsersOfEvent: (eventId) => sales.waitlist.waitingUsers(eventId),
-    },
-    preferences: {
-      get: async (userId) => (await identity.service.getUser(userId)).notification_preferences,
-      set: async (principal, preferences) =>
-        (await identity.service.updateMe(principal, { notification_preferences: preferences })).notification_preferences,
-    },
+    directory: { ...identity.forNotifications, ...catalog.forNotifications, ...sales.forNotifications },
+    preferences: identity.notificationPreferences,
     bus,
     jobs,
     logger,
@@ -175,10 +145,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     intervalMs: config.jobsIntervalMs,
   });
   const integrations = createIntegrationsModule(db, {
-    organizers: {
-      organizerOfEvent: async (eventId) => (await catalog.events.findForSale(eventId))?.organizer_id ?? undefined,
-      manageableOrganizer: (principal, slug) => catalog.canManageOrganizer(principal, slug),
-    },
+    organizers: catalog.forIntegrations,
     bus,
     jobs,
     logger,
@@ -186,7 +153,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     webhooks: { destinations: { allowLoopback: config.webhookAllowLoopback } },
   });
   const payments = createPaymentsModule(db, {
-    sales: sales.service,
+    sales: sales.forPayments,
     bus,
     jobs,
     logger,
@@ -203,6 +170,18 @@ export async function startService(config: Config, options: StartOptions = {}): 
       publicUrl: config.publicUrl,
     },
   });
+  const provider = createProviderModule(db, {
+    jobs,
+    logger,
+    registry: metrics.registry,
+    config: {
+      url: config.providerUrl,
+      simulatorLayout: config.providerSimLayout,
+      timeoutMs: config.providerTimeoutMs,
+      concurrency: config.providerConcurrency,
+      reconcileIntervalMs: config.providerReconcileIntervalMs,
+    },
+  });
   // First, so its redirect of browsers coming back from the payment page applies to every route.
   await registerWebApp(app);
   identity.registerRoutes(app);
@@ -213,6 +192,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   integrations.registerRoutes(app);
   registerHackloadRoutes(app, sales.service);
   await payments.registerRoutes(app);
+  provider.registerRoutes(app);
   let migrationsApplied = false;
   registerHealthRoutes(app, {
     metrics,
@@ -248,6 +228,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
       await relay.stop();
       await transport.close();
       notifications.close();
+      await provider.close();
       if (!options.database) await database.close();
       logger.info('sbor stopped');
     })();
@@ -268,6 +249,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     payments,
     notifications,
     integrations,
+    provider,
     address,
     stop,
   };

@@ -3,6 +3,7 @@ import { identityMigrations } from './modules/identity/index.ts';
 import { integrationsMigrations } from './modules/integrations/index.ts';
 import { notificationsMigrations } from './modules/notifications/index.ts';
 import { paymentsMigrations } from './modules/payments/index.ts';
+import { providerMigrations } from './modules/provider/index.ts';
 import { salesMigrations } from './modules/sales/index.ts';
 import { ticketsMigrations } from './modules/tickets/index.ts';
 import { busMigrations } from './platform/bus/bus.migrations.ts';
@@ -21,4 +22,5 @@ export const migrations = combineMigrations(
   integrationsMigrations,
   ticketsMigrations,
   paymentsMigrations,
+  providerMigrations,
 );

@@ -159,7 +159,7 @@ const holdPasses = (choice: number) =>
       where id = ${booking.id} and status in ('CREATED', 'PENDING')`.execute(db);
     await sql`update sales.seats set held_until = now() - interval '1 millisecond'
       where booking_id = ${booking.id} and status = 'RESERVED'`.execute(db);
-    await service.sales.service.expireOverdue();
+    await service.sales.service.background.expireOverdue();
     if (open(booking.status)) {
       booking.status = 'EXPIRED';
       freeSeatsOf(model, index);

@@ -1,6 +1,7 @@
 import type { InjectOptions } from 'fastify';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { testDatabaseEngine } from './support/database.ts';
 import { createPublishedEvent } from './support/events.ts';
 import { startTestService, type TestService } from './support/service.ts';
 import { signUp, type TestUser } from './support/users.ts';
@@ -328,8 +329,9 @@ describe('the booking lifecycle', () => {
     const [seat] = await seatIds(eventId);
     const booking = await openBooking(buyer, eventId, { seat_ids: [seat] });
     await inject({ method: 'POST', url: `/api/bookings/${booking.id}/confirm`, headers: owner.bearer });
+    // Someone else's booking is a 404 on the native API, as for a missing id (decision record 0017).
     expect((await inject({ method: 'POST', url: `/api/bookings/${booking.id}/cancel`, headers: rival.bearer })).statusCode).toBe(
-      403,
+      404,
     );
     const cancelled = await inject({ method: 'POST', url: `/api/bookings/${booking.id}/cancel`, headers: buyer.bearer });
     expect(cancelled.json()).toMatchObject({ status: 'CANCELLED' });
@@ -363,10 +365,100 @@ describe('the booking lifecycle', () => {
   });
 });
 
+// On PGlite the database runs inside the process, on its clock (faking Date moves both): only
+// PostgreSQL's clock can disagree with the process's.
+describe.skipIf(testDatabaseEngine() === 'pglite')(
+  'one clock: holds and the refund window are judged by the database, not the process',
+  () => {
+    const HOUR = 3_600_000;
+    /** Only Date is faked: the service's timers run as ever, its idea of "now" is `offsetMs` away from the database's. */
+    const skewProcessClock = (offsetMs: number) => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(new Date(Date.now() + offsetMs));
+    };
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+    const statusOf = async (bookingId: number) =>
+      (await inject({ method: 'GET', url: `/api/bookings/${bookingId}`, headers: buyer.basic })).json<{ status: string }>()
+        .status;
+
+    it('reads a booking as EXPIRED when its hold has passed by the database, though the process is an hour behind', async () => {
+      const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
+      const [seat] = await seatIds(eventId);
+      const booking = await openBooking(buyer, eventId, { seat_ids: [seat] });
+      await sql`update sales.bookings set expires_at = now() - interval '1 second' where id = ${booking.id}`.execute(db());
+      skewProcessClock(-HOUR);
+      expect(await statusOf(booking.id)).toBe('EXPIRED');
+    });
+
+    it('reads a booking as open while its hold lasts by the database, though the process is an hour ahead', async () => {
+      const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
+      const [seat] = await seatIds(eventId);
+      const booking = await openBooking(buyer, eventId, { seat_ids: [seat] });
+      await sql`update sales.bookings set expires_at = now() + interval '10 minutes' where id = ${booking.id}`.execute(db());
+      skewProcessClock(HOUR);
+      expect(await statusOf(booking.id)).toBe('CREATED');
+    });
+
+    it('lets a paid booking be cancelled until the cutoff by the database, though the process is two hours ahead', async () => {
+      const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
+      const [seat] = await seatIds(eventId);
+      const booking = await openBooking(buyer, eventId, { seat_ids: [seat] });
+      await inject({ method: 'POST', url: `/api/bookings/${booking.id}/confirm`, headers: owner.bearer });
+      // 13 hours ahead: an hour before the default 12-hour cutoff (REFUND_CUTOFF_HOURS).
+      await sql`update catalog.events set starts_at = now() + interval '13 hours' where id = ${eventId}`.execute(db());
+      skewProcessClock(2 * HOUR);
+      const cancel = await inject({ method: 'POST', url: `/api/bookings/${booking.id}/cancel`, headers: buyer.basic });
+      expect(cancel.statusCode, cancel.body).toBe(200);
+    });
+
+    it('refuses to cancel a paid booking past the cutoff by the database, though the process is two hours behind', async () => {
+      const { eventId } = await createPublishedEvent(service.app, service.database, owner, { zones: HALL, policy: MANY });
+      const [seat] = await seatIds(eventId);
+      const booking = await openBooking(buyer, eventId, { seat_ids: [seat] });
+      await inject({ method: 'POST', url: `/api/bookings/${booking.id}/confirm`, headers: owner.bearer });
+      await sql`update catalog.events set starts_at = now() + interval '11 hours' where id = ${eventId}`.execute(db());
+      skewProcessClock(-2 * HOUR);
+      const cancel = await inject({ method: 'POST', url: `/api/bookings/${booking.id}/cancel`, headers: buyer.basic });
+      expect(cancel.json<{ type: string }>().type).toBe('https://sbor.dev/problems/refund-window-closed');
+    });
+  },
+);
+
 describe('the HackLoad contract', () => {
   it('keeps POST /api/reset off unless ENABLE_RESET=true', async () => {
     const response = await inject({ method: 'POST', url: '/api/reset' });
     expect(response.statusCode).toBe(403);
     expect(response.json()).toMatchObject({ type: 'https://sbor.dev/problems/reset-disabled' });
+  });
+
+  it('with ENABLE_RESET=true puts event 1 back: every seat free, no bookings, nothing sold or held', async () => {
+    const resettable = await startTestService({ env: { ENABLE_RESET: 'true' } });
+    try {
+      const [boss, fan] = await Promise.all([signUp(resettable.app), signUp(resettable.app)]);
+      const { eventId } = await createPublishedEvent(resettable.app, resettable.database, boss, {
+        zones: HALL,
+        ticketTypes: [{ type: 'standard', name: 'Входной', price: 100_000, quantity: 5 }],
+        policy: MANY,
+      });
+      // A fresh database: the first event is event 1, the one the contract resets.
+      expect(eventId).toBe(1);
+      const rows = async (query: ReturnType<typeof sql>) => (await query.execute(resettable.database.db)).rows;
+      const [seat] = await rows(sql`select id from sales.seats where event_id = 1 order by id limit 1`);
+      const [type] = await rows(sql`select id from sales.ticket_types where event_id = 1`);
+      const book = (payload: Record<string, unknown>) =>
+        resettable.app.inject({ method: 'POST', url: '/api/bookings', headers: fan.basic, payload: { event_id: 1, ...payload } });
+      expect((await book({ seat_ids: [(seat as { id: number }).id] })).statusCode).toBe(201);
+      expect((await book({ ticket_type_id: (type as { id: number }).id, quantity: 2 })).statusCode).toBe(201);
+      expect((await resettable.app.inject({ method: 'POST', url: '/api/reset' })).statusCode).toBe(200);
+      expect(await rows(sql`select status, count(*)::int as seats from sales.seats where event_id = 1 group by status`)).toEqual([
+        { status: 'FREE', seats: 100 },
+      ]);
+      expect(await rows(sql`select count(*)::int as bookings from sales.bookings where event_id = 1`)).toEqual([{ bookings: 0 }]);
+      expect(await rows(sql`select sold, held from sales.ticket_types where event_id = 1`)).toEqual([{ sold: 0, held: 0 }]);
+    } finally {
+      await resettable.stop();
+    }
   });
 });

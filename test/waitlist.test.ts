@@ -146,7 +146,7 @@ describe('the waitlist', () => {
     await sql`update sales.bookings set expires_at = now() - interval '1 millisecond' where id = ${offer.booking_id!}`.execute(
       db(),
     );
-    await service.sales.service.expireOverdue();
+    await service.sales.service.background.expireOverdue();
 
     expect(await entry(users[1]!, first.id)).toMatchObject({ status: 'LAPSED' });
     const next = await entry(users[2]!, second.id);

@@ -185,12 +185,27 @@ function valuesFor(schema: JsonSchema): string[] {
     values.push(...STRING_VALUES);
     // Multi-byte at the limit: a btree index refuses rows over ~2.7 kB, a limit counted in characters can pass it.
     if (resolved.maxLength !== undefined) values.push(JSON.stringify('я'.repeat(resolved.maxLength)));
+    if (resolved.format === 'date-time' || resolved.format === 'date') values.push(...DATE_VALUES);
   }
   if (types.includes('boolean')) values.push(...BOOLEAN_VALUES);
   if (types.includes('object') || types.includes('array')) values.push(...NESTED_VALUES);
   if (types.length === 0) values.push(...NUMBER_VALUES, ...STRING_VALUES, ...BOOLEAN_VALUES, ...NESTED_VALUES);
   return values;
 }
+
+/**
+ * Dates the format's grammar accepts but the calendar does not (a leap second, 30 February, hour 24),
+ * and the ends of what JavaScript and PostgreSQL can hold.
+ */
+const DATE_VALUES: string[] = [
+  '"2026-12-31T23:59:60Z"',
+  '"2027-02-30T10:00:00Z"',
+  '"2027-02-30"',
+  '"2027-01-01T24:00:00Z"',
+  '"0000-01-01T00:00:00Z"',
+  '"9999-12-31T23:59:59.999999999+14:00"',
+  '"275760-09-13T00:00:00Z"',
+];
 
 /** Whole bodies: invalid JSON, the wrong shape, prototype poisoning, deep nesting. */
 const WHOLE_BODIES: { label: string; contentType: string; payload: string }[] = [

@@ -23,6 +23,8 @@ export async function startTestService(options: { env?: Record<string, string>; 
     AUTH_RATE_LIMITS: 'off',
     // Tests race hundreds of selects as one user; the limit has its own test.
     SEAT_SELECT_RATE_LIMIT: 'off',
+    // The embedded provider simulator's places (HackLoad's 100 × 1000 only where a test asks for it).
+    PROVIDER_SIM_LAYOUT: '5x20',
     ...options.env,
   });
   const service = await startService(config, {

@@ -153,6 +153,173 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/provider': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The event provider as we see it: breaker state, calls in flight, the mirror’s size, age and last findings. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ProviderState'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/provider/divergences': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Where the mirror and the provider differed at the last reconciliation, by place id (keyset pages). */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          after?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              place_id: string;
+              kind: 'missing-here' | 'missing-there' | 'free-differs';
+              mirror_free: boolean | null;
+              provider_free: boolean | null;
+              /** Format: date-time */
+              found_at: string;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/provider/preload': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Fill the mirror with every page of the provider’s places now (a running preload is joined, not repeated). */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              places: number;
+              pages: number;
+              duration_ms: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/provider/reconcile': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Compare the mirror with the provider now; the differences are listed and the mirror takes the provider’s word. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              places: number;
+              divergences: {
+                'missing-here': number;
+                'missing-there': number;
+                'free-differs': number;
+              };
+              duration_ms: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/users': {
     parameters: {
       query?: never;
@@ -4539,6 +4706,18 @@ export interface components {
       }[];
     } & {
       [key: string]: unknown;
+    };
+    ProviderState: {
+      source: 'simulator' | 'provider';
+      breaker: 'closed' | 'half-open' | 'open';
+      in_flight: number;
+      places: number;
+      preloaded_at: string | null;
+      preload_ms: number | null;
+      reconciled_at: string | null;
+      reconcile_ms: number | null;
+      divergences: number | null;
+      age_seconds: number | null;
     };
     Ticket: {
       id: number;

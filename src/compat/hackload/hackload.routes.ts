@@ -7,7 +7,8 @@ import { Id, MAX_PAGE } from '../../platform/http/schemas.ts';
 /**
  * The HackLoad "Billetter" contract, mapped onto the sales service: only translation lives here.
  * POST /api/bookings and GET /api/bookings are the native routes (their answers are supersets of
- * the contract's). Money is a decimal string; a taken seat is 419.
+ * the contract's). Money is a decimal string; a taken seat is 419; someone else's booking or seat
+ * is 403 (`strangers: 'forbidden'`), where the native API answers 404 (decision record 0017).
  */
 const tags = ['hackload'];
 const SEAT_CONFLICT = { 'seat-taken': 419, 'seat-not-held': 419, 'booking-not-open': 419, 'booking-expired': 419 };
@@ -48,7 +49,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
     },
     async (request) => {
       const { event_id, page, pageSize, row, status } = request.query;
-      const seats = await sales.seats(request.principal, {
+      const seats = await sales.inventory.seats(request.principal, {
         eventId: event_id,
         pageSize,
         ...(page !== undefined ? { page } : {}),
@@ -68,7 +69,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
   app.patch(
     '/api/seats/select',
     {
-      config: { access: 'user', problemStatus: SEAT_CONFLICT },
+      config: { access: 'user', problemStatus: SEAT_CONFLICT, strangers: 'forbidden' },
       schema: {
         tags,
         summary: 'Put a seat into your booking: 200, 419 when taken, 403 when the booking is not yours.',
@@ -77,7 +78,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
       },
     },
     async (request) => {
-      await sales.selectSeat(principalOf(request), request.body.booking_id, request.body.seat_id);
+      await sales.selection.selectSeat(principalOf(request), request.body.booking_id, request.body.seat_id);
       return {};
     },
   );
@@ -85,7 +86,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
   app.patch(
     '/api/seats/release',
     {
-      config: { access: 'user', problemStatus: SEAT_CONFLICT },
+      config: { access: 'user', problemStatus: SEAT_CONFLICT, strangers: 'forbidden' },
       schema: {
         tags,
         summary: 'Take a seat out of your booking: 403 when another’s booking holds it, 419 when it is not held.',
@@ -94,7 +95,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
       },
     },
     async (request) => {
-      await sales.releaseSeat(principalOf(request), request.body.seat_id);
+      await sales.selection.releaseSeat(principalOf(request), request.body.seat_id);
       return {};
     },
   );
@@ -102,7 +103,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
   app.patch(
     '/api/bookings/cancel',
     {
-      config: { access: 'user' },
+      config: { access: 'user', strangers: 'forbidden' },
       schema: {
         tags,
         summary: 'Cancel your booking: 403 when it is not yours.',
@@ -111,7 +112,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
       },
     },
     async (request) => {
-      await sales.cancel(principalOf(request), request.body.booking_id);
+      await sales.bookings.cancel(principalOf(request), request.body.booking_id);
       return {};
     },
   );
@@ -150,7 +151,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
       },
     },
     async (request) => {
-      const figures = await sales.analytics(principalOf(request), request.query.id);
+      const figures = await sales.inventory.analytics(principalOf(request), request.query.id);
       return {
         event_id: figures.event_id,
         total_seats: figures.total,
@@ -181,7 +182,7 @@ export function registerHackloadRoutes(app: App, sales: SalesService): void {
       },
     },
     async () => {
-      await sales.reset(1);
+      await sales.background.reset(1);
       return {};
     },
   );

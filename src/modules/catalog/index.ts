@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { App } from '../../platform/http/server.ts';
 import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { registerCatalogRoutes } from './catalog.routes.ts';
-import { EventsService, type SellableCheck } from './events.service.ts';
+import { EventsService, type EventView, type SellableCheck } from './events.service.ts';
 import { OrganizersService, type UserDirectory } from './organizers.service.ts';
 import { catalogDb } from './organizers.repository.ts';
 import { canManageEvent, canScanEvent, isOnEventTeam, manageableOrganizerId } from './team.ts';
@@ -27,6 +27,28 @@ export interface CatalogModule {
   canScanEvent(principal: Principal, eventId: number): Promise<boolean>;
   /** On the event's organizer team in any role, or an admin: who may see the event while it is a draft. */
   isOnEventTeam(principal: Principal, eventId: number): Promise<boolean>;
+  /**
+   * What other modules ask the catalog, each in the shape the asking module declares (its
+   * gateway interface), built here so main.ts only wires: sales (events on sale and who runs
+   * them), tickets (what a ticket prints, who may scan), notifications (what a message says about
+   * an event), integrations (whose event it is, who runs an organizer).
+   */
+  forSales: {
+    findEvent(eventId: number): Promise<(EventView & { is_public: boolean }) | undefined>;
+    canManage(principal: Principal, eventId: number): Promise<boolean>;
+    isOnTeam(principal: Principal, eventId: number): Promise<boolean>;
+  };
+  forTickets: {
+    find(eventId: number): Promise<Pick<EventView, 'id' | 'title' | 'venue' | 'starts_at' | 'timezone' | 'status'> | undefined>;
+    canScan(principal: Principal, eventId: number): Promise<boolean>;
+  };
+  forNotifications: {
+    event(eventId: number): Promise<{ title: string; startsAt: string; timezone: string; venue: string } | undefined>;
+  };
+  forIntegrations: {
+    organizerOfEvent(eventId: number): Promise<number | undefined>;
+    manageableOrganizer(principal: Principal, slug: string): Promise<number>;
+  };
   registerRoutes(app: App): void;
 }
 
@@ -44,13 +66,44 @@ export function createCatalogModule(
   options.jobs.definePeriodic('catalog.event-reminders', MINUTE, async () => {
     await events.sendDueReminders();
   });
+  const canManage = (principal: Principal, eventId: number) => canManageEvent(catalogDb(db), principal, eventId);
+  const canScan = (principal: Principal, eventId: number) => canScanEvent(catalogDb(db), principal, eventId);
+  const isOnTeam = (principal: Principal, eventId: number) => isOnEventTeam(catalogDb(db), principal, eventId);
+  const canManageOrganizer = (principal: Principal, slug: string) => manageableOrganizerId(catalogDb(db), principal, slug);
   return {
     organizers,
     events,
-    canManageEvent: (principal, eventId) => canManageEvent(catalogDb(db), principal, eventId),
-    canManageOrganizer: (principal, slug) => manageableOrganizerId(catalogDb(db), principal, slug),
-    canScanEvent: (principal, eventId) => canScanEvent(catalogDb(db), principal, eventId),
-    isOnEventTeam: (principal, eventId) => isOnEventTeam(catalogDb(db), principal, eventId),
+    canManageEvent: canManage,
+    canManageOrganizer,
+    canScanEvent: canScan,
+    isOnEventTeam: isOnTeam,
+    forSales: { findEvent: (eventId) => events.findForSale(eventId), canManage, isOnTeam },
+    forTickets: {
+      find: async (eventId) => {
+        const event = await events.findForSale(eventId);
+        return (
+          event && {
+            id: event.id,
+            title: event.title,
+            venue: event.venue,
+            starts_at: event.starts_at,
+            timezone: event.timezone,
+            status: event.status,
+          }
+        );
+      },
+      canScan,
+    },
+    forNotifications: {
+      event: async (eventId) => {
+        const event = await events.findForSale(eventId);
+        return event && { title: event.title, startsAt: event.starts_at, timezone: event.timezone, venue: event.venue };
+      },
+    },
+    forIntegrations: {
+      organizerOfEvent: async (eventId) => (await events.findForSale(eventId))?.organizer_id ?? undefined,
+      manageableOrganizer: canManageOrganizer,
+    },
     registerRoutes: (app) => registerCatalogRoutes(app, organizers, events),
   };
 }

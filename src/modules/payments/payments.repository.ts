@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { narrow } from '../../platform/db/narrow.ts';
 import {
   CAPTURED_STATUSES,
   LIVE_STATUSES,
@@ -19,7 +20,7 @@ export function paymentsDb(db: Kysely<object>): PaymentsDb {
 
 /** A transaction some other module opened (a bus consumer's), narrowed to ours. */
 export function paymentsTrx(trx: Transaction<object>): Transaction<PaymentsTables> {
-  return trx as unknown as Transaction<PaymentsTables>;
+  return narrow<PaymentsTables>(trx);
 }
 
 /** Inserts a NEW payment; undefined when the booking already has one in flight (the partial unique index). */

@@ -65,7 +65,8 @@ export async function registerPaymentsRoutes(app: App, payments: PaymentsService
   app.patch(
     '/api/bookings/initiatePayment',
     {
-      config: { access: 'user', problemStatus: GATEWAY_PROBLEM_STATUS },
+      // The Billetter contract: someone else's booking is a 403 (the native door's is a 404).
+      config: { access: 'user', problemStatus: GATEWAY_PROBLEM_STATUS, strangers: 'forbidden' },
       schema: {
         tags: ['hackload'],
         summary:

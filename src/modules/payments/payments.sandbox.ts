@@ -14,6 +14,9 @@ import { computeToken, globalFetch, tokenFieldsOf, webhookSignature, type HttpCa
  * a random processing delay, redirects to the success and fail URLs, and signed webhooks retried
  * with backoff. Fault switches drop, delay or duplicate webhooks, or take the API down. State is
  * in memory: it is a sandbox, and a restart forgets its payments.
+ *
+ * Over 500 lines on purpose: it is one protocol's fake end to end (API, card page, webhooks, fault
+ * switches, its own server), changed together whenever the protocol's doc changes.
  */
 
 export const TEST_CARDS = {

@@ -4,7 +4,14 @@ import type { BookingEventPayload } from './sales.events.ts';
 import type { BookingStatus, BookingTable, SalesTables } from './sales.tables.ts';
 import { seatsOfBookings, type SalesDb } from './seats.repository.ts';
 
-export type BookingRow = Selectable<BookingTable>;
+/**
+ * A booking as read, with whether its hold has passed: `overdue` is computed in the statement, by
+ * the database's clock — the one clock holds are judged by (decision record 0005) — so no use case
+ * asks the database for the time or compares with the process's clock.
+ */
+export type BookingRow = Selectable<BookingTable> & { overdue: boolean };
+
+const overdue = sql<boolean>`status in ('CREATED', 'PENDING') and expires_at is not null and expires_at <= now()`.as('overdue');
 
 export async function insertBooking(
   trx: Transaction<SalesTables>,
@@ -41,12 +48,13 @@ export async function insertBooking(
           .doNothing(),
       )
       .returningAll()
+      .returning(overdue)
       .executeTakeFirst()
   );
 }
 
 export async function findBookingById(db: SalesDb, id: number): Promise<BookingRow | undefined> {
-  return db.selectFrom('sales.bookings').selectAll().where('id', '=', id).executeTakeFirst();
+  return db.selectFrom('sales.bookings').selectAll().select(overdue).where('id', '=', id).executeTakeFirst();
 }
 
 const EVENTS_OF_BOOKINGS = prepared<{ id: number; event_id: number }>(
@@ -62,13 +70,14 @@ export async function eventsOfBookings(db: SalesDb, ids: number[]): Promise<(num
 }
 
 export async function lockBookingById(trx: Transaction<SalesTables>, id: number): Promise<BookingRow | undefined> {
-  return trx.selectFrom('sales.bookings').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  return trx.selectFrom('sales.bookings').selectAll().select(overdue).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 export async function findOpenBooking(db: SalesDb, eventId: number, userId: number): Promise<BookingRow | undefined> {
   return db
     .selectFrom('sales.bookings')
     .selectAll()
+    .select(overdue)
     .where('event_id', '=', eventId)
     .where('user_id', '=', userId)
     .where('status', 'in', ['CREATED', 'PENDING'])
@@ -92,6 +101,7 @@ export async function updateBooking(
     })
     .where('id', '=', id)
     .returningAll()
+    .returning(overdue)
     .executeTakeFirstOrThrow();
 }
 
@@ -125,7 +135,7 @@ export async function listBookingsOfUser(
   userId: number,
   filter: { eventId?: number; limit: number },
 ): Promise<BookingRow[]> {
-  let query = db.selectFrom('sales.bookings').selectAll().where('user_id', '=', userId);
+  let query = db.selectFrom('sales.bookings').selectAll().select(overdue).where('user_id', '=', userId);
   if (filter.eventId !== undefined) query = query.where('event_id', '=', filter.eventId);
   return query.orderBy('id', 'desc').limit(filter.limit).execute();
 }
@@ -134,8 +144,8 @@ export async function listBookingsOfEvent(
   db: SalesDb,
   eventId: number,
   filter: { status?: BookingStatus; limit: number; offset: number },
-) {
-  let query = db.selectFrom('sales.bookings').selectAll().where('event_id', '=', eventId);
+): Promise<BookingRow[]> {
+  let query = db.selectFrom('sales.bookings').selectAll().select(overdue).where('event_id', '=', eventId);
   if (filter.status) query = query.where('status', '=', filter.status);
   return query.orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
 }
@@ -204,4 +214,26 @@ export async function bookingPayload(db: SalesDb, booking: BookingRow): Promise<
 
 export async function deleteBooking(trx: Transaction<SalesTables>, id: number): Promise<void> {
   await trx.deleteFrom('sales.bookings').where('id', '=', id).execute();
+}
+
+/** The event's open and paid bookings, oldest first (what an event's cancellation cancels). */
+export async function liveBookingIdsOfEvent(db: SalesDb, eventId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('sales.bookings')
+    .select('id')
+    .where('event_id', '=', eventId)
+    .where('status', 'in', ['CREATED', 'PENDING', 'CONFIRMED'])
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** Every booking of the event gone (HackLoad's reset; their audit goes with them). */
+export async function deleteBookingsOfEvent(trx: Transaction<SalesTables>, eventId: number): Promise<void> {
+  await trx.deleteFrom('sales.bookings').where('event_id', '=', eventId).execute();
+}
+
+/** Records a booking met past its hold as EXPIRED (its inventory is given back by the caller). */
+export async function markBookingExpired(trx: Transaction<SalesTables>, id: number): Promise<void> {
+  await trx.updateTable('sales.bookings').set({ status: 'EXPIRED' }).where('id', '=', id).execute();
 }

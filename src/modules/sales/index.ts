@@ -4,7 +4,10 @@ import type { App } from '../../platform/http/server.ts';
 import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { registerSalesRoutes } from './sales.routes.ts';
 import { SalesDirectory } from './sales.directory.ts';
-import { SalesService, type CatalogGateway, type ContactDirectory, type SalesOptions } from './sales.service.ts';
+import { SalesService } from './sales.service.ts';
+import type { Inventory } from './inventory.service.ts';
+import type { PayableBookings } from './payable-bookings.ts';
+import type { CatalogGateway, ContactDirectory, SalesOptions } from './sales.types.ts';
 import { registerWaitlistRoutes } from './waitlist.routes.ts';
 import { WaitlistService } from './waitlist.service.ts';
 import './sales.events.ts';
@@ -13,7 +16,9 @@ export { salesMigrations } from './sales.migrations.ts';
 export { ensureHackloadSeats, HACKLOAD_ZONES } from './sales.fixtures.ts';
 export { SUGGEST_FREE_SEATS, TAKE_SEATS } from './seats.repository.ts';
 export { MAX_ROW } from './sales.limits.ts';
-export type { SalesService, CatalogGateway, BookingView, PaymentQuote, SettleOutcome } from './sales.service.ts';
+export type { SalesService } from './sales.service.ts';
+export type { PayableBookings } from './payable-bookings.ts';
+export type { CatalogGateway, BookingView, PaymentQuote, SettleOutcome } from './sales.types.ts';
 export type { WaitlistService, WaitlistEntryView } from './waitlist.service.ts';
 export type { BookingEventPayload, WaitlistOfferPayload } from './sales.events.ts';
 export type { SalesDirectory } from './sales.directory.ts';
@@ -23,6 +28,14 @@ export interface SalesModule {
   waitlist: WaitlistService;
   /** Read-only lookups for other modules (notification recipients). */
   directory: SalesDirectory;
+  /** What other modules ask sales, in the shapes they declare (built here so main.ts only wires). */
+  forPayments: PayableBookings;
+  forTickets: { describe: Inventory['describeItems'] };
+  forNotifications: {
+    booking: SalesDirectory['bookingSummary'];
+    holdersOfEvent: SalesDirectory['holdersOfEvent'];
+    waitlistUsersOfEvent: WaitlistService['waitingUsers'];
+  };
   registerRoutes(app: App): void;
 }
 
@@ -41,22 +54,34 @@ export function createSalesModule(
   // Holds are exact without it (readers compare with the database clock); this records EXPIRED,
   // returns GA units and emits booking.expired.
   options.jobs.definePeriodic('sales.expire-overdue-bookings', options.expiryIntervalMs, async () => {
-    while ((await service.expireOverdue()) > 0);
+    while ((await service.background.expireOverdue()) > 0);
   });
   // Offers what was freed without passing a feeder (a lapsed seat hold taken back by the sweep).
   options.jobs.definePeriodic('sales.feed-waitlists', options.expiryIntervalMs, async () => {
-    await service.feedWaitlists();
+    await service.background.feedWaitlists();
   });
   options.jobs.definePeriodic('sales.delete-old-idempotency-keys', 3_600_000, async () => {
-    await service.deleteOldIdempotencyKeys();
+    await service.background.deleteOldIdempotencyKeys();
   });
   options.bus.subscribe('sales.event-cancelled', ['event.cancelled'], async (event, trx) => {
-    await service.cancelAllOfEvent(trx, event.payload.eventId, `event cancelled: ${event.payload.reason || 'by the organizer'}`);
+    await service.background.cancelAllOfEvent(
+      trx,
+      event.payload.eventId,
+      `event cancelled: ${event.payload.reason || 'by the organizer'}`,
+    );
   });
+  const directory = new SalesDirectory(db);
   return {
     service,
     waitlist,
-    directory: new SalesDirectory(db),
+    directory,
+    forPayments: service.payable,
+    forTickets: { describe: (trx, seatIds, ticketTypeId) => service.inventory.describeItems(trx, seatIds, ticketTypeId) },
+    forNotifications: {
+      booking: (bookingId) => directory.bookingSummary(bookingId),
+      holdersOfEvent: (eventId, filter) => directory.holdersOfEvent(eventId, filter),
+      waitlistUsersOfEvent: (eventId) => waitlist.waitingUsers(eventId),
+    },
     registerRoutes: (app) => {
       registerSalesRoutes(app, service, options.defaultCurrency);
       registerWaitlistRoutes(app, waitlist);

@@ -1,4 +1,5 @@
 import { DomainError } from '../../platform/errors.ts';
+import type { OwnershipRefusal } from '../../platform/http/access.ts';
 
 /** The catalog's answer for a missing event (GET /api/events/:id), also given for one the caller may not see. */
 export const eventNotFound = () => new DomainError('not-found', 'event-not-found', 'No such event.');
@@ -15,6 +16,10 @@ export const seatNotFound = () => new DomainError('not-found', 'seat-not-found',
 /** The HackLoad contract answers a taken seat with 419. */
 export const seatTaken = () => new DomainError('conflict', 'seat-taken', 'This seat is already taken.');
 export const seatNotYours = () => new DomainError('forbidden', 'seat-not-yours', 'This seat is held by someone else’s booking.');
+/** A stranger to a booking: 404 as for a missing one, 403 where the Billetter contract says (see assertOwner). */
+export const STRANGER_TO_BOOKING: OwnershipRefusal = { notFound: bookingNotFound, forbidden: notYourBooking };
+/** A stranger to a seat held by someone's booking. */
+export const STRANGER_TO_SEAT: OwnershipRefusal = { notFound: seatNotFound, forbidden: seatNotYours };
 export const seatNotHeld = () =>
   new DomainError('conflict', 'seat-not-held', 'This seat is not held by a booking you can change.');
 export const tooManySeats = (max: number) =>

@@ -60,7 +60,7 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await sales.createTicketType(principalOf(request), request.params.id, request.body)),
+      reply.code(201).send(await sales.inventory.createTicketType(principalOf(request), request.params.id, request.body)),
   );
   app.get(
     '/api/events/:id/ticket-types',
@@ -73,7 +73,7 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
         response: { 200: Type.Array(TicketTypeSchema) },
       },
     },
-    async (request) => sales.listTicketTypes(request.principal, request.params.id),
+    async (request) => sales.inventory.listTicketTypes(request.principal, request.params.id),
   );
   app.post(
     '/api/events/:id/seat-layout',
@@ -95,7 +95,7 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
         rows: zone.rows,
         seatsPerRow: zone.seats_per_row,
       }));
-      return reply.code(201).send({ rows: await sales.createLayout(principalOf(request), request.params.id, zones) });
+      return reply.code(201).send({ rows: await sales.inventory.createLayout(principalOf(request), request.params.id, zones) });
     },
   );
   app.get(
@@ -112,7 +112,7 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
       },
     },
     async (request, reply) => {
-      const map = await sales.seatMap(request.principal, request.params.id, {
+      const map = await sales.inventory.seatMap(request.principal, request.params.id, {
         fromRow: request.query.from_row,
         toRow: request.query.to_row,
       });
@@ -134,7 +134,7 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
         response: { 200: AvailabilitySchema },
       },
     },
-    async (request) => sales.availability(request.principal, request.params.id),
+    async (request) => sales.inventory.availability(request.principal, request.params.id),
   );
   app.get(
     '/api/events/:id/bookings',
@@ -149,7 +149,7 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
       },
     },
     async (request) =>
-      sales.eventBookings(principalOf(request), request.params.id, {
+      sales.bookings.eventBookings(principalOf(request), request.params.id, {
         ...(request.query.status ? { status: request.query.status } : {}),
         limit: request.query.pageSize,
         offset: (request.query.page - 1) * request.query.pageSize,
@@ -172,11 +172,11 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
       const principal = principalOf(request);
       const { id } = request.params;
       const { ticket_type_id, quantity } = request.body;
-      const result = await sales.idempotent(
+      const result = await sales.bookings.idempotent(
         principal,
         idempotencyKey(request.headers),
         { route: 'purchase', id, ticket_type_id, quantity },
-        () => sales.purchase(principal, id, ticket_type_id, quantity),
+        () => sales.bookings.purchase(principal, id, ticket_type_id, quantity),
       );
       return sendIdempotent(reply, result);
     },
@@ -197,13 +197,17 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
     async (request, reply) => {
       const principal = principalOf(request);
       const { body } = request;
-      const result = await sales.idempotent(principal, idempotencyKey(request.headers), { route: 'booking', ...body }, () =>
-        sales.createBooking(principal, {
-          eventId: body.event_id,
-          ...(body.seat_ids ? { seatIds: body.seat_ids } : {}),
-          ...(body.ticket_type_id !== undefined ? { ticketTypeId: body.ticket_type_id } : {}),
-          ...(body.quantity !== undefined ? { quantity: body.quantity } : {}),
-        }),
+      const result = await sales.bookings.idempotent(
+        principal,
+        idempotencyKey(request.headers),
+        { route: 'booking', ...body },
+        () =>
+          sales.bookings.createBooking(principal, {
+            eventId: body.event_id,
+            ...(body.seat_ids ? { seatIds: body.seat_ids } : {}),
+            ...(body.ticket_type_id !== undefined ? { ticketTypeId: body.ticket_type_id } : {}),
+            ...(body.quantity !== undefined ? { quantity: body.quantity } : {}),
+          }),
       );
       return sendIdempotent(reply, result);
     },
@@ -220,7 +224,7 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
       },
     },
     async (request) =>
-      sales.myBookings(principalOf(request), {
+      sales.bookings.myBookings(principalOf(request), {
         limit: request.query.limit,
         ...(request.query.event_id !== undefined ? { eventId: request.query.event_id } : {}),
       }),
@@ -236,7 +240,7 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
         response: { 200: BookingDetailSchema },
       },
     },
-    async (request) => sales.getBooking(principalOf(request), request.params.id),
+    async (request) => sales.bookings.getBooking(principalOf(request), request.params.id),
   );
   app.post(
     '/api/bookings/:id/seats',
@@ -250,7 +254,7 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
         response: { 200: BookingRef },
       },
     },
-    async (request) => sales.addSeats(principalOf(request), request.params.id, request.body.seat_ids),
+    async (request) => sales.bookings.addSeats(principalOf(request), request.params.id, request.body.seat_ids),
   );
   app.delete(
     '/api/bookings/:id/seats/:seatId',
@@ -264,7 +268,7 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
       },
     },
     async (request, reply) => {
-      await sales.releaseSeat(principalOf(request), request.params.seatId, request.params.id);
+      await sales.selection.releaseSeat(principalOf(request), request.params.seatId, request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -279,7 +283,7 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
         response: { 200: BookingRef },
       },
     },
-    async (request) => sales.checkout(principalOf(request), request.params.id),
+    async (request) => sales.bookings.checkout(principalOf(request), request.params.id),
   );
   app.post(
     '/api/bookings/:id/cancel',
@@ -293,7 +297,8 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
         response: { 200: BookingRef },
       },
     },
-    async (request) => sales.cancel(principalOf(request), request.params.id, request.body.reason ?? 'cancelled by the customer'),
+    async (request) =>
+      sales.bookings.cancel(principalOf(request), request.params.id, request.body.reason ?? 'cancelled by the customer'),
   );
   app.post(
     '/api/bookings/:id/confirm',
@@ -306,6 +311,6 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
         response: { 200: BookingRef },
       },
     },
-    async (request) => sales.confirm(principalOf(request), request.params.id),
+    async (request) => sales.bookings.confirm(principalOf(request), request.params.id),
   );
 }

@@ -418,3 +418,23 @@ export async function returnSoldSeats(trx: Transaction<SalesTables>, bookingId: 
     .returning(['id', 'price'])
     .execute();
 }
+
+/** Row, number and zone of seats, for what a ticket prints. */
+export async function describeSeats(db: SalesDb, seatIds: number[]) {
+  if (seatIds.length === 0) return [];
+  return db
+    .selectFrom('sales.seats')
+    .innerJoin('sales.zones', 'sales.zones.id', 'sales.seats.zone_id')
+    .select(['sales.seats.id', 'sales.seats.row', 'sales.seats.number', 'sales.zones.name as zone'])
+    .where('sales.seats.id', 'in', seatIds)
+    .execute();
+}
+
+/** Every seat of the event free and in no booking (HackLoad's reset). */
+export async function freeAllSeatsOfEvent(trx: Transaction<SalesTables>, eventId: number): Promise<void> {
+  await trx
+    .updateTable('sales.seats')
+    .set({ status: 'FREE', booking_id: null, held_until: null })
+    .where('event_id', '=', eventId)
+    .execute();
+}

@@ -43,8 +43,23 @@ export async function listTicketTypes(db: SalesDb, eventId: number): Promise<Tic
   return db.selectFrom('sales.ticket_types').selectAll().where('event_id', '=', eventId).orderBy('id').execute();
 }
 
-export async function findTicketType(db: SalesDb, eventId: number, id: number): Promise<TicketTypeRow | undefined> {
-  return db.selectFrom('sales.ticket_types').selectAll().where('event_id', '=', eventId).where('id', '=', id).executeTakeFirst();
+/** A ticket type, with whether it is inside its sales window now by the database's clock. */
+export async function findTicketType(
+  db: SalesDb,
+  eventId: number,
+  id: number,
+): Promise<(TicketTypeRow & { in_sales_window: boolean }) | undefined> {
+  return db
+    .selectFrom('sales.ticket_types')
+    .selectAll()
+    .select(
+      sql<boolean>`(sales_start is null or sales_start <= now()) and (sales_end is null or sales_end > now())`.as(
+        'in_sales_window',
+      ),
+    )
+    .where('event_id', '=', eventId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 /**
@@ -113,4 +128,14 @@ export async function sellUnitsIfAvailable(trx: Transaction<SalesTables>, id: nu
     .where(sql<boolean>`sold + held + ${quantity} <= quantity`)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** A ticket type's name, for what a ticket prints. */
+export async function ticketTypeName(db: SalesDb, id: number): Promise<{ id: number; name: string } | undefined> {
+  return db.selectFrom('sales.ticket_types').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
+}
+
+/** Nothing of the event's ticket types sold or held (HackLoad's reset). */
+export async function resetUnitsOfEvent(trx: Transaction<SalesTables>, eventId: number): Promise<void> {
+  await trx.updateTable('sales.ticket_types').set({ sold: 0, held: 0 }).where('event_id', '=', eventId).execute();
 }

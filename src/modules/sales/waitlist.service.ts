@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
-import type { Principal } from '../../platform/http/access.ts';
+import { assertOwner, mayActAsOwner, NotOwnerError, type OwnershipRefusal, type Principal } from '../../platform/http/access.ts';
 import { DomainError } from '../../platform/errors.ts';
 import { quantityTooLarge, ticketTypeNotFound } from './sales.errors.ts';
-import type { CatalogGateway, SalesService } from './sales.service.ts';
+import type { SalesService } from './sales.service.ts';
+import type { CatalogGateway } from './sales.types.ts';
 import type { WaitlistStatus } from './sales.tables.ts';
 import { salesDb, type SalesDb } from './seats.repository.ts';
 import {
@@ -39,6 +40,11 @@ const notSoldOut = (available: number) =>
 const alreadyWaiting = (entryId: number) =>
   new DomainError('conflict', 'already-waiting', 'You are already in this waitlist.', { entry_id: entryId });
 const entryNotFound = () => new DomainError('not-found', 'waitlist-entry-not-found', 'No such waitlist entry.');
+/** No door's contract asks for a 403 here; the native 404 is what every stranger hears. */
+const STRANGER_TO_ENTRY: OwnershipRefusal = {
+  notFound: entryNotFound,
+  forbidden: () => new DomainError('forbidden', 'not-your-waitlist-entry', 'This waitlist entry belongs to someone else.'),
+};
 const entryClosed = (status: string) =>
   new DomainError('conflict', 'waitlist-entry-closed', `This waitlist entry is ${status}.`, { status });
 
@@ -59,7 +65,7 @@ export class WaitlistService {
   }
 
   async join(principal: Principal, eventId: number, input: { ticketTypeId?: number; quantity: number }) {
-    const event = await this.sales.saleEvent(eventId);
+    const event = await this.sales.events.saleEvent(eventId);
     if (input.quantity > event.policy.max_tickets_per_order) throw quantityTooLarge(event.policy.max_tickets_per_order);
     const queue = { eventId, ticketTypeId: input.ticketTypeId ?? null };
     const available = await this.available(eventId, queue.ticketTypeId);
@@ -76,7 +82,7 @@ export class WaitlistService {
   async leave(principal: Principal, entryId: number): Promise<WaitlistEntryView> {
     const entry = await this.ownEntry(principal, entryId);
     if (entry.status === 'OFFERED' && entry.booking_id !== null) {
-      await this.sales.cancel(principal, entry.booking_id, 'left the waitlist');
+      await this.sales.bookings.cancel(principal, entry.booking_id, 'left the waitlist');
     } else if (entry.status !== 'WAITING') {
       throw entryClosed(entry.status);
     }
@@ -87,7 +93,9 @@ export class WaitlistService {
   async get(principal: Principal, entryId: number): Promise<WaitlistEntryView> {
     const entry = await findEntry(this.db, entryId);
     if (!entry) throw entryNotFound();
-    if (entry.user_id !== principal.userId && !(await this.catalog.canManage(principal, entry.event_id))) throw entryNotFound();
+    // The event's team sees its queue.
+    if (!mayActAsOwner(principal, entry.user_id) && !(await this.catalog.canManage(principal, entry.event_id)))
+      throw new NotOwnerError(STRANGER_TO_ENTRY);
     return this.view(entry);
   }
 
@@ -97,14 +105,14 @@ export class WaitlistService {
 
   /** The queue of an event, for its team: highest priority first, then first come. */
   async ofEvent(principal: Principal, eventId: number, filter: { status?: WaitlistStatus; limit: number; offset: number }) {
-    await this.sales.requireManager(principal, eventId);
+    await this.sales.events.requireManager(principal, eventId);
     return Promise.all((await listEntriesOfEvent(this.db, eventId, filter)).map((entry) => this.view(entry)));
   }
 
   async prioritize(principal: Principal, entryId: number, priority: number): Promise<WaitlistEntryView> {
     const entry = await findEntry(this.db, entryId);
     if (!entry) throw entryNotFound();
-    await this.sales.requireManager(principal, entry.event_id);
+    await this.sales.events.requireManager(principal, entry.event_id);
     const updated = await setPriority(this.db, entryId, priority);
     if (!updated) throw entryNotFound();
     return this.view(updated);
@@ -116,15 +124,17 @@ export class WaitlistService {
   }
 
   private async available(eventId: number, ticketTypeId: number | null): Promise<number> {
-    if (ticketTypeId === null) return (await this.sales.inventoryCounts(eventId)).zones.reduce((sum, zone) => sum + zone.free, 0);
-    const type = (await this.sales.ticketTypes(eventId)).find((candidate) => candidate.id === ticketTypeId);
+    if (ticketTypeId === null)
+      return (await this.sales.inventory.inventoryCounts(eventId)).zones.reduce((sum, zone) => sum + zone.free, 0);
+    const type = (await this.sales.inventory.ticketTypes(eventId)).find((candidate) => candidate.id === ticketTypeId);
     if (!type) throw ticketTypeNotFound();
     return type.available;
   }
 
   private async ownEntry(principal: Principal, entryId: number): Promise<WaitlistEntryRow> {
     const entry = await findEntry(this.db, entryId);
-    if (!entry || (entry.user_id !== principal.userId && principal.role !== 'admin')) throw entryNotFound();
+    if (!entry) throw entryNotFound();
+    assertOwner(principal, entry.user_id, STRANGER_TO_ENTRY);
     return entry;
   }
 

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { narrow } from '../../platform/db/narrow.ts';
 import type { CheckinTable, TicketStatus, TicketsTables, TicketTable } from './tickets.tables.ts';
 
 export type TicketsDb = Kysely<TicketsTables>;
@@ -9,7 +10,7 @@ export function ticketsDb(db: Kysely<object>): TicketsDb {
 }
 
 export function asTickets(trx: Transaction<object>): Transaction<TicketsTables> {
-  return trx as unknown as Transaction<TicketsTables>;
+  return narrow<TicketsTables>(trx);
 }
 
 /** Ticket ids come from the sequence first: the code signs the id, and the row stores the code. */

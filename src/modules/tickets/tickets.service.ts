@@ -135,6 +135,12 @@ export interface SyncReport {
 const PERMISSION_CACHE_MS = 5_000;
 const PERMISSION_CACHE_MAX = 10_000;
 
+/**
+ * Tickets' use cases along its banners: issuance and cancellation (bus consumers), holders,
+ * scanning, offline scanners. Over 500 lines on purpose: every part reads and writes the same
+ * ticket rows under the same codes and scan permission cache, and the scanning paths share the
+ * internals at the bottom; split it when one of the banners grows a state of its own.
+ */
 export class TicketsService {
   private readonly db: TicketsDb;
   private readonly codes: TicketCodes;

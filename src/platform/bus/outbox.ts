@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { narrow } from '../db/narrow.ts';
 import type { BusTables } from './bus.tables.ts';
 import type { BusEvent, EventMap, EventType } from './event-map.ts';
 
@@ -17,7 +18,7 @@ export async function addEvent<T extends EventType, DB>(
   payload: EventMap[T],
 ): Promise<number> {
   // Any module's transaction will do: the outbox table is the platform's, written through it.
-  const row = await (trx as unknown as Transaction<BusTables>)
+  const row = await narrow<BusTables, DB>(trx)
     .insertInto('platform.outbox')
     .values({ type, aggregate_id: String(aggregateId), payload: JSON.stringify(payload) })
     .returning('id')

@@ -28,6 +28,11 @@ declare module 'fastify' {
     access?: Access;
     /** Contract-specific statuses for problem codes (HackLoad answers a taken seat with 419). */
     problemStatus?: Record<string, number>;
+    /**
+     * What a caller who does not own the object is told (see assertOwner): 'not-found' (the
+     * default: ids reveal nothing) or 'forbidden' where a contract demands a 403.
+     */
+    strangers?: 'not-found' | 'forbidden';
   }
   interface FastifyRequest {
     principal: Principal | undefined;
@@ -47,20 +52,43 @@ export function principalOf(request: FastifyRequest): Principal {
 }
 
 /**
- * The one ownership rule: the owner, or an admin, may act on an owned object. Others learn
- * nothing about it — not even that it exists — so the answer is the same 404 as for a missing id.
- * (Contracts that demand a 403, like HackLoad's, use `assertOwnerOrForbidden`.)
+ * The one ownership rule: the owner, or an admin, may act on an owned object. What a stranger is
+ * told depends on the door, not the use case (decision record 0017): the native API answers as
+ * for a missing id (404), so an id reveals nothing — not even that it exists; a contract that
+ * demands a 403 (HackLoad's Billetter) declares `config.strangers: 'forbidden'` on its routes, and
+ * the error mapper answers those with the refusal's `forbidden` problem instead.
  */
-export function assertOwner(principal: Principal, ownerId: number, what: string): void {
-  if (principal.userId !== ownerId && principal.role !== 'admin') {
-    throw new DomainError('not-found', `${what}-not-found`, `No such ${what}.`);
+export function mayActAsOwner(principal: Principal, ownerId: number): boolean {
+  return principal.userId === ownerId || principal.role === 'admin';
+}
+
+/** The two answers a stranger can get about one kind of object: the native door's and the 403 a contract asks for. */
+export interface OwnershipRefusal {
+  notFound: () => DomainError;
+  forbidden: () => DomainError;
+}
+
+/**
+ * Thrown by assertOwner: reads as the refusal's `notFound` (the same problem as a missing id), and
+ * carries the `forbidden` answer for the doors whose contract wants a 403.
+ */
+export class NotOwnerError extends DomainError {
+  readonly forbidden: DomainError;
+
+  constructor(refusal: OwnershipRefusal) {
+    const missing = refusal.notFound();
+    super(missing.kind, missing.code, missing.message, missing.details);
+    this.forbidden = refusal.forbidden();
   }
 }
 
-export function assertOwnerOrForbidden(principal: Principal, ownerId: number, what: string): void {
-  if (principal.userId !== ownerId && principal.role !== 'admin') {
-    throw new DomainError('forbidden', `not-your-${what}`, `This ${what} belongs to someone else.`);
-  }
+export function assertOwner(principal: Principal, ownerId: number, refusal: OwnershipRefusal): void {
+  if (!mayActAsOwner(principal, ownerId)) throw new NotOwnerError(refusal);
+}
+
+/** The answer for an error on this request's door: a stranger's refusal becomes the 403 where the route's contract says so. */
+export function answerFor(error: DomainError, request: FastifyRequest): DomainError {
+  return error instanceof NotOwnerError && request.routeOptions.config.strangers === 'forbidden' ? error.forbidden : error;
 }
 
 /** Enforces `config.access` for one request (an onRequest hook calls it). */

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { DomainError, type ErrorKind } from '../errors.ts';
+import { answerFor } from './access.ts';
 
 /** Problem types are stable URIs under this base; docs/errors.md lists them. */
 export const PROBLEM_TYPE_BASE = 'https://sbor.dev/problems/';
@@ -92,7 +93,8 @@ const FASTIFY_CODES: Record<string, string> = {
  */
 export function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
   if (error instanceof DomainError) {
-    return problem(request, STATUS_BY_KIND[error.kind], error.code, error.message, error.details);
+    const answer = answerFor(error, request);
+    return problem(request, STATUS_BY_KIND[answer.kind], answer.code, answer.message, answer.details);
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {

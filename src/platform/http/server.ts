@@ -21,6 +21,7 @@ import { findUnsafeInput } from './input-guard.ts';
 import { callerView } from './openapi-inputs.ts';
 import { unboundedInputs } from './schema-bounds.ts';
 import { clientErrorAnswer, notFoundProblem, PROBLEM_TYPE_BASE, ProblemSchema, sendProblem, toProblem } from './problem.ts';
+import { addCalendarFormats } from './formats.ts';
 
 /** The Fastify instance every module registers its routes on, typed by TypeBox schemas. */
 export type App = FastifyInstance<
@@ -114,6 +115,7 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
         removeAdditional: false,
         allErrors: true,
       },
+      onCreate: addCalendarFormats,
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -1,0 +1,307 @@
+import type { Transaction } from 'kysely';
+import { addEvent } from '../../platform/bus/index.ts';
+import { assertOwner, mayActAsOwner, NotOwnerError, type Principal } from '../../platform/http/access.ts';
+import { hasPassed } from '../../platform/db/clock.ts';
+import { DomainError } from '../../platform/errors.ts';
+import type { BookingLifecycle } from './booking.lifecycle.ts';
+import {
+  bookingPayload,
+  claimOverdueBookings,
+  findBookingById,
+  findOpenBooking,
+  insertAudit,
+  insertBooking,
+  listAudit,
+  listBookingsOfEvent,
+  listBookingsOfUser,
+  lockBookingById,
+  updateBooking,
+} from './bookings.repository.ts';
+import { runIdempotent, type IdempotentResult } from './idempotency.ts';
+import type { SaleEvents } from './sale-events.ts';
+import {
+  activeBookingExists,
+  bookingNotFound,
+  contactRequired,
+  emptyBooking,
+  notOnSaleWindow,
+  quantityTooLarge,
+  refundWindowClosed,
+  seatNotInBooking,
+  soldOut,
+  STRANGER_TO_BOOKING,
+  ticketTypeNotFound,
+  tooManyForUser,
+  tooManySeats,
+} from './sales.errors.ts';
+import type { BookingStatus, SalesTables } from './sales.tables.ts';
+import type { BookingView, CatalogGateway, ContactDirectory, SaleEvent, SalesOptions } from './sales.types.ts';
+import type { SeatSelection } from './seat-selection.ts';
+import type { SeatSuggestions } from './seat-suggestions.ts';
+import { returnSoldSeats, seatsOfBookings, takeSeats, ticketsOfUser, type SalesDb } from './seats.repository.ts';
+import { findTicketType, holdUnits } from './ticket-types.repository.ts';
+
+/**
+ * A buyer's and a box office's use cases on bookings: open one (empty, with seats, or with units),
+ * buy, check out, confirm, cancel, return seats, and read them.
+ */
+export class Bookings {
+  private readonly db: SalesDb;
+  private readonly catalog: CatalogGateway;
+  private readonly contacts: ContactDirectory;
+  private readonly options: SalesOptions;
+  private readonly events: SaleEvents;
+  private readonly suggestions: SeatSuggestions;
+  private readonly selection: SeatSelection;
+  private readonly lifecycle: BookingLifecycle;
+
+  constructor(
+    db: SalesDb,
+    outside: { catalog: CatalogGateway; contacts: ContactDirectory; options: SalesOptions },
+    parts: { events: SaleEvents; suggestions: SeatSuggestions; selection: SeatSelection; lifecycle: BookingLifecycle },
+  ) {
+    this.db = db;
+    this.catalog = outside.catalog;
+    this.contacts = outside.contacts;
+    this.options = outside.options;
+    this.events = parts.events;
+    this.suggestions = parts.suggestions;
+    this.selection = parts.selection;
+    this.lifecycle = parts.lifecycle;
+  }
+
+  /**
+   * Opens a booking for an event: empty (seats are added after, as HackLoad does), with seats, or
+   * with general-admission units of a ticket type. Holds last the event's TTL.
+   */
+  async createBooking(
+    principal: Principal,
+    input: { eventId: number; seatIds?: number[]; ticketTypeId?: number; quantity?: number },
+  ): Promise<BookingView> {
+    const event = await this.events.saleEvent(input.eventId);
+    if (event.policy.contact_required && !(await this.contacts.hasContact(principal.userId))) throw contactRequired();
+    const seatIds = input.seatIds ?? [];
+    if (seatIds.length > event.policy.max_tickets_per_order) throw tooManySeats(event.policy.max_tickets_per_order);
+    const booking = await this.db.transaction().execute(async (trx) => {
+      // Holds of this user for this event that have passed do not count as open.
+      await this.lifecycle.expireClaimed(
+        trx,
+        await claimOverdueBookings(trx, { limit: 50, eventId: event.id, userId: principal.userId }),
+      );
+      let ticketType: { id: number; price: number; currency: string; quantity: number } | undefined;
+      if (input.ticketTypeId !== undefined)
+        ticketType = await this.holdTickets(trx, event, principal.userId, input.ticketTypeId, input.quantity ?? 1);
+      const created = await insertBooking(trx, {
+        eventId: event.id,
+        userId: principal.userId,
+        exclusive: event.policy.one_active_booking_per_user,
+        ttlSeconds: event.hold_ttl_seconds,
+        currency: ticketType?.currency ?? this.options.defaultCurrency,
+        ...(ticketType
+          ? { ticketTypeId: ticketType.id, quantity: ticketType.quantity, totalAmount: ticketType.price * ticketType.quantity }
+          : {}),
+      });
+      if (!created) throw activeBookingExists((await findOpenBooking(trx, event.id, principal.userId))?.id);
+      await insertAudit(trx, {
+        bookingId: created.id,
+        from: null,
+        to: 'CREATED',
+        actorUserId: principal.userId,
+        reason: 'created',
+      });
+      // In seat-id order, as grouped selects take them (see takeSeats), so neither waits for the other in a cycle.
+      for (const seatId of [...seatIds].sort((a, b) => a - b)) {
+        const [taken] = await takeSeats(trx, [
+          {
+            bookingId: created.id,
+            userId: principal.userId,
+            seatId,
+            maxSeats: event.policy.max_tickets_per_order,
+            maxPerUser: event.policy.max_tickets_per_user,
+          },
+        ]);
+        if (!taken) {
+          const refusal = await this.selection.explainFailedSelect(trx, created.id, principal, seatId);
+          if (refusal) throw refusal;
+        }
+      }
+      const total = seatIds.length > 0 ? await this.lifecycle.totalOfSeats(trx, created.id) : created.total_amount;
+      const booking = total !== created.total_amount ? await updateBooking(trx, created.id, { totalAmount: total }) : created;
+      await addEvent(trx, 'booking.created', booking.id, await bookingPayload(trx, booking));
+      return booking;
+    });
+    this.events.rememberEventOf(booking.id, booking.event_id);
+    this.suggestions.taken(booking.event_id, seatIds);
+    return this.lifecycle.view(booking);
+  }
+
+  /** Creates at most once per Idempotency-Key (see idempotency.ts). */
+  async idempotent<T>(
+    principal: Principal,
+    key: string | undefined,
+    request: unknown,
+    work: () => Promise<T>,
+  ): Promise<IdempotentResult<T>> {
+    return runIdempotent(this.db, { userId: principal.userId, key, request, statusCode: 201 }, work);
+  }
+
+  /** Seed 001's purchase: GA units straight to payment (PENDING), or CONFIRMED when free. */
+  async purchase(principal: Principal, eventId: number, ticketTypeId: number, quantity: number): Promise<BookingView> {
+    const opened = await this.createBooking(principal, { eventId, ticketTypeId, quantity });
+    return opened.total_amount === 0 ? this.confirm(principal, opened.id, 'free tickets') : this.checkout(principal, opened.id);
+  }
+
+  async addSeats(principal: Principal, bookingId: number, seatIds: number[]): Promise<BookingView> {
+    for (const seatId of seatIds) await this.selection.selectSeat(principal, bookingId, seatId);
+    return this.getBooking(principal, bookingId);
+  }
+
+  async checkout(principal: Principal, bookingId: number): Promise<BookingView> {
+    return this.lifecycle.transition({
+      actor: principal,
+      bookingId,
+      action: 'checkout',
+      reason: 'awaiting payment',
+      effect: async (trx, booking) => {
+        if (booking.ticket_type_id === null && (await seatsOfBookings(trx, [booking.id])).length === 0) throw emptyBooking();
+        return {
+          totalAmount:
+            booking.ticket_type_id === null ? await this.lifecycle.totalOfSeats(trx, booking.id) : booking.total_amount,
+        };
+      },
+    });
+  }
+
+  /** Box office (the event's team) confirms as paid; the owner confirms a free booking. */
+  async confirm(principal: Principal, bookingId: number, reason = 'confirmed at the box office'): Promise<BookingView> {
+    const booking = await findBookingById(this.db, bookingId);
+    if (!booking) throw bookingNotFound();
+    const manager = await this.catalog.canManage(principal, booking.event_id);
+    if (!manager) {
+      assertOwner(principal, booking.user_id, STRANGER_TO_BOOKING);
+      if (booking.total_amount > 0)
+        throw new DomainError('forbidden', 'payment-required', 'This booking is confirmed by paying for it.');
+    }
+    return this.lifecycle.transition({
+      actor: principal,
+      bookingId,
+      action: 'confirm',
+      reason,
+      effect: async (trx, locked) => this.lifecycle.sell(trx, locked),
+      asManager: manager,
+    });
+  }
+
+  async cancel(principal: Principal, bookingId: number, reason = 'cancelled by the customer'): Promise<BookingView> {
+    await this.assertRefundWindow(principal, bookingId);
+    return this.lifecycle.transition({
+      actor: principal,
+      bookingId,
+      action: 'cancel',
+      reason,
+      effect: async (trx, booking) => {
+        await this.lifecycle.giveBack(trx, booking);
+        return { expiresAt: null };
+      },
+    });
+  }
+
+  /**
+   * Returns some seats of a paid booking (a partial refund): they go back on sale, the total drops,
+   * and `booking.seats-returned` carries the amount owed. Returning every seat cancels the booking.
+   */
+  async returnSeats(principal: Principal, bookingId: number, seatIds: number[]): Promise<BookingView> {
+    await this.assertRefundWindow(principal, bookingId);
+    const booking = await this.db.transaction().execute(async (trx) => {
+      const current = await lockBookingById(trx, bookingId);
+      if (!current) throw bookingNotFound();
+      assertOwner(principal, current.user_id, STRANGER_TO_BOOKING);
+      if (current.status !== 'CONFIRMED' || current.ticket_type_id !== null) throw seatNotInBooking();
+      const returned = await returnSoldSeats(trx, bookingId, seatIds);
+      if (returned.length !== new Set(seatIds).size) throw seatNotInBooking();
+      const refundAmount = returned.reduce((sum, seat) => sum + seat.price, 0);
+      const updated = await updateBooking(trx, bookingId, { totalAmount: current.total_amount - refundAmount });
+      const reason = `seats returned: ${returned.map((seat) => seat.id).join(', ')}`;
+      await insertAudit(trx, { bookingId, from: 'CONFIRMED', to: 'CONFIRMED', actorUserId: principal.userId, reason });
+      const payload = await bookingPayload(trx, updated);
+      await addEvent(trx, 'booking.seats-returned', bookingId, {
+        ...payload,
+        returnedSeatIds: returned.map((seat) => seat.id),
+        refundAmount,
+      });
+      return { updated, remaining: payload.seatIds.length };
+    });
+    if (booking.remaining === 0) return this.cancel(principal, bookingId, 'every seat returned');
+    return this.lifecycle.view(booking.updated);
+  }
+
+  async getBooking(
+    principal: Principal,
+    bookingId: number,
+  ): Promise<
+    BookingView & {
+      audit: { from_status: string | null; to_status: string; actor_user_id: number | null; reason: string; at: string }[];
+    }
+  > {
+    const booking = await findBookingById(this.db, bookingId);
+    if (!booking) throw bookingNotFound();
+    // The event's team reads its bookings too (the box office).
+    if (!mayActAsOwner(principal, booking.user_id) && !(await this.catalog.canManage(principal, booking.event_id)))
+      throw new NotOwnerError(STRANGER_TO_BOOKING);
+    const audit = await listAudit(this.db, bookingId);
+    return {
+      ...(await this.lifecycle.view(booking)),
+      audit: audit.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
+    };
+  }
+
+  async myBookings(principal: Principal, filter: { eventId?: number; limit: number }): Promise<BookingView[]> {
+    const bookings = await listBookingsOfUser(this.db, principal.userId, filter);
+    return this.lifecycle.views(bookings);
+  }
+
+  async eventBookings(principal: Principal, eventId: number, filter: { status?: BookingStatus; limit: number; offset: number }) {
+    await this.events.requireManager(principal, eventId);
+    return this.lifecycle.views(await listBookingsOfEvent(this.db, eventId, filter));
+  }
+
+  /**
+   * Paid bookings are refundable until REFUND_CUTOFF_HOURS before the event (checked before the
+   * transaction). A stranger hears the ownership answer first, so the window tells them nothing.
+   */
+  private async assertRefundWindow(principal: Principal, bookingId: number): Promise<void> {
+    const hours = this.options.refundCutoffHours;
+    if (hours === undefined) return;
+    const booking = await findBookingById(this.db, bookingId);
+    if (booking?.status !== 'CONFIRMED') return;
+    assertOwner(principal, booking.user_id, STRANGER_TO_BOOKING);
+    const event = await this.catalog.findEvent(booking.event_id);
+    // By the database's clock, as holds are: the one clock (the event's start comes from the catalog).
+    if (event && (await hasPassed(this.db, new Date(Date.parse(event.starts_at) - hours * 3_600_000))))
+      throw refundWindowClosed(hours);
+  }
+
+  private async holdTickets(
+    trx: Transaction<SalesTables>,
+    event: SaleEvent,
+    userId: number,
+    ticketTypeId: number,
+    quantity: number,
+  ) {
+    const type = await findTicketType(trx, event.id, ticketTypeId);
+    if (!type) throw ticketTypeNotFound();
+    const max = Math.min(type.max_per_order, event.policy.max_tickets_per_order);
+    if (quantity > max) throw quantityTooLarge(max);
+    const perUser = event.policy.max_tickets_per_user;
+    // Strict with the default one-open-booking policy (the user's bookings are serialized by it).
+    if (perUser !== null && (await ticketsOfUser(trx, userId, event.id)) + quantity > perUser) throw tooManyForUser(perUser);
+    if (!type.in_sales_window) throw notOnSaleWindow();
+    // Units whose hold has passed are free at this second: give them back before counting.
+    await this.lifecycle.expireClaimed(trx, await claimOverdueBookings(trx, { limit: 1000, ticketTypeId }));
+    if (!(await holdUnits(trx, ticketTypeId, quantity))) {
+      const fresh = await findTicketType(trx, event.id, ticketTypeId);
+      throw soldOut(fresh ? fresh.quantity - fresh.sold - fresh.held : 0);
+    }
+    return { id: type.id, price: type.price, currency: type.currency, quantity };
+  }
+}
