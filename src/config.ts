@@ -13,6 +13,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  LISTEN_BACKLOG: Type.Integer({ minimum: 1, maximum: 65535, default: 4096 }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
@@ -59,6 +60,13 @@ type Env = Static<typeof EnvSchema>;
 export interface Config {
   port: number;
   host: string;
+  /**
+   * Connections the kernel may hold for the server before it accepts them (listen(2)'s backlog;
+   * Linux caps it at net.core.somaxconn). Node's default of 511 overflowed under a burst of 2,000
+   * purchases on PGlite, whose queries run on the event loop and delay accepting: the overflow
+   * showed as reset connections. See README, "Configuration".
+   */
+  listenBacklog: number;
   publicUrl: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
@@ -157,6 +165,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   return {
     port: valid.PORT,
     host: valid.HOST,
+    listenBacklog: valid.LISTEN_BACKLOG,
     publicUrl: (valid.PUBLIC_URL ?? `http://localhost:${valid.PORT}`).replace(/\/$/, ''),
     databaseUrl: valid.DATABASE_URL,
     databasePoolSize: valid.DATABASE_POOL_SIZE,

@@ -223,7 +223,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   if (config.roles.has('relay')) relay.start();
   let address: string | undefined;
   if (config.roles.has('api') && options.listen !== false) {
-    address = await app.listen({ port: config.port, host: config.host });
+    address = await app.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
   }
   logger.info({ roles: [...config.roles], engine: database.engine, bus: transport.name, address }, 'sbor started');
 

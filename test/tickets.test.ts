@@ -15,7 +15,8 @@ let scanner: TestUser;
 let stranger: TestUser;
 
 beforeAll(async () => {
-  service = await startTestService();
+  // Listening too: the body-less check-in is tested over a real socket, as a scanner sends it.
+  service = await startTestService({ listen: true });
   [owner, buyer, scanner, stranger] = await Promise.all([
     signUp(service.app),
     signUp(service.app),
@@ -307,6 +308,57 @@ describe('check-in', () => {
       gate: 'A',
     });
     expect(await outboxCount('ticket.checkin', `ticket:${String(ticket!.id)}`)).toBe(1);
+  });
+
+  it('lets a scanner send the code alone over HTTP: gate "main", a scan id of its own, a retry is a second scan', async () => {
+    const { eventId, ticketTypeIds } = await scannedEvent();
+    const booking = await buyFree(buyer, eventId, ticketTypeIds[0]!, 4);
+    const [bare, emptyJson, emptyObject, full] = await ticketsOf(buyer, booking.id, 4);
+    const post = (code: string, init: { body?: string; headers?: Record<string, string> } = {}) =>
+      fetch(`${service.baseUrl}/api/tickets/${code}/checkin`, {
+        method: 'POST',
+        headers: { ...scanner.bearer, ...init.headers },
+        ...(init.body !== undefined ? { body: init.body } : {}),
+      });
+    const json = { 'content-type': 'application/json' };
+    // No body and no content type at all (seed 001's scanner), an empty JSON body, and `{}`.
+    const answers = [
+      await post(bare!.code),
+      await post(emptyJson!.code, { body: '', headers: json }),
+      await post(emptyObject!.code, { body: '{}', headers: json }),
+    ];
+    const scanIds: string[] = [];
+    for (const [index, ticket] of [bare, emptyJson, emptyObject].entries()) {
+      const answer = answers[index]!;
+      const text = await answer.text();
+      expect(answer.status, text).toBe(200);
+      expect(JSON.parse(text)).toMatchObject({ checked_in: true, replayed: false, gate: 'main', ticket: { status: 'used' } });
+      const logged = await sql<{ gate: string; scan_id: string }>`
+        select gate, scan_id from tickets.checkins where ticket_id = ${ticket!.id}`.execute(db());
+      expect(logged.rows).toHaveLength(1);
+      expect(logged.rows[0]!.gate).toBe('main');
+      expect(logged.rows[0]!.scan_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      scanIds.push(logged.rows[0]!.scan_id);
+    }
+    expect(new Set(scanIds).size).toBe(3);
+    // Without a scan id a retry cannot be told from a second scan: it is refused and changes nothing.
+    const again = await post(bare!.code);
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ type: 'https://sbor.dev/problems/ticket-already-used', gate: 'main' });
+    expect(await outboxCount('ticket.checkin', `ticket:${String(bare!.id)}`)).toBe(1);
+    // A scanner that sends its fields keeps them, and its retry is still idempotent.
+    const scanId = randomUUID();
+    const body = JSON.stringify({ gate: 'B', scan_id: scanId, event_id: eventId });
+    const first = await post(full!.code, { body, headers: json });
+    expect(first.status).toBe(200);
+    const admitted = (await first.json()) as { used_at: string };
+    expect(admitted).toMatchObject({ replayed: false, gate: 'B' });
+    const retried = await post(full!.code, { body, headers: json });
+    expect(retried.status).toBe(200);
+    expect(await retried.json()).toMatchObject({ replayed: true, gate: 'B', used_at: admitted.used_at });
+    const logged = await sql<{ gate: string; scan_id: string }>`
+      select gate, scan_id from tickets.checkins where ticket_id = ${full!.id}`.execute(db());
+    expect(logged.rows).toEqual([{ gate: 'B', scan_id: scanId }]);
   });
 
   it('admits exactly one of 20 scanners checking in the same ticket at once', async () => {

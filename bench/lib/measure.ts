@@ -215,7 +215,10 @@ async function sqlLoop(
       if (performance.now() - lastTurn > 100) await eventLoopTurn();
       const began = process.hrtime.bigint();
       try {
-        await pool.query(baseline.sql, baseline.params?.());
+        const values = baseline.params?.() ?? [];
+        await (typeof baseline.sql === 'string'
+          ? pool.query(baseline.sql, values)
+          : pool.query(baseline.sql.queryConfig(values)));
         latencyNs.record(process.hrtime.bigint() - began);
         ok++;
       } catch {

@@ -1,4 +1,5 @@
 import type { Database } from '../../src/platform/db/database.ts';
+import type { PreparedStatement } from '../../src/platform/db/prepared.ts';
 
 /**
  * The statement an endpoint runs per request. The harness measures the raw database running only
@@ -9,7 +10,8 @@ import type { Database } from '../../src/platform/db/database.ts';
 export interface SqlBaseline {
   /** Short and stable: it becomes the row name `baseline.raw-db-<name>`. */
   name: string;
-  sql: string;
+  /** A prepared statement (the service's own, e.g. TAKE_SEATS) runs by name, as the service runs it. */
+  sql: string | PreparedStatement<unknown>;
   /** Parameters for each execution (e.g. a different seat each time). */
   params?: () => unknown[];
   /** Runs on the migrated baseline database before each measurement, every round: make it idempotent. */

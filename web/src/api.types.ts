@@ -4722,7 +4722,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Let the ticket in: active → used exactly once; a retry with the same scan_id is idempotent. */
+    /** Let the ticket in: active → used exactly once; a retry with the same scan_id is idempotent. The body may be left out (gate "main", a scan id made up by the server). */
     post: {
       parameters: {
         query?: never;
@@ -4733,13 +4733,16 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody: {
+      requestBody?: {
         content: {
           'application/json': {
-            /** @description Where the scan happened (e.g. "A", "VIP-2"). */
-            gate: string;
-            /** @description A new id per physical scan (a UUID); retrying the same scan with it is idempotent. */
-            scan_id: string;
+            /**
+             * @description Where the scan happened (e.g. "A", "VIP-2"). Left out: "main".
+             * @default main
+             */
+            gate?: string;
+            /** @description A new id per physical scan (a UUID); retrying the same scan with it is idempotent. Left out, the server generates one (a retry is then a new scan). */
+            scan_id?: string;
             /** @description The event this scanner admits to; another event’s ticket is refused. */
             event_id?: number;
           };

@@ -1,5 +1,5 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
-import { PREPARED } from '../../platform/db/database.ts';
+import { prepared } from '../../platform/db/prepared.ts';
 import type { BookingEventPayload } from './sales.events.ts';
 import type { BookingStatus, BookingTable, SalesTables } from './sales.tables.ts';
 import { seatsOfBookings, type SalesDb } from './seats.repository.ts';
@@ -57,10 +57,14 @@ export async function findBookingById(db: SalesDb, id: number): Promise<BookingR
   return db.selectFrom('sales.bookings').selectAll().select(overdue).where('id', '=', id).executeTakeFirst();
 }
 
+const EVENTS_OF_BOOKINGS = prepared<{ id: number; event_id: number }>(
+  'sales_events_of_bookings',
+  'select id, event_id from sales.bookings where id = any($1::bigint[])',
+);
+
 /** The event of each booking, in order; undefined for an id that is no booking. One statement for any number. */
 export async function eventsOfBookings(db: SalesDb, ids: number[]): Promise<(number | undefined)[]> {
-  const result = await sql<{ id: number; event_id: number }>`${sql.raw(PREPARED)}
-    select id, event_id from sales.bookings where id = any(${ids}::bigint[])`.execute(db);
+  const result = await EVENTS_OF_BOOKINGS.execute(db, [ids]);
   const events = new Map(result.rows.map((row) => [row.id, row.event_id]));
   return ids.map((id) => events.get(id));
 }

@@ -14,7 +14,7 @@ import './sales.events.ts';
 
 export { salesMigrations } from './sales.migrations.ts';
 export { ensureHackloadSeats, HACKLOAD_ZONES } from './sales.fixtures.ts';
-export { TAKE_SEATS } from './seats.repository.ts';
+export { SUGGEST_FREE_SEATS, TAKE_SEATS } from './seats.repository.ts';
 export { MAX_ROW } from './sales.limits.ts';
 export type { SalesService } from './sales.service.ts';
 export type { PayableBookings } from './payable-bookings.ts';

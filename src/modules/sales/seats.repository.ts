@@ -1,5 +1,5 @@
-import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
-import { PREPARED } from '../../platform/db/database.ts';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { prepared } from '../../platform/db/prepared.ts';
 import type { SalesTables, SeatStatus } from './sales.tables.ts';
 
 export type SalesDb = Kysely<SalesTables>;
@@ -142,6 +142,27 @@ export async function seatMapRows(db: SalesDb, eventId: number, fromRow: number,
 }
 
 /**
+ * suggestFreeSeats' statement ($1 event, $2 row and $3 number of the start, $4 seats). One statement
+ * (the listing is HackLoad's hot read): seats from the start to the end of the hall, then wrapping
+ * round from its beginning. Each branch walks the partial index of free seats. Exported so the
+ * benchmark's raw-database baseline runs exactly this text.
+ */
+export const SUGGEST_FREE_SEATS = prepared<SeatListing>(
+  'sales_suggest_free_seats',
+  `select id, row, number, price, zone_id, 'FREE' as status from (
+      (select id, row, number, price, zone_id, 0 as lap from sales.seats
+        where event_id = $1 and status = 'FREE' and (row, number) >= ($2::int, $3::int)
+        order by row, number limit $4)
+      union all
+      (select id, row, number, price, zone_id, 1 as lap from sales.seats
+        where event_id = $1 and status = 'FREE' and (row, number) < ($2::int, $3::int)
+        order by row, number limit $4)
+    ) as free
+    order by lap, row, number
+    limit $4`,
+);
+
+/**
  * Free seats starting at a random place in the hall, wrapping around: concurrent buyers asking
  * for "some free seats" get different ones and rarely collide. Every seat returned is free now.
  */
@@ -151,20 +172,7 @@ export async function suggestFreeSeats(
   count: number,
   start: { row: number; number: number },
 ): Promise<SeatListing[]> {
-  // One statement (the listing is HackLoad's hot read): seats from the start to the end of the hall,
-  // then wrapping round from its beginning. Each branch walks the partial index of free seats.
-  const result = await sql<SeatListing>`${sql.raw(PREPARED)}
-    select id, row, number, price, zone_id, 'FREE' as status from (
-      (select id, row, number, price, zone_id, 0 as lap from sales.seats
-        where event_id = ${eventId} and status = 'FREE' and (row, number) >= (${start.row}::int, ${start.number}::int)
-        order by row, number limit ${count})
-      union all
-      (select id, row, number, price, zone_id, 1 as lap from sales.seats
-        where event_id = ${eventId} and status = 'FREE' and (row, number) < (${start.row}::int, ${start.number}::int)
-        order by row, number limit ${count})
-    ) as free
-    order by lap, row, number
-    limit ${count}`.execute(db);
+  const result = await SUGGEST_FREE_SEATS.execute(db, [eventId, start.row, start.number, count]);
   return result.rows;
 }
 
@@ -202,8 +210,9 @@ export interface SeatTake {
  * takeSeats' statement, over five parallel arrays (booking, user, seat, seats per booking, per-user
  * cap). Exported so the benchmark's raw-database baseline runs exactly this text.
  */
-export const TAKE_SEATS = `${PREPARED}
-    with booking as (
+export const TAKE_SEATS = prepared<{ id: number }>(
+  'sales_take_seats',
+  `with booking as (
       select b.id, b.user_id, b.event_id, b.expires_at, take.seat_id, take.max_seats, take.max_per_user
       from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], $5::int[])
         as take(booking_id, user_id, seat_id, max_seats, max_per_user)
@@ -222,7 +231,8 @@ export const TAKE_SEATS = `${PREPARED}
       and (seat.status = 'FREE' or (seat.status = 'RESERVED' and seat.held_until <= now()))
       and sales.seats_in_booking(booking.id) < booking.max_seats
       and (booking.max_per_user is null or sales.tickets_of_user(booking.user_id, booking.event_id) < booking.max_per_user)
-    returning seat.id`;
+    returning seat.id`,
+);
 
 /**
  * Puts seats into open bookings, in one statement, and answers for each whether it was taken. A
@@ -248,15 +258,13 @@ export async function takeSeats(db: SalesDb, takes: SeatTake[]): Promise<boolean
   // checks inside, where the partial index of open bookings by expiry looked cheaper whenever the
   // statistics lagged behind the bookings just opened — and then every take scanned all open
   // bookings (60–80 ms a statement instead of 1–4; it also halved the raw baseline).
-  const result = await db.executeQuery<{ id: number }>(
-    CompiledQuery.raw(TAKE_SEATS, [
-      column((t) => t.bookingId),
-      column((t) => t.userId),
-      column((t) => t.seatId),
-      column((t) => t.maxSeats),
-      column((t) => t.maxPerUser),
-    ]),
-  );
+  const result = await TAKE_SEATS.execute(db, [
+    column((t) => t.bookingId),
+    column((t) => t.userId),
+    column((t) => t.seatId),
+    column((t) => t.maxSeats),
+    column((t) => t.maxPerUser),
+  ]);
   const taken = new Set(result.rows.map((row) => row.id));
   return takes.map((take) => taken.has(take.seatId));
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Type } from 'typebox';
 import { principalOf } from '../../platform/http/access.ts';
 import type { App } from '../../platform/http/server.ts';
@@ -110,7 +111,8 @@ export function registerTicketsRoutes(app: App, tickets: TicketsService): void {
       config: { access: 'user' },
       schema: {
         tags,
-        summary: 'Let the ticket in: active → used exactly once; a retry with the same scan_id is idempotent.',
+        summary:
+          'Let the ticket in: active → used exactly once; a retry with the same scan_id is idempotent. The body may be left out (gate "main", a scan id made up by the server).',
         params: CodeParams,
         body: CheckinBody,
         response: { 200: CheckinSchema },
@@ -120,7 +122,8 @@ export function registerTicketsRoutes(app: App, tickets: TicketsService): void {
       const { gate, scan_id, event_id } = request.body;
       return tickets.checkin(principalOf(request), request.params.code, {
         gate,
-        scanId: scan_id,
+        // A scanner that sends the code alone gets a fresh scan id: a new scan, never a replay.
+        scanId: scan_id ?? randomUUID(),
         ...(event_id !== undefined ? { eventId: event_id } : {}),
       });
     },

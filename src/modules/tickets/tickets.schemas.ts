@@ -8,12 +8,10 @@ const Code = Type.String({
   maxLength: 200,
   description: 'The ticket code as printed in the QR (base64url, see docs/tickets.md).',
 });
-const Gate = Type.String({ minLength: 1, maxLength: 100, description: 'Where the scan happened (e.g. "A", "VIP-2").' });
-const ScanId = Type.String({
-  minLength: 1,
-  maxLength: 100,
-  description: 'A new id per physical scan (a UUID); retrying the same scan with it is idempotent.',
-});
+const GATE_TEXT = 'Where the scan happened (e.g. "A", "VIP-2").';
+const SCAN_ID_TEXT = 'A new id per physical scan (a UUID); retrying the same scan with it is idempotent.';
+const Gate = Type.String({ minLength: 1, maxLength: 100, description: GATE_TEXT });
+const ScanId = Type.String({ minLength: 1, maxLength: 100, description: SCAN_ID_TEXT });
 const ScannerEvent = Type.Optional(
   Type.Integer({ ...Id, description: 'The event this scanner admits to; another event’s ticket is refused.' }),
 );
@@ -80,10 +78,27 @@ export const ValidationSchema = Type.Object({
   ticket: Nullable(TicketRef),
 });
 
+/**
+ * A scanner may send the code alone (seed 001's does): the gate defaults to "main" and the server
+ * makes the scan id up, so that scan cannot be retried idempotently — a retry is a second scan and
+ * hears 409 already-used. Scanners that retry send their own scan_id.
+ */
+const DEFAULT_GATE = 'main';
 export const CheckinBody = Type.Object(
   {
-    gate: Gate,
-    scan_id: ScanId,
+    gate: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      default: DEFAULT_GATE,
+      description: `${GATE_TEXT} Left out: "${DEFAULT_GATE}".`,
+    }),
+    scan_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: `${SCAN_ID_TEXT} Left out, the server generates one (a retry is then a new scan).`,
+      }),
+    ),
     event_id: ScannerEvent,
   },
   { additionalProperties: false },

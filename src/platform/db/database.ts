@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
@@ -6,6 +5,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { namingPreparedStatements } from './prepared.ts';
 
 /**
  * The handle every module receives. `db` knows no tables: each module narrows it to its own schema
@@ -36,36 +36,6 @@ function parseSafeInteger(text: string): number {
   return value;
 }
 
-/**
- * Statements that begin with the comment `/* prepared *\/` go to PostgreSQL as named statements:
- * each connection parses and plans them once instead of on every call. Kept for the few hot-path
- * statements (taking a seat), whose planning costs as much as running them; the name is derived
- * from the text, so two texts never share one.
- */
-export const PREPARED = '/* prepared */';
-const statementNames = new Map<string, string>();
-
-function statementName(text: string): string {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `sbor_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-    statementNames.set(text, name);
-  }
-  return name;
-}
-
-/** Rewrites a connection's query() so texts starting with PREPARED become named statements. */
-function prepareMarkedStatements(client: pg.PoolClient): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  (client as { query: unknown }).query = (...args: unknown[]) => {
-    const [text, values, ...rest] = args;
-    if (typeof text === 'string' && text.startsWith(PREPARED) && (values === undefined || Array.isArray(values))) {
-      return query({ name: statementName(text), text, values }, ...rest);
-    }
-    return query(...args);
-  };
-}
-
 export const PGLITE_EXTENSIONS = { btree_gist, pg_trgm };
 
 export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<PGlite> {
@@ -81,7 +51,6 @@ export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if ('url' in options) {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types });
-    pool.on('connect', prepareMarkedStatements);
     await pool.query('select 1');
     return fromPool(pool, 'postgres', async () => undefined);
   }
@@ -97,7 +66,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 function fromPool(pool: pg.Pool, engine: Database['engine'], closeEngine: () => Promise<void>): Database {
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  const db = new Kysely<object>({ dialect: new PostgresDialect({ pool }) });
+  // Kysely's pool sends the statements declared with prepared() by name (prepared.ts).
+  const db = new Kysely<object>({ dialect: new PostgresDialect({ pool: namingPreparedStatements(pool) }) });
   let closed = false;
   return {
     db,

@@ -1,4 +1,5 @@
-import { Agent, get as httpGet } from 'node:http';
+import { Agent, createServer, get as httpGet, type Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { Type } from 'typebox';
@@ -93,6 +94,23 @@ describe('the HTTP shell', () => {
     expect(response.statusCode).toBe(400);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.json()).toMatchObject({ type: `${PROBLEM_TYPE_BASE}malformed-body`, status: 400 });
+  });
+
+  it('takes an empty JSON body as no body: the missing fields are named, and prototype poisoning is still refused', async () => {
+    for (const headers of [json, {}]) {
+      const response = await app.inject({ method: 'POST', url: '/widgets/1', headers, payload: '' });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ type: `${PROBLEM_TYPE_BASE}validation-error` });
+      expect(response.json<{ detail: string }>().detail).toMatch(/name/);
+    }
+    const poisoned = await app.inject({
+      method: 'POST',
+      url: '/widgets/1',
+      headers: json,
+      payload: '{"name":"a","size":1,"extra":{"__proto__":{"x":1}}}',
+    });
+    expect(poisoned.statusCode).toBe(400);
+    expect(poisoned.json()).toMatchObject({ type: `${PROBLEM_TYPE_BASE}malformed-body` });
   });
 
   it('names every invalid field in a validation problem', async () => {
@@ -363,14 +381,66 @@ describe('the HTTP shell', () => {
       },
     );
     const address = await other.listen({ host: '127.0.0.1', port: 0 });
-    for (const setting of ['keepAliveTimeout', 'requestTimeout', 'timeout', 'maxRequestsPerSocket'] as const)
-      expect(other.server[setting], setting).toBe(plain.server[setting]);
+    await plain.listen({ host: '127.0.0.1', port: 0 });
+    // Every setting of the server, not only the four server.ts copies: a Fastify that starts setting
+    // another (or passing options to createServer) makes the two differ here.
+    expect(serverSettings(other.server)).toEqual(serverSettings(plain.server));
+    // And Fastify's own listeners on it; the edge's server adds one 'connection' listener (drain.ts).
+    expect(listenerCounts(other.server)).toEqual({
+      ...listenerCounts(plain.server),
+      connection: listenerCounts(plain.server).connection! + 1,
+    });
     await fetch(`${address}/page`);
     expect(await (await fetch(`${address}/page`)).json()).toEqual([1]);
     expect(calls).toBe(1);
 
     await other.close();
     await plain.close();
+  });
+
+  it('is handed by Fastify the server settings server.ts copies, with their defaults filled in, and nothing else to apply', async () => {
+    // What server.ts's serverFactory reads (its cast to numbers), and what Fastify would otherwise
+    // give http.createServer itself: http/https/http2 options, which the edge's server would miss.
+    let handed: Record<string, unknown> | undefined;
+    const recording = Fastify({
+      serverFactory: (handler, options) => {
+        handed = options;
+        return createServer(handler);
+      },
+    });
+    await recording.ready();
+    expect(handed).toMatchObject({ keepAliveTimeout: 72_000, requestTimeout: 0, connectionTimeout: 0, maxRequestsPerSocket: 0 });
+    expect([handed?.http, handed?.https, handed?.http2]).toEqual([undefined, undefined, undefined]);
+    await recording.close();
+  });
+
+  it('repeats from the edge, byte for byte, the answer Fastify sent (but for the Date header)', async () => {
+    const other = await newApp();
+    const body = Buffer.from('[{"id":1,"title":"Концерт"}]');
+    let calls = 0;
+    other.get(
+      '/page',
+      {
+        config: { access: 'public' },
+        schema: { response: { 200: Type.Array(Type.Object({ id: Type.Integer(), title: Type.String() })) } },
+      },
+      async (request, reply) => {
+        calls++;
+        edgeCacheOf(other).store(request, body, () => true);
+        return sendJsonBytes(reply, body);
+      },
+    );
+    const address = new URL(await other.listen({ host: '127.0.0.1', port: 0 }));
+    // One kept-alive connection, as a browser or load generator would use: the keep-alive headers count too.
+    const socket = connect(Number(address.port), address.hostname);
+    const answers = await exchange(socket, 2, 'GET /page HTTP/1.1\r\nHost: sbor\r\nX-Request-Id: same-id\r\n\r\n');
+    socket.destroy();
+    expect(calls).toBe(1); // the first from Fastify, the second from the edge
+    expect(edgeCacheOf(other).hits).toBe(1);
+    const withoutDate = (answer: string) => answer.replace(/^date: .*\r\n/im, '');
+    expect(withoutDate(answers[0]!)).toContain('Keep-Alive: timeout=72');
+    expect(withoutDate(answers[1]!)).toBe(withoutDate(answers[0]!));
+    await other.close();
   });
 
   it('closes once the answers in flight are sent, without waiting out the keep-alive of their connections', async () => {
@@ -419,3 +489,41 @@ describe('the HTTP shell', () => {
     ]);
   });
 });
+
+/** A server's own settings (timeouts, limits, parser options): every primitive field that is not private. */
+function serverSettings(server: Server): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(server).filter(
+      ([key, value]) =>
+        !key.startsWith('_') && (value === null || ['number', 'boolean', 'string', 'undefined'].includes(typeof value)),
+    ),
+  );
+}
+
+function listenerCounts(server: Server): Record<string, number> {
+  return Object.fromEntries(server.eventNames().map((name) => [String(name), server.listenerCount(name)]));
+}
+
+/** Sends `request` `count` times over one connection, one after the other, and returns each raw answer. */
+async function exchange(socket: Socket, count: number, request: string): Promise<string[]> {
+  const answers: string[] = [];
+  let buffered = Buffer.alloc(0);
+  let answered: (() => void) | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    const headEnd = buffered.indexOf('\r\n\r\n');
+    if (headEnd < 0) return;
+    const length = Number(/^content-length: (\d+)$/im.exec(buffered.subarray(0, headEnd).toString())?.[1]);
+    if (buffered.length < headEnd + 4 + length) return;
+    answers.push(buffered.subarray(0, headEnd + 4 + length).toString());
+    buffered = buffered.subarray(headEnd + 4 + length);
+    answered?.();
+  });
+  for (let sent = 0; sent < count; sent++) {
+    await new Promise<void>((resolve) => {
+      answered = resolve;
+      socket.write(request);
+    });
+  }
+  return answers;
+}

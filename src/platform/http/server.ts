@@ -172,6 +172,17 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
     await enforceAccess(request, authenticate);
   });
 
+  // An empty body labelled JSON (clients that set the header on every request, a scanner posting
+  // the code alone) is no body, as if the header were absent — not Fastify's 400 "Body cannot be
+  // empty". Anything else goes to Fastify's own parser, prototype-poisoning checks and all.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString(); // a string already (parseAs); the type also allows a Buffer
+    if (text === '') done(null, undefined);
+    else void parseJson(request, text, done); // calls done itself
+  });
+
   // A POST without a body (an action like /cancel) is validated as an empty object, so optional
   // fields default and a missing required one is named, instead of "body must be object".
   app.addHook('preValidation', async (request) => {
