@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { addEvent } from '../../platform/bus/index.ts';
 import { runIdempotent, type IdempotentResult } from '../../platform/db/idempotency.ts';
-import type { Principal } from '../../platform/http/access.ts';
+import { mayActAsOwner, type Principal } from '../../platform/http/access.ts';
 import { addDays, isLocalDate, startOfLocalDay } from './rentals.clock.ts';
 import { illegalTransition, invalidRange, rentalNotFound, outOfStock, slotTaken } from './rentals.errors.ts';
 import type { RentalEventPayload } from './rentals.events.ts';
@@ -379,11 +379,14 @@ export class RentalsService {
     for (const row of rows) await addEvent(trx, 'rental.expired', row.id, payloadOf(row));
   }
 
-  /** The rental if the principal is its renter or on its studio's team (or an admin); 404 otherwise. */
+  /**
+   * The rental if the principal is its renter (the one ownership rule: or an admin) or on its
+   * studio's team; anyone else gets the 404 of a missing id. A block is the studio's, never a renter's.
+   */
   private async visible(principal: Principal, rentalId: number): Promise<RentalRow> {
     const row = await findRental(this.db, rentalId);
     if (!row) throw rentalNotFound();
-    if (row.user_id === principal.userId && row.kind === 'rental') return row;
+    if (row.kind === 'rental' && mayActAsOwner(principal, row.user_id)) return row;
     if (await this.halls.isStudioManager(principal, row.organizer_id)) return row;
     throw rentalNotFound();
   }
