@@ -161,7 +161,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     webhooks: { destinations: { allowLoopback: config.webhookAllowLoopback } },
   });
   const payments = createPaymentsModule(db, {
-    sales: sales.forPayments,
+    // Payable orders by kind: payments settles each through its port, importing none of them.
+    orders: { booking: sales.forPayments },
     bus,
     jobs,
     logger,
