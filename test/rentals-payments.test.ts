@@ -131,6 +131,12 @@ describe('paying for a rental', () => {
     // The success URL, later, changes nothing more.
     const back = await http('GET', submitted.location!);
     expect(back.status).toBe(200);
+    expect(JSON.parse(back.text)).toMatchObject({
+      status: 'CONFIRMED',
+      order_kind: 'rental',
+      order_ref: rental.id,
+      booking_id: null,
+    });
     expect(await outboxCount('rental.confirmed', rental.id)).toBe(1);
   });
 

@@ -4132,6 +4132,11 @@ export interface paths {
                 | 'CANCELLED'
                 | 'EXPIRED'
                 | 'UNKNOWN';
+              /** @description What was paid for: booking, rental (absent for an unknown order). */
+              order_kind?: string;
+              /** @description The id of that booking or rental. */
+              order_ref?: number;
+              /** @description The booking paid for; null for other kinds of order. */
               booking_id: number | null;
             };
           };
@@ -4241,6 +4246,11 @@ export interface paths {
                 | 'CANCELLED'
                 | 'EXPIRED'
                 | 'UNKNOWN';
+              /** @description What was paid for: booking, rental (absent for an unknown order). */
+              order_kind?: string;
+              /** @description The id of that booking or rental. */
+              order_ref?: number;
+              /** @description The booking paid for; null for other kinds of order. */
               booking_id: number | null;
             };
           };

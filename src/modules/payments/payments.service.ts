@@ -73,7 +73,9 @@ export interface PaymentsOptions {
 export interface PaymentView {
   id: number;
   order_id: string;
-  /** The order's id within its kind (the route it was started from names the kind). */
+  /** Which kind of order it pays for ('booking', 'rental', …). */
+  order_kind: string;
+  /** The order's id within its kind (named for the first kind, bookings). */
   booking_id: number;
   status: PaymentStatus;
   amount: number;
@@ -558,6 +560,7 @@ export class PaymentsService {
     return {
       id: payment.id,
       order_id: payment.order_id,
+      order_kind: payment.order_kind,
       booking_id: payment.booking_id,
       status: payment.status,
       amount: payment.amount,
