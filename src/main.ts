@@ -134,6 +134,10 @@ export async function startService(config: Config, options: StartOptions = {}): 
     jobs,
     defaultCurrency: config.defaultCurrency,
     sweepIntervalMs: config.expirySweepIntervalMs,
+    // Bound late: payments is built below, and is asked only when a renter pays.
+    payments: () => ({
+      start: async (principal, rentalId) => payments.service.initiateFor(principal, { kind: 'rental', id: rentalId }),
+    }),
   });
   const tickets = await createTicketsModule(db, {
     bus,
@@ -161,7 +165,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     webhooks: { destinations: { allowLoopback: config.webhookAllowLoopback } },
   });
   const payments = createPaymentsModule(db, {
-    sales: sales.forPayments,
+    // Payable orders by kind: payments settles each through its port, importing none of them.
+    orders: { booking: sales.forPayments, rental: rentals.forPayments },
     bus,
     jobs,
     logger,

@@ -4132,6 +4132,11 @@ export interface paths {
                 | 'CANCELLED'
                 | 'EXPIRED'
                 | 'UNKNOWN';
+              /** @description What was paid for: booking, rental (absent for an unknown order). */
+              order_kind?: string;
+              /** @description The id of that booking or rental. */
+              order_ref?: number;
+              /** @description The booking paid for; null for other kinds of order. */
               booking_id: number | null;
             };
           };
@@ -4241,6 +4246,11 @@ export interface paths {
                 | 'CANCELLED'
                 | 'EXPIRED'
                 | 'UNKNOWN';
+              /** @description What was paid for: booking, rental (absent for an unknown order). */
+              order_kind?: string;
+              /** @description The id of that booking or rental. */
+              order_ref?: number;
+              /** @description The booking paid for; null for other kinds of order. */
               booking_id: number | null;
             };
           };
@@ -4493,6 +4503,57 @@ export interface paths {
           };
           content: {
             'application/json': components['schemas']['Rental'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rentals/{id}/payments': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Pay for your held rental: the payment page, which expires when the hold does. Paid: CONFIRMED; declined: the hold is released. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              status: string;
+              /** @description Minor units: the rental total. */
+              amount: number;
+              currency: string;
+              /** @description The gateway’s payment page. */
+              payment_url: string;
+              /**
+               * Format: date-time
+               * @description The page takes a card until then: when the rental’s hold ends, or sooner, never later.
+               */
+              expires_at: string;
+            };
           };
         };
       };

@@ -92,15 +92,22 @@ async function bookingFacts(
 /** A payment's outcome: the event, the booking, the amount and why. */
 async function paymentFacts(
   directory: NotificationDirectory,
-  payment: { eventId: number; bookingId: number; amount: number; currency: string; reason: string },
+  payment: { eventId: number | null; bookingId: number; amount: number; currency: string; reason: string },
 ): Promise<Facts> {
   return {
-    ...(await eventFacts(directory, payment.eventId)),
+    ...(payment.eventId === null ? {} : await eventFacts(directory, payment.eventId)),
     bookingId: payment.bookingId,
     amount: { minor: payment.amount, currency: payment.currency },
     reason: payment.reason,
   };
 }
+
+/**
+ * Payments of bookings are told here; other kinds of order (rentals) tell their own. Events
+ * recorded before payments had kinds carry none: bookings.
+ */
+const bookingPayer = (payment: { orderKind?: string; userId: number }): number[] =>
+  (payment.orderKind ?? 'booking') === 'booking' ? [payment.userId] : [];
 
 /** Payments cancels a booking whose payment failed with this reason; payment.failed tells them. */
 export const PAYMENT_FAILED_REASON_PREFIX = 'payment';
@@ -169,7 +176,7 @@ export const RULES: Rules = {
   'payment.failed': {
     transactional: true,
     channels: NO_SMS,
-    recipients: async (event) => [event.payload.userId],
+    recipients: async (event) => bookingPayer(event.payload),
     // Still held: the message says until when and leads back to the booking to try again.
     facts: async (event, directory) => ({
       ...(await paymentFacts(directory, event.payload)),
@@ -179,7 +186,7 @@ export const RULES: Rules = {
   'payment.late-refunded': {
     transactional: true,
     channels: ALL,
-    recipients: async (event) => [event.payload.userId],
+    recipients: async (event) => bookingPayer(event.payload),
     facts: (event, directory) => paymentFacts(directory, event.payload),
   },
   'waitlist.offered': {

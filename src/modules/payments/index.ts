@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Bus, EventMap } from '../../platform/bus/index.ts';
+import type { Bus } from '../../platform/bus/index.ts';
 import type { App } from '../../platform/http/server.ts';
 import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { AcquiringGatewayClient, type HttpCall, type PaymentGateway } from './payments.gateway.ts';
 import { registerPaymentsRoutes } from './payments.routes.ts';
 import { registerSandboxRoutes, SANDBOX_PREFIX, SandboxGateway } from './payments.sandbox.ts';
-import { PaymentsService, type SalesForPayments } from './payments.service.ts';
+import type { PayableOrders } from './payments.ports.ts';
+import { PaymentsService } from './payments.service.ts';
 import './payments.events.ts';
 
 export { paymentsMigrations } from './payments.migrations.ts';
@@ -15,6 +16,7 @@ export { computeToken, tokenString, webhookSignature, AcquiringGatewayClient, Ga
 export type { PaymentGateway } from './payments.gateway.ts';
 export type { PaymentsService, PaymentView } from './payments.service.ts';
 export type { PaymentEventPayload } from './payments.events.ts';
+export type { OrderChange, OrderQuote, PayableOrder, PayableOrders, SettleOutcome } from './payments.ports.ts';
 
 export interface PaymentsConfig {
   /** The gateway's API base (…/api/v1); undefined runs the embedded sandbox under /sandbox. */
@@ -41,7 +43,7 @@ export interface PaymentsModule {
 
 export function createPaymentsModule(
   db: Kysely<object>,
-  options: { sales: SalesForPayments; bus: Bus; jobs: JobRunner; logger: Logger; config: PaymentsConfig },
+  options: { orders: PayableOrders; bus: Bus; jobs: JobRunner; logger: Logger; config: PaymentsConfig },
 ): PaymentsModule {
   const { config, logger } = options;
   // The embedded sandbox is reached in-process through the same routes (no listening socket needed).
@@ -76,7 +78,7 @@ export function createPaymentsModule(
     name: config.gatewayUrl ? 'acquiring' : 'sandbox',
     ...(sandbox ? { http: inProcess } : {}),
   });
-  const service = new PaymentsService(db, options.sales, {
+  const service = new PaymentsService(db, options.orders, {
     gateway,
     publicUrl: config.publicUrl,
     ttlSeconds: config.ttlSeconds,
@@ -94,20 +96,15 @@ export function createPaymentsModule(
   options.jobs.definePeriodic('payments.send-refunds', config.reconcileIntervalMs, async () => {
     while ((await service.processRefunds()) === 20);
   });
-  options.bus.subscribe('payments.booking-changes', ['booking.cancelled', 'booking.seats-returned'], async (event, trx) => {
-    if (event.type === 'booking.seats-returned') {
-      const payload = event.payload as EventMap['booking.seats-returned'];
-      await service.onBookingChange(trx, {
-        kind: 'seats-returned',
-        booking: payload,
-        refundAmount: payload.refundAmount,
-        returnedSeatIds: payload.returnedSeatIds,
-      });
-    } else {
-      const payload = event.payload as EventMap['booking.cancelled'];
-      await service.onBookingChange(trx, { kind: 'cancelled', booking: payload, refund: payload.refund, reason: payload.reason });
-    }
-  });
+  // Each kind's refund hook: its events, in the consumer's transaction, become refunds or voids.
+  for (const [kind, payable] of Object.entries(options.orders)) {
+    const refundOn = payable.refundOn;
+    if (!refundOn) continue;
+    options.bus.subscribe(`payments.${kind}-changes`, refundOn.events, async (event, trx) => {
+      const change = refundOn.changeOf(event);
+      if (change) await service.onOrderChange(trx, kind, change);
+    });
+  }
 
   return {
     service,

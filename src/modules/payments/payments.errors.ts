@@ -1,13 +1,5 @@
 import { DomainError } from '../../platform/errors.ts';
-import type { OwnershipRefusal } from '../../platform/http/access.ts';
 import type { GatewayError } from './payments.gateway.ts';
-
-/** Sales' answers about a booking, as this module gives them about a booking's payments. */
-export const bookingNotFound = () => new DomainError('not-found', 'booking-not-found', 'No such booking.');
-export const STRANGER_TO_BOOKING: OwnershipRefusal = {
-  notFound: bookingNotFound,
-  forbidden: () => new DomainError('forbidden', 'not-your-booking', 'This booking belongs to someone else.'),
-};
 
 /** The gateway did not answer (down, refused the connection, timed out): 503, try again later. */
 export const gatewayUnavailable = (error: GatewayError) =>

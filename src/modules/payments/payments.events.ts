@@ -2,9 +2,12 @@
 export interface PaymentEventPayload {
   paymentId: number;
   orderId: string;
+  /** Which kind of order was paid for ('booking', 'rental', …); `bookingId` is its id within that kind. */
+  orderKind: string;
   bookingId: number;
   userId: number;
-  eventId: number;
+  /** Null for an order not for an event (a rental). */
+  eventId: number | null;
   amount: number;
   currency: string;
 }

@@ -81,4 +81,22 @@ export const paymentsMigrations: Migrations = {
       await sql`alter table payments.payments add column cancel_booking_on_failure boolean not null default false`.execute(db);
     },
   },
+  '20261207T1500_payments_order_kind': {
+    async up(db: Kysely<unknown>) {
+      // Payments settle any payable order (payments.ports.ts): the kind is stored with each payment
+      // and refund, and booking_id is the order's id within its kind (kept by name, so what was
+      // recorded for bookings reads as before). Orders not for an event (rentals) have no event_id.
+      await sql`alter table payments.payments add column order_kind text not null default 'booking'
+        check (order_kind ~ '^[a-z][a-z-]{0,31}$')`.execute(db);
+      await sql`alter table payments.payments alter column event_id drop not null`.execute(db);
+      await sql`alter table payments.refunds add column order_kind text not null default 'booking'
+        check (order_kind ~ '^[a-z][a-z-]{0,31}$')`.execute(db);
+      await sql`drop index payments.payments_one_live_idx`.execute(db);
+      await sql`create unique index payments_one_live_idx on payments.payments (order_kind, booking_id)
+        where status in ('NEW', 'FORM_SHOWED', 'AUTHORIZED')`.execute(db);
+      await sql`drop index payments.payments_booking_idx`.execute(db);
+      await sql`create index payments_booking_idx on payments.payments (order_kind, booking_id, id desc)`.execute(db);
+      await sql`create index refunds_order_idx on payments.refunds (order_kind, booking_id, id)`.execute(db);
+    },
+  },
 };

@@ -14,6 +14,12 @@ export type PaymentsDb = Kysely<PaymentsTables>;
 export type PaymentRow = Selectable<PaymentTable>;
 export type RefundRow = Selectable<RefundTable>;
 
+/** An order of some kind (payments.ports.ts): its payments are keyed by both. */
+export interface OrderRef {
+  kind: string;
+  id: number;
+}
+
 export function paymentsDb(db: Kysely<object>): PaymentsDb {
   return db.$extendTables<PaymentsTables>();
 }
@@ -23,13 +29,13 @@ export function paymentsTrx(trx: Transaction<object>): Transaction<PaymentsTable
   return narrow<PaymentsTables>(trx);
 }
 
-/** Inserts a NEW payment; undefined when the booking already has one in flight (the partial unique index). */
+/** Inserts a NEW payment; undefined when the order already has one in flight (the partial unique index). */
 export async function insertPayment(
   trx: Transaction<PaymentsTables>,
   payment: {
-    bookingId: number;
+    order: OrderRef;
     userId: number;
-    eventId: number;
+    eventId: number | null;
     orderId: string;
     gateway: string;
     gatewayPaymentId: string;
@@ -44,7 +50,8 @@ export async function insertPayment(
   return trx
     .insertInto('payments.payments')
     .values({
-      booking_id: payment.bookingId,
+      order_kind: payment.order.kind,
+      booking_id: payment.order.id,
       user_id: payment.userId,
       event_id: payment.eventId,
       order_id: payment.orderId,
@@ -62,7 +69,7 @@ export async function insertPayment(
     })
     .onConflict((conflict) =>
       conflict
-        .column('booking_id')
+        .columns(['order_kind', 'booking_id'])
         .where('status', 'in', [...LIVE_STATUSES])
         .doNothing(),
     )
@@ -91,17 +98,24 @@ export async function findPaymentByOrderId(db: PaymentsDb, orderId: string): Pro
   return db.selectFrom('payments.payments').selectAll().where('order_id', '=', orderId).executeTakeFirst();
 }
 
-export async function findLivePayment(db: PaymentsDb, bookingId: number): Promise<PaymentRow | undefined> {
+export async function findLivePayment(db: PaymentsDb, order: OrderRef): Promise<PaymentRow | undefined> {
   return db
     .selectFrom('payments.payments')
     .selectAll()
-    .where('booking_id', '=', bookingId)
+    .where('order_kind', '=', order.kind)
+    .where('booking_id', '=', order.id)
     .where('status', 'in', [...LIVE_STATUSES])
     .executeTakeFirst();
 }
 
-export async function listPaymentsOfBooking(db: PaymentsDb, bookingId: number): Promise<PaymentRow[]> {
-  return db.selectFrom('payments.payments').selectAll().where('booking_id', '=', bookingId).orderBy('id', 'desc').execute();
+export async function listPaymentsOfOrder(db: PaymentsDb, order: OrderRef): Promise<PaymentRow[]> {
+  return db
+    .selectFrom('payments.payments')
+    .selectAll()
+    .where('order_kind', '=', order.kind)
+    .where('booking_id', '=', order.id)
+    .orderBy('id', 'desc')
+    .execute();
 }
 
 export async function listHistory(db: PaymentsDb, paymentIds: number[]) {
@@ -114,8 +128,14 @@ export async function listHistory(db: PaymentsDb, paymentIds: number[]) {
     .execute();
 }
 
-export async function listRefundsOfBooking(db: PaymentsDb, bookingId: number): Promise<RefundRow[]> {
-  return db.selectFrom('payments.refunds').selectAll().where('booking_id', '=', bookingId).orderBy('id').execute();
+export async function listRefundsOfOrder(db: PaymentsDb, order: OrderRef): Promise<RefundRow[]> {
+  return db
+    .selectFrom('payments.refunds')
+    .selectAll()
+    .where('order_kind', '=', order.kind)
+    .where('booking_id', '=', order.id)
+    .orderBy('id')
+    .execute();
 }
 
 export async function insertHistory(
@@ -188,23 +208,25 @@ export async function paymentsToReconcile(db: PaymentsDb, limit: number, staleSe
     .execute();
 }
 
-/** The booking went away: its payments in flight are voided at the next check. */
-export async function requestVoid(trx: Transaction<PaymentsTables>, bookingId: number): Promise<number> {
+/** The order went away: its payments in flight are voided at the next check. */
+export async function requestVoid(trx: Transaction<PaymentsTables>, order: OrderRef): Promise<number> {
   const result = await trx
     .updateTable('payments.payments')
     .set({ void_requested: true, updated_at: sql<Date>`now()` })
-    .where('booking_id', '=', bookingId)
+    .where('order_kind', '=', order.kind)
+    .where('booking_id', '=', order.id)
     .where('status', 'in', [...LIVE_STATUSES])
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
-/** The captured payment of a booking, locked (latest first). */
-export async function lockCapturedPayment(trx: Transaction<PaymentsTables>, bookingId: number): Promise<PaymentRow | undefined> {
+/** The captured payment of an order, locked (latest first). */
+export async function lockCapturedPayment(trx: Transaction<PaymentsTables>, order: OrderRef): Promise<PaymentRow | undefined> {
   return trx
     .selectFrom('payments.payments')
     .selectAll()
-    .where('booking_id', '=', bookingId)
+    .where('order_kind', '=', order.kind)
+    .where('booking_id', '=', order.id)
     .where('status', 'in', [...CAPTURED_STATUSES])
     .orderBy('id', 'desc')
     .limit(1)
@@ -233,6 +255,7 @@ export async function insertRefund(
     .insertInto('payments.refunds')
     .values({
       payment_id: payment.id,
+      order_kind: payment.order_kind,
       booking_id: payment.booking_id,
       amount,
       currency: payment.currency,

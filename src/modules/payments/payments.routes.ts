@@ -32,7 +32,9 @@ const PaymentSchema = Type.Object(
 const OutcomeSchema = Type.Object({
   order_id: Type.String(),
   status: Type.Enum([...PAYMENT_STATUSES, 'UNKNOWN'], { description: 'The payment’s status after settling, or UNKNOWN.' }),
-  booking_id: Type.Union([Type.Integer(), Type.Null()]),
+  order_kind: Type.Optional(Type.String({ description: 'What was paid for: booking, rental (absent for an unknown order).' })),
+  order_ref: Type.Optional(Type.Integer({ description: 'The id of that booking or rental.' })),
+  booking_id: Type.Union([Type.Integer(), Type.Null()], { description: 'The booking paid for; null for other kinds of order.' }),
 });
 const WebhookBody = Type.Object(
   {
@@ -174,7 +176,8 @@ export async function registerPaymentsRoutes(app: App, payments: PaymentsService
         return {
           order_id: request.query.orderId,
           status: payment?.status ?? ('UNKNOWN' as const),
-          booking_id: payment?.booking_id ?? null,
+          ...(payment ? { order_kind: payment.order_kind, order_ref: payment.booking_id } : {}),
+          booking_id: payment?.order_kind === 'booking' ? payment.booking_id : null,
         };
       },
     );

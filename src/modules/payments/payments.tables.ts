@@ -18,18 +18,17 @@ export const LIVE_STATUSES: readonly PaymentStatus[] = ['NEW', 'FORM_SHOWED', 'A
 /** Money was captured (and may since have been refunded in part or whole). */
 export const CAPTURED_STATUSES: readonly PaymentStatus[] = ['CONFIRMED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
 
-/** What was paid for: seats or units of a ticket type (a receipt, so a late payment can re-take it). */
-export interface PaidItems {
-  seatIds: number[];
-  ticketTypeId: number | null;
-  quantity: number;
-}
+/** What was paid for, as the order's kind described it (a receipt, so a late payment can re-take it). */
+export type PaidItems = unknown;
 
 export interface PaymentTable {
   id: Generated<number>;
+  /** Which kind of payable order (payments.ports.ts): 'booking', 'rental', … */
+  order_kind: Generated<string>;
+  /** The order's id within its kind (named for the first kind, bookings). */
   booking_id: number;
   user_id: number;
-  event_id: number;
+  event_id: number | null;
   /** Our order id at the gateway (unique there and here). */
   order_id: string;
   gateway: string;
@@ -70,6 +69,8 @@ export type RefundStatus = (typeof REFUND_STATUSES)[number];
 export interface RefundTable {
   id: Generated<number>;
   payment_id: number;
+  order_kind: Generated<string>;
+  /** The order's id within its kind. */
   booking_id: number;
   amount: number;
   currency: string;

@@ -3,7 +3,9 @@ import type { App } from '../../platform/http/server.ts';
 import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { deleteOldIdempotencyKeys } from '../../platform/db/idempotency.ts';
 import { HallsService, type StudioDirectory } from './halls.service.ts';
-import { registerRentalsRoutes } from './rentals.routes.ts';
+import { PayableRentals } from './rentals.payable.ts';
+import { registerRentalsRoutes, type RentalPayments } from './rentals.routes.ts';
+import { rentalsDb } from './rentals.repository.ts';
 import { RentalsService } from './rentals.service.ts';
 import './rentals.events.ts';
 
@@ -11,10 +13,14 @@ export { rentalsMigrations } from './rentals.migrations.ts';
 export { ensureDemoHalls } from './rentals.fixtures.ts';
 export type { StudioDirectory } from './halls.service.ts';
 export type { RentalEventPayload } from './rentals.events.ts';
+export type { PayableRentals } from './rentals.payable.ts';
+export type { RentalPayments } from './rentals.routes.ts';
 
 export interface RentalsModule {
   halls: HallsService;
   rentals: RentalsService;
+  /** Rentals as a payable order (payments' port, kind 'rental'), bound in main.ts. */
+  forPayments: PayableRentals;
   registerRoutes(app: App): void;
 }
 
@@ -28,6 +34,8 @@ export function createRentalsModule(
     defaultCurrency: string;
     /** How often passed holds are expired and ended rentals completed (a booking expires its hall's holds itself). */
     sweepIntervalMs: number;
+    /** Starts a rental's payment; bound late (payments is built after rentals). */
+    payments: () => RentalPayments;
   },
 ): RentalsModule {
   const halls = new HallsService(db, options.studios);
@@ -41,5 +49,10 @@ export function createRentalsModule(
   options.jobs.definePeriodic('rentals.idempotency-cleanup', HOUR_MS, async (jobDb) => {
     await deleteOldIdempotencyKeys(jobDb, 'rentals');
   });
-  return { halls, rentals, registerRoutes: (app) => registerRentalsRoutes(app, halls, rentals) };
+  return {
+    halls,
+    rentals,
+    forPayments: new PayableRentals(rentalsDb(db)),
+    registerRoutes: (app) => registerRentalsRoutes(app, halls, rentals, options.payments),
+  };
 }

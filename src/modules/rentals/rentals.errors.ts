@@ -1,5 +1,6 @@
 import { DomainError } from '../../platform/errors.ts';
 import type { RentalStatus } from './rentals.tables.ts';
+import type { OwnershipRefusal } from '../../platform/http/access.ts';
 
 export const organizerNotFound = () => new DomainError('not-found', 'organizer-not-found', 'No such organizer.');
 export const hallNotFound = () => new DomainError('not-found', 'hall-not-found', 'No such hall.');
@@ -44,3 +45,7 @@ export const outOfStock = (name: string, at: string) =>
   new DomainError('conflict', 'extra-out-of-stock', `${name} is all taken at ${at}.`, { at });
 export const illegalTransition = (from: RentalStatus, action: string) =>
   new DomainError('conflict', 'illegal-rental-transition', `A ${from} rental cannot be ${action}.`, { rental_status: from });
+/** Someone else's rental reads as none (a 404 both ways), as the rest of this module answers. */
+export const STRANGER_TO_RENTAL: OwnershipRefusal = { notFound: rentalNotFound, forbidden: rentalNotFound };
+export const rentalChanged = () =>
+  new DomainError('conflict', 'rental-changed', 'The rental changed while the payment was being started; try again.');

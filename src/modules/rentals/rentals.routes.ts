@@ -4,6 +4,7 @@ import { IdempotencyHeaders, idempotencyKey, sendIdempotent } from '../../platfo
 import type { App } from '../../platform/http/server.ts';
 import { invalidRange } from './rentals.errors.ts';
 import type { ExtraRequest, HallsService } from './halls.service.ts';
+import type { Principal } from '../../platform/http/access.ts';
 import type { RentalsService } from './rentals.service.ts';
 import {
   AvailabilitySchema,
@@ -54,7 +55,32 @@ function extrasOf(list: string | undefined): ExtraRequest[] {
   });
 }
 
-export function registerRentalsRoutes(app: App, halls: HallsService, rentals: RentalsService): void {
+/** The payments module's door for a rental (bound in main.ts, so rentals does not import payments). */
+export interface RentalPayments {
+  start(
+    principal: Principal,
+    rentalId: number,
+  ): Promise<{ id: number; status: string; amount: number; currency: string; payment_url: string; expires_at: string }>;
+}
+
+const RentalPaymentSchema = Type.Object({
+  id: Type.Integer(),
+  status: Type.String(),
+  amount: Type.Integer({ description: 'Minor units: the rental total.' }),
+  currency: Type.String(),
+  payment_url: Type.String({ description: 'The gateway’s payment page.' }),
+  expires_at: Type.String({
+    format: 'date-time',
+    description: 'The page takes a card until then: when the rental’s hold ends, or sooner, never later.',
+  }),
+});
+
+export function registerRentalsRoutes(
+  app: App,
+  halls: HallsService,
+  rentals: RentalsService,
+  payments: () => RentalPayments,
+): void {
   app.addSchema(RentalSchema);
   const tags = ['rentals'];
 
@@ -272,6 +298,20 @@ export function registerRentalsRoutes(app: App, halls: HallsService, rentals: Re
       },
     },
     async (request) => rentals.cancel(principalOf(request), request.params.id, request.body.reason ?? ''),
+  );
+  app.post(
+    '/api/rentals/:id/payments',
+    {
+      config: { access: 'user', problemStatus: { 'payment-gateway-error': 502 } },
+      schema: {
+        tags,
+        summary:
+          'Pay for your held rental: the payment page, which expires when the hold does. Paid: CONFIRMED; declined: the hold is released.',
+        params: RentalParams,
+        response: { 201: RentalPaymentSchema },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await payments().start(principalOf(request), request.params.id)),
   );
   app.post(
     '/api/rentals/:id/confirm',

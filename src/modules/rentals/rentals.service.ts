@@ -71,7 +71,7 @@ export function rentalView(row: RentalRow, extras: RentalExtraRow[]) {
 
 export type RentalView = ReturnType<typeof rentalView>;
 
-function payloadOf(row: RentalRow): RentalEventPayload {
+export function payloadOf(row: RentalRow): RentalEventPayload {
   return {
     rentalId: row.id,
     hallId: row.hall_id,

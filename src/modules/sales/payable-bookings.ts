@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import type { EventMap } from '../../platform/bus/index.ts';
 import { narrow } from '../../platform/db/narrow.ts';
 import { assertOwner, type Principal } from '../../platform/http/access.ts';
 import type { BookingLifecycle } from './booking.lifecycle.ts';
@@ -19,11 +20,35 @@ import { retakeSeatsAsSold, seatsOfBookings, type SalesDb } from './seats.reposi
 import { sellUnitsIfAvailable } from './ticket-types.repository.ts';
 
 /**
- * The port the payments module uses: what paying for a booking costs, and the booking's side of
- * a payment starting, succeeding or failing — each in the payment's own transaction, so a
- * payment and its booking never disagree.
+ * Bookings as the payments module's payable order of kind 'booking' (its PayableOrder port, bound
+ * in main.ts; matched by shape, so sales does not import payments): what paying for a booking
+ * costs, and the booking's side of a payment starting, succeeding or failing — each in the
+ * payment's own transaction, so a payment and its booking never disagree.
  */
 export class PayableBookings {
+  readonly label = 'booking';
+  readonly strangers = STRANGER_TO_BOOKING;
+  /** A refunded cancellation refunds what is left; an unrefunded one voids a payment in flight; returned seats refund their price. */
+  readonly refundOn = {
+    events: ['booking.cancelled', 'booking.seats-returned'] as const,
+    changeOf(event: { type: string; payload: unknown }) {
+      if (event.type === 'booking.seats-returned') {
+        const payload = event.payload as EventMap['booking.seats-returned'];
+        return {
+          orderId: payload.bookingId,
+          refund: payload.refundAmount,
+          reason: `seats returned: ${payload.returnedSeatIds.join(', ')}`,
+        };
+      }
+      const payload = event.payload as EventMap['booking.cancelled'];
+      return {
+        orderId: payload.bookingId,
+        refund: payload.refund ? ('rest' as const) : ('void' as const),
+        reason: payload.reason,
+      };
+    },
+  };
+
   private readonly db: SalesDb;
   private readonly lifecycle: BookingLifecycle;
   private readonly bookings: Bookings;
@@ -35,12 +60,12 @@ export class PayableBookings {
   }
 
   /** Whose booking this is; undefined when there is no such booking. */
-  async ownerOfBooking(bookingId: number): Promise<number | undefined> {
+  async ownerOf(bookingId: number): Promise<number | undefined> {
     return (await findBookingById(this.db, bookingId))?.user_id;
   }
 
   /** What paying for this booking costs now; refuses a booking that is not the caller's or not payable. */
-  async paymentQuote(principal: Principal, bookingId: number): Promise<PaymentQuote> {
+  async quote(principal: Principal, bookingId: number): Promise<PaymentQuote> {
     const booking = await findBookingById(this.db, bookingId);
     if (!booking) throw bookingNotFound();
     assertOwner(principal, booking.user_id, STRANGER_TO_BOOKING);
@@ -179,7 +204,7 @@ export class PayableBookings {
   }
 
   /** A partial refund asked for through payments: the bookings use case (Bookings.returnSeats). */
-  async returnSeats(principal: Principal, bookingId: number, seatIds: number[]): Promise<BookingView> {
+  async returnItems(principal: Principal, bookingId: number, seatIds: number[]): Promise<BookingView> {
     return this.bookings.returnSeats(principal, bookingId, seatIds);
   }
 }
