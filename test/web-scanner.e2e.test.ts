@@ -232,7 +232,8 @@ describe.skipIf(!haveBrowser)('the scanner page in headless Chromium', () => {
     expect(reloaded?.fromServiceWorker()).toBe(true);
     await page.getByRole('heading', { name: 'Check tickets in' }).waitFor(WAIT);
     await expect.poll(() => page.getByTestId('queue-length').textContent(), WAIT).toBe('2');
-    expect(await page.getByTestId('bundle-info').textContent()).toContain(`Event ${eventId}: data from`);
+    // The bundle's line is read from IndexedDB apart from the queue's: it may come a moment later.
+    await expect.poll(() => page.getByTestId('bundle-info').textContent(), WAIT).toContain(`Event ${eventId}: data from`);
     await typeCode(page, third.code);
     await nextVerdict(page, 0, 'ALREADY USED');
 
