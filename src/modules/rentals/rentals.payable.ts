@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import { addEvent, type EventMap } from '../../platform/bus/index.ts';
 import { narrow } from '../../platform/db/narrow.ts';
+import { hasPassed } from '../../platform/db/clock.ts';
 import { assertOwner, type Principal } from '../../platform/http/access.ts';
 import { illegalTransition, rentalChanged, rentalNotFound, STRANGER_TO_RENTAL } from './rentals.errors.ts';
 import {
@@ -140,6 +141,6 @@ export class PayableRentals {
 
   private async assertPayable(db: RentalsDb, row: RentalRow): Promise<void> {
     if (row.status !== 'PENDING') throw illegalTransition(row.status, 'paid');
-    if (!row.expires_at || row.expires_at.getTime() <= (await databaseNow(db))) throw illegalTransition('EXPIRED', 'paid');
+    if (!row.expires_at || (await hasPassed(db, row.expires_at))) throw illegalTransition('EXPIRED', 'paid');
   }
 }
