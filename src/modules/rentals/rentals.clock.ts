@@ -80,7 +80,7 @@ export function offsetAt(instant: number, zone: string): number {
     knownOffsetCount = 0;
     ofZone = undefined;
   }
-  if (!ofZone) knownOffsets.set(zone, (ofZone = new Map()));
+  if (!ofZone) knownOffsets.set(zone, (ofZone = new Map<number, number>()));
   ofZone.set(instant, offset);
   knownOffsetCount++;
   return offset;
