@@ -56,8 +56,37 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
+/**
+ * Offsets already computed, per zone and UTC quarter hour. Intl's formatToParts costs ~15 µs and a
+ * month of availability asks ~3,400 of them — the same ones for every visitor of the hall — so they
+ * are remembered. Only instants on a UTC quarter hour are kept: every offset change since 1970
+ * falls on one (offsets are whole quarter hours), so the offset at a quarter's start holds for the
+ * instant itself. Bounded: forgotten all at once when full (a quarter hour a year per hall zone
+ * is ~35,000 entries).
+ */
+const knownOffsets = new Map<string, Map<number, number>>();
+let knownOffsetCount = 0;
+const MAX_KNOWN_OFFSETS = 200_000;
+
 /** The zone's offset from UTC at an instant, in milliseconds (Berlin in summer: +7,200,000). */
 export function offsetAt(instant: number, zone: string): number {
+  if (instant % QUARTER_MS !== 0) return computeOffsetAt(instant, zone);
+  let ofZone = knownOffsets.get(zone);
+  const known = ofZone?.get(instant);
+  if (known !== undefined) return known;
+  const offset = computeOffsetAt(instant, zone);
+  if (knownOffsetCount >= MAX_KNOWN_OFFSETS) {
+    knownOffsets.clear();
+    knownOffsetCount = 0;
+    ofZone = undefined;
+  }
+  if (!ofZone) knownOffsets.set(zone, (ofZone = new Map<number, number>()));
+  ofZone.set(instant, offset);
+  knownOffsetCount++;
+  return offset;
+}
+
+function computeOffsetAt(instant: number, zone: string): number {
   const parts = { year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0 };
   for (const part of formatterFor(zone).formatToParts(new Date(instant))) {
     if (part.type in parts) parts[part.type as keyof typeof parts] = Number(part.value);
@@ -122,9 +151,13 @@ export function startOfLocalDay(date: LocalDate, zone: string): number {
 /** Every quarter hour of a local date, as UTC instants with their wall-clock times. */
 export function quarterHoursOfDay(date: LocalDate, zone: string): { instant: number; local: LocalTime }[] {
   const end = startOfLocalDay(addDays(date, 1), zone);
+  // Every instant here has this local date (by construction), so only the wall-clock minute is
+  // worked out per quarter hour — availability calls this for every day of a month.
+  const weekday = WEEKDAY_OF_UTC_DAY[new Date(dateToUtcMidnight(date)).getUTCDay()] ?? 'sun';
   const slots: { instant: number; local: LocalTime }[] = [];
   for (let instant = startOfLocalDay(date, zone); instant < end; instant += QUARTER_MS) {
-    slots.push({ instant, local: localTimeOf(instant, zone) });
+    const minuteOfDay = Math.floor((((wallClock(instant, zone) % DAY_MS) + DAY_MS) % DAY_MS) / 60_000);
+    slots.push({ instant, local: { date, weekday, minuteOfDay } });
   }
   return slots;
 }
@@ -136,8 +169,8 @@ export function quarterHoursBetween(from: number, to: number, zone: string): { i
   return slots;
 }
 
-/** `"09:30"` → 570; `"24:00"` → 1440. */
+/** `"09:30"` → 570; `"24:00"` → 1440. Clocks are `HH:MM` (checked where written); read by char codes, as availability reads one per quarter hour. */
 export function minutesOfClock(clock: string): number {
-  const [hours, minutes] = clock.split(':').map(Number) as [number, number];
-  return hours * 60 + minutes;
+  const digit = (index: number) => clock.charCodeAt(index) - 48;
+  return clock.length === 5 && clock[2] === ':' ? (digit(0) * 10 + digit(1)) * 60 + digit(3) * 10 + digit(4) : NaN;
 }

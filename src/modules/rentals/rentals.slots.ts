@@ -100,20 +100,35 @@ export function checkDateRange(from: LocalDate, to: LocalDate, maxDays = MAX_AVA
   if (days > maxDays) throw invalidRange(`At most ${maxDays} days at once.`);
 }
 
-function statusOf(rentals: readonly TimedRental[], instant: number): SlotStatus {
+/** A rental that keeps its time, as instants: what availability compares each quarter hour with. */
+interface Occupying {
+  startsAt: number;
+  endsAt: number;
+  occupiedUntil: number;
+  status: SlotStatus;
+}
+
+function occupying(rentals: readonly TimedRental[]): Occupying[] {
+  return rentals
+    .filter((rental) => rental.holding || rental.status === 'COMPLETED')
+    .map((rental) => ({
+      startsAt: rental.starts_at.getTime(),
+      endsAt: rental.ends_at.getTime(),
+      occupiedUntil: rental.occupied_until.getTime(),
+      status: rental.kind === 'block' ? 'blocked' : rental.status === 'PENDING' ? 'held' : 'booked',
+    }));
+}
+
+function statusOf(rentals: readonly Occupying[], instant: number): SlotStatus {
   const end = instant + QUARTER_MS;
   let buffer = false;
   for (const rental of rentals) {
-    const holdsTime = rental.holding || rental.status === 'COMPLETED';
-    if (!holdsTime) continue;
-    const startsAt = rental.starts_at.getTime();
-    if (startsAt >= end || rental.occupied_until.getTime() <= instant) continue;
-    if (rental.ends_at.getTime() <= instant) {
+    if (rental.startsAt >= end || rental.occupiedUntil <= instant) continue;
+    if (rental.endsAt <= instant) {
       buffer = true;
       continue;
     }
-    if (rental.kind === 'block') return 'blocked';
-    return rental.status === 'PENDING' ? 'held' : 'booked';
+    return rental.status;
   }
   return buffer ? 'buffer' : 'free';
 }
@@ -126,6 +141,7 @@ export function availabilityDays(
   from: LocalDate,
   to: LocalDate,
 ): AvailabilityDay[] {
+  const taken = occupying(rentals);
   const days: AvailabilityDay[] = [];
   for (let date = from; date <= to; date = addDays(date, 1)) {
     const closed = isClosedOn(closures, date);
@@ -133,7 +149,7 @@ export function availabilityDays(
       .filter(({ local }) => isOpenAt(hall.opening_hours, local))
       .map(({ instant }) => ({
         starts_at: new Date(instant).toISOString(),
-        status: closed ? ('closed' as const) : statusOf(rentals, instant),
+        status: closed ? ('closed' as const) : statusOf(taken, instant),
       }));
     days.push({ date, slots });
   }
