@@ -83,7 +83,7 @@ export function BookingPanel(props: {
     props.onExtras({ ...extras, [id]: Math.max(0, Math.min(100, Math.floor(quantity) || 0)) });
   const currency = hall.tariff?.currency;
   return (
-    <section className="card rent-panel" aria-labelledby="rent-choice" data-testid="booking-panel">
+    <section className="card rent-panel" id="rent-panel" aria-labelledby="rent-choice" data-testid="booking-panel">
       <h2 id="rent-choice">{t.rentYourChoice}</h2>
       {!selection ? (
         <p className="muted">{t.rentNothingPicked}</p>
@@ -109,7 +109,8 @@ export function BookingPanel(props: {
           {catalog.data?.map((extra) => {
             const quantity = extras[extra.id] ?? 0;
             const price = `${money(extra.price, extra.currency, locale)}${extra.pricing === 'per_hour' ? t.rentPerHour : ` ${t.rentPerRental}`}`;
-            const counted = extra.pricing === 'per_hour' || extra.stock === null || extra.stock > 1;
+            // A quantity only where more than one can be had (no stock limit, or more than one in stock).
+            const counted = extra.stock === null || extra.stock > 1;
             return (
               <div key={extra.id} className="rent-extra">
                 <label className="rent-extra-name">

@@ -9,6 +9,7 @@ import {
   mondayOf,
   parseExtras,
   QUARTER_MS,
+  rangeLabel,
   studioOf,
   todayIn,
   WEEKDAY_KEYS,
@@ -141,70 +142,80 @@ export function HallPage(props: { id: number; query: URLSearchParams }) {
         )}
       </div>
 
-      <section aria-labelledby="rent-when">
-        <h2 id="rent-when">{t.rentPickTime}</h2>
-        <p className="muted small">
-          {t.rentTimesIn} <b data-testid="hall-zone">{data.timezone}</b>. {narrow ? t.rentHowToPickPhone : t.rentHowToPick}
-          {fromPrice !== undefined && Number.isFinite(fromPrice) && data.tariff && (
-            <>
-              {' '}
-              · {t.rentFrom} {money(fromPrice, data.tariff.currency, locale)}
-              {t.rentPerHour}
-            </>
+      <div className="rent-book-layout">
+        <section aria-labelledby="rent-when">
+          <h2 id="rent-when">{t.rentPickTime}</h2>
+          <p className="muted small">
+            {t.rentTimesIn} <b data-testid="hall-zone">{data.timezone}</b>. {narrow ? t.rentHowToPickPhone : t.rentHowToPick}
+            {fromPrice !== undefined && Number.isFinite(fromPrice) && data.tariff && (
+              <>
+                {' '}
+                · {t.rentFrom} {money(fromPrice, data.tariff.currency, locale)}
+                {t.rentPerHour}
+              </>
+            )}
+          </p>
+          <div className="rent-weekbar">
+            <button type="button" onClick={() => goWeek(-1)} disabled={!!today && !!shownWeek && shownWeek <= mondayOf(today)}>
+              ← {t.rentPrevWeek}
+            </button>
+            <b data-testid="week-label">
+              {dates[0] && dayLabel(dates[0], locale)} – {dates[6] && dayLabel(dates[6], locale)}
+            </b>
+            <button type="button" onClick={() => goWeek(1)}>
+              {t.rentNextWeek} →
+            </button>
+          </div>
+          {narrow && (
+            <div className="rent-daypicker" role="tablist" aria-label={t.rentDay}>
+              {dates.map((date) => (
+                <button
+                  type="button"
+                  role="tab"
+                  key={date}
+                  aria-selected={date === shownDay}
+                  className={date === shownDay ? 'on' : ''}
+                  onClick={() => setDay(date)}
+                >
+                  {dayLabel(date, locale)}
+                </button>
+              ))}
+            </div>
           )}
-        </p>
-        <div className="rent-weekbar">
-          <button type="button" onClick={() => goWeek(-1)} disabled={!!today && !!shownWeek && shownWeek <= mondayOf(today)}>
-            ← {t.rentPrevWeek}
-          </button>
-          <b data-testid="week-label">
-            {dates[0] && dayLabel(dates[0], locale)} – {dates[6] && dayLabel(dates[6], locale)}
-          </b>
-          <button type="button" onClick={() => goWeek(1)}>
-            {t.rentNextWeek} →
+          <GridLegend />
+          <ErrorText error={availability.error} />
+          {availability.data ? (
+            <WeekGrid
+              availability={availability.data}
+              timeZone={data.timezone}
+              dates={narrow ? [shownDay] : dates}
+              selection={selection}
+              onSelect={setSelection}
+            />
+          ) : (
+            !availability.error && <p className="muted">{t.loading}</p>
+          )}
+        </section>
+
+        <BookingPanel
+          hall={data}
+          studioSlug={studio.data?.slug}
+          selection={selection}
+          problem={problem ? t[problem as keyof typeof t] : null}
+          extras={extras}
+          onExtras={setExtras}
+          onClear={() => setSelection(null)}
+          onTaken={() => void reload()}
+        />
+      </div>
+      {narrow && selection && (
+        <div className="rent-phone-bar" data-testid="phone-bar">
+          <b>{rangeLabel(new Date(selection.from).toISOString(), new Date(selection.to).toISOString(), data.timezone, locale)}</b>
+          <button type="button" onClick={() => document.getElementById('rent-panel')?.scrollIntoView({ behavior: 'smooth' })}>
+            {t.rentToPanel} ↓
           </button>
         </div>
-        {narrow && (
-          <div className="rent-daypicker" role="tablist" aria-label={t.rentDay}>
-            {dates.map((date) => (
-              <button
-                type="button"
-                role="tab"
-                key={date}
-                aria-selected={date === shownDay}
-                className={date === shownDay ? 'on' : ''}
-                onClick={() => setDay(date)}
-              >
-                {dayLabel(date, locale)}
-              </button>
-            ))}
-          </div>
-        )}
-        <GridLegend />
-        <ErrorText error={availability.error} />
-        {availability.data ? (
-          <WeekGrid
-            availability={availability.data}
-            timeZone={data.timezone}
-            dates={narrow ? [shownDay] : dates}
-            selection={selection}
-            onSelect={setSelection}
-          />
-        ) : (
-          !availability.error && <p className="muted">{t.loading}</p>
-        )}
-      </section>
-
-      <BookingPanel
-        hall={data}
-        studioSlug={studio.data?.slug}
-        selection={selection}
-        problem={problem ? t[problem as keyof typeof t] : null}
-        extras={extras}
-        onExtras={setExtras}
-        onClear={() => setSelection(null)}
-        onTaken={() => void reload()}
-      />
+      )}
 
       <HallRules hall={data} />
     </main>
