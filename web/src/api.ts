@@ -33,8 +33,11 @@ type BodyPart<O> = O extends { requestBody?: undefined }
     : O extends { requestBody?: { content: { 'application/json': infer Body } } }
       ? { body?: Body }
       : { body?: never };
-/** What a call sends: `path` and `query` parameters as the document names them, and the JSON `body`. */
-type RequestOf<O> = (O extends { parameters: infer Parameters } ? Omit<Parameters, 'header' | 'cookie'> : object) & BodyPart<O>;
+/**
+ * What a call sends: `path`, `query` and `header` parameters as the document names them (a header
+ * such as `idempotency-key`), and the JSON `body`.
+ */
+type RequestOf<O> = (O extends { parameters: infer Parameters } ? Omit<Parameters, 'cookie'> : object) & BodyPart<O>;
 /** The request may be left out when nothing in it is required. */
 type RequestArgs<O> = object extends RequestOf<O> ? [request?: RequestOf<O>] : [request: RequestOf<O>];
 
@@ -93,6 +96,7 @@ export class ApiError extends Error {
 interface Parts {
   path?: Record<string, string | number>;
   query?: Record<string, string | number | boolean | undefined>;
+  header?: Record<string, string | undefined>;
   body?: unknown;
 }
 
@@ -109,14 +113,15 @@ function urlOf(template: string, parts: Parts | undefined): string {
  * Sends one request; a 401 renews the access token (one refresh shared by every call that needs
  * it) and repeats the call once. JSON answers are parsed, other types (an SVG) come as text.
  */
-async function send(method: string, url: string, body: unknown, retried = false): Promise<unknown> {
+async function send(method: string, url: string, body: unknown, extra: Parts['header'] = {}, retried = false): Promise<unknown> {
   const headers: Record<string, string> = { accept: 'application/json' };
+  for (const [name, value] of Object.entries(extra)) if (value !== undefined) headers[name] = value;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const used = currentTokens()?.access_token;
   if (used) headers.authorization = `Bearer ${used}`;
   const response = await fetch(url, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
   if (response.status === 401 && used && !retried && !url.startsWith('/api/auth/')) {
-    if (await renewAfter(used)) return send(method, url, body, true);
+    if (await renewAfter(used)) return send(method, url, body, extra, true);
   }
   if (!response.ok) {
     let code = 'error';
@@ -142,7 +147,7 @@ async function send(method: string, url: string, body: unknown, retried = false)
 type Call<M extends Method> = <P extends PathOf<M>>(path: P, ...request: RequestArgs<Operation<P, M>>) => Promise<Answer<P, M>>;
 
 function caller<M extends Method>(method: M): Call<M> {
-  const call = (path: string, parts?: Parts) => send(method.toUpperCase(), urlOf(path, parts), parts?.body);
+  const call = (path: string, parts?: Parts) => send(method.toUpperCase(), urlOf(path, parts), parts?.body, parts?.header);
   return call as Call<M>;
 }
 

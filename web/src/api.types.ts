@@ -4410,6 +4410,7 @@ export interface paths {
               created_at: string;
               confirmed_at: string | null;
               closed_at: string | null;
+              refund_if_cancelled_now: number | null;
               audit: {
                 from_status: string | null;
                 to_status: string;
@@ -4731,6 +4732,58 @@ export interface paths {
         };
       };
     };
+    trace?: never;
+  };
+  '/api/studios': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Studios that have halls to rent, by id, a page at a time, with how many halls and the lowest hourly price. */
+    get: {
+      parameters: {
+        query?: {
+          page?: number;
+          pageSize?: number;
+          organizer_id?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description The organizer’s id. */
+              id: number;
+              slug: string;
+              name: string;
+              /** @description How many halls the studio has. */
+              halls: number;
+              price_from: {
+                /** @description Minor units an hour. */
+                amount: number;
+                currency: string;
+              } | null;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/api/tickets': {

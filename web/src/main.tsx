@@ -13,6 +13,9 @@ import { OrganizerEventPage, OrganizerPage } from './pages/organizer.tsx';
 import { BrandEditorPage, PublicBrandPage } from './pages/organizer.brand.tsx';
 import { EventEditorPage } from './pages/organizer.editor.tsx';
 import { ScannerPage } from './pages/scanner.tsx';
+// Hall rental, the renter's side (issue 19): routes and top-bar links, kept in one block each.
+import { rentalsPage } from './pages/rentals.routes.tsx';
+import { RentalsNav } from './pages/rentals.tsx';
 import { Link } from './ui.tsx';
 import './styles.css';
 
@@ -21,6 +24,8 @@ const PRIVATE = /^\/(bookings|tickets|scanner|organizer|payment-result|waitlist|
 
 function Page() {
   const { path, query } = useLocation();
+  const rental = rentalsPage(path, query);
+  if (rental) return rental;
   if (PRIVATE.test(path) && !signedIn()) {
     return <AuthPage mode="signin" next={`${path}${window.location.search}`} />;
   }
@@ -87,6 +92,7 @@ function App() {
           {t.brand}
         </Link>
         <Link to="/">{t.events}</Link>
+        <RentalsNav />
         {signedIn() && (
           <>
             <Link to="/bookings">{t.myBookings}</Link>

@@ -4,7 +4,7 @@ import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { registerCatalogRoutes } from './catalog.routes.ts';
 import { EventsService, type EventView, type SellableCheck } from './events.service.ts';
 import { OrganizersService, type UserDirectory } from './organizers.service.ts';
-import { catalogDb, findOrganizerBySlug, findTeamRole } from './organizers.repository.ts';
+import { catalogDb, findOrganizerBySlug, findOrganizerNames, findTeamRole } from './organizers.repository.ts';
 import { CAN_MANAGE_EVENTS, canManageEvent, canScanEvent, isOnEventTeam, manageableOrganizerId } from './team.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import './catalog.events.ts';
@@ -54,6 +54,7 @@ export interface CatalogModule {
     /** The organizer's id (undefined when no organizer has the slug). */
     organizerIdBySlug(slug: string): Promise<number | undefined>;
     isOrganizerManager(principal: Principal, organizerId: number): Promise<boolean>;
+    organizersByIds(ids: number[]): Promise<{ id: number; slug: string; name: string }[]>;
   };
   registerRoutes(app: App): void;
 }
@@ -117,6 +118,7 @@ export function createCatalogModule(
         const role = await findTeamRole(catalogDb(db), organizerId, principal.userId);
         return role !== undefined && CAN_MANAGE_EVENTS.includes(role);
       },
+      organizersByIds: (ids) => findOrganizerNames(catalogDb(db), ids),
     },
     registerRoutes: (app) => registerCatalogRoutes(app, organizers, events),
   };

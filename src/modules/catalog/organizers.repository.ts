@@ -45,6 +45,12 @@ export async function findOrganizerSlug(db: CatalogDb, id: number): Promise<stri
   return row?.slug;
 }
 
+/** Slug and name of the organizers of these ids (a bounded list: the caller pages). */
+export async function findOrganizerNames(db: CatalogDb, ids: number[]): Promise<{ id: number; slug: string; name: string }[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('catalog.organizers').select(['id', 'slug', 'name']).where('id', 'in', ids).execute();
+}
+
 export async function findOrganizerBySlug(db: CatalogDb, slug: string): Promise<OrganizerRow | undefined> {
   return db.selectFrom('catalog.organizers').selectAll().where('slug', '=', slug).executeTakeFirst();
 }

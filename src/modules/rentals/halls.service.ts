@@ -37,6 +37,7 @@ import {
   type RentalsDb,
   type TariffRow,
 } from './rentals.repository.ts';
+import { listStudios } from './rentals.studios.ts';
 import { availabilityDays, checkDateRange, checkSlot, type AvailabilityDay } from './rentals.slots.ts';
 import type { OpeningHours } from './rentals.tables.ts';
 
@@ -45,6 +46,8 @@ export interface StudioDirectory {
   organizerIdBySlug(slug: string): Promise<number | undefined>;
   /** Owner or manager of the organizer's team, or an admin. */
   isOrganizerManager(principal: Principal, organizerId: number): Promise<boolean>;
+  /** Slug and name of the organizers (studios) of these ids; ids with none are left out. */
+  organizersByIds(ids: number[]): Promise<{ id: number; slug: string; name: string }[]>;
 }
 
 export type DayHoursInput = { open: string; close: string } | null;
@@ -247,6 +250,11 @@ export class HallsService {
           }
         : {}),
     };
+  }
+
+  /** Studios with halls, one page (rentals.studios.ts). */
+  studioList(query: { page?: number; pageSize?: number; organizer_id?: number }) {
+    return listStudios(this.db, this.studios, query);
   }
 
   async getHall(hallId: number) {

@@ -6,6 +6,7 @@ import { invalidRange } from './rentals.errors.ts';
 import type { ExtraRequest, HallsService } from './halls.service.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import type { RentalsService } from './rentals.service.ts';
+import { StudioSchema, StudiosQuery } from './rentals.studios.ts';
 import {
   AvailabilitySchema,
   BlockBody,
@@ -98,6 +99,19 @@ export function registerRentalsRoutes(
     },
     async (request, reply) =>
       reply.code(201).send(await halls.createHall(principalOf(request), request.params.slug, request.body)),
+  );
+  app.get(
+    '/api/studios',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: 'Studios that have halls to rent, by id, a page at a time, with how many halls and the lowest hourly price.',
+        querystring: StudiosQuery,
+        response: { 200: Type.Array(StudioSchema) },
+      },
+    },
+    async (request) => halls.studioList(request.query),
   );
   app.get(
     '/api/organizers/:slug/halls',

@@ -284,6 +284,12 @@ export const RentalSchema = Type.Object(
 
 export const RentalDetailSchema = Type.Object({
   ...RentalSchema.properties,
+  refund_if_cancelled_now: Nullable(
+    Type.Integer({
+      description:
+        'What cancelling now would give back (minor units): by the hall’s policy for its renter, all that was paid for the studio; null when it cannot be cancelled.',
+    }),
+  ),
   audit: Type.Array(
     Type.Object({
       from_status: Nullable(Type.String()),

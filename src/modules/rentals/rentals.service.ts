@@ -5,7 +5,7 @@ import { mayActAsOwner, type Principal } from '../../platform/http/access.ts';
 import { addDays, isLocalDate, startOfLocalDay } from './rentals.clock.ts';
 import { illegalTransition, invalidRange, rentalNotFound, outOfStock, slotTaken } from './rentals.errors.ts';
 import type { RentalEventPayload } from './rentals.events.ts';
-import { renterRefund } from './rentals.policy.ts';
+import { refundIfCancelledNow, renterRefund } from './rentals.policy.ts';
 import {
   databaseNow,
   expireDueHolds,
@@ -219,9 +219,17 @@ export class RentalsService {
   /** The renter, or the hall's studio team, sees a rental; anyone else gets the same 404 as for a missing id. */
   async get(principal: Principal, rentalId: number) {
     const row = await this.visible(principal, rentalId);
-    const [extras, audit] = await Promise.all([findRentalExtras(this.db, [row.id]), listAudit(this.db, row.id)]);
+    const [extras, audit, hall, now] = await Promise.all([
+      findRentalExtras(this.db, [row.id]),
+      listAudit(this.db, row.id),
+      findHall(this.db, row.hall_id),
+      databaseNow(this.db),
+    ]);
+    // The same judge as cancel(): its renter by the policy, anyone else who sees it as the studio.
+    const byRenter = row.kind === 'rental' && row.user_id === principal.userId;
     return {
       ...rentalView(row, extras),
+      refund_if_cancelled_now: hall ? refundIfCancelledNow(row, hall, byRenter, now) : null,
       audit: audit.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
     };
   }

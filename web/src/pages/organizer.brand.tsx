@@ -4,6 +4,7 @@ import { useI18n } from '../i18n.ts';
 import { ErrorText, formatDate, Link, useAction, useLoad } from '../ui.tsx';
 import { rememberBrand, TEAM_ROLES, type Contacts, type OrganizerPageData, type TeamRole } from './organizer.api.ts';
 import './organizer.css';
+import { BrandHallsLink } from './rentals.tsx';
 
 const loadPage = (slug: string) => api.get('/api/organizers/{slug}', { path: { slug } });
 
@@ -317,6 +318,7 @@ export function PublicBrandPage(props: { slug: string }) {
         </div>
       </header>
       {data.description && <p className="org-brand-description">{data.description}</p>}
+      <BrandHallsLink slug={props.slug} />
       {(contacts.site || contacts.email || contacts.phone || contacts.telegram) && (
         <p className="inline" aria-label={t.orgContacts}>
           {contacts.site && <a href={contacts.site}>{contacts.site.replace(/^https?:\/\//, '')}</a>}
