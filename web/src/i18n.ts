@@ -2,6 +2,7 @@ import { createContext, useContext } from 'react';
 import * as attendee from './pages/attendee.strings.ts';
 import * as organizer from './pages/organizer.strings.ts';
 import * as scanner from './pages/scanner.strings.ts';
+import * as studio from './pages/studio.strings.ts';
 
 const common = {
   brand: 'Sbor',
@@ -51,13 +52,14 @@ const common = {
   needSignIn: 'Please sign in first.',
 } as const;
 
-const en = { ...common, ...attendee.en, ...organizer.en, ...scanner.en };
+const en = { ...common, ...attendee.en, ...organizer.en, ...scanner.en, ...studio.en };
 export type Strings = Record<keyof typeof en, string>;
 
 const ru: Strings = {
   ...attendee.ru,
   ...organizer.ru,
   ...scanner.ru,
+  ...studio.ru,
   brand: 'Sbor',
   events: 'События',
   myBookings: 'Мои брони',

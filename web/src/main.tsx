@@ -13,6 +13,7 @@ import { OrganizerEventPage, OrganizerPage } from './pages/organizer.tsx';
 import { BrandEditorPage, PublicBrandPage } from './pages/organizer.brand.tsx';
 import { EventEditorPage } from './pages/organizer.editor.tsx';
 import { ScannerPage } from './pages/scanner.tsx';
+import { studioPage } from './pages/studio.tsx';
 import { Link } from './ui.tsx';
 import './styles.css';
 
@@ -48,6 +49,9 @@ function Page() {
   if (params) return <BrandEditorPage key={params.slug} slug={params.slug ?? ''} />;
   params = match('/o/:slug', path);
   if (params) return <PublicBrandPage key={params.slug} slug={params.slug ?? ''} />;
+  // The studio's pages (halls, tariffs, extras, calendar): studio*.tsx.
+  const studio = studioPage(path, query);
+  if (studio) return studio;
   params = match('/organizer/events/:id', path);
   if (params) return <OrganizerEventPage key={params.id} id={Number(params.id)} />;
   return (
