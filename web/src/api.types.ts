@@ -2213,6 +2213,85 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/extras/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Archive an extra (studio team): offered no more; live rentals that have it keep it. */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change an extra (studio team). Rentals already made keep their price; a new stock counts from now on. */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            name?: string;
+            description?: string;
+            pricing?: 'per_hour' | 'per_rental';
+            /** @description Minor units (e.g. tiyn): 4000000 is 40,000.00 KZT. At most 1000000000 (10,000,000.00). */
+            price?: number;
+            currency?: string;
+            /** @description Shared by all halls of the studio; null: no limit. */
+            stock?: number | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              description: string;
+              pricing: 'per_hour' | 'per_rental';
+              price: number;
+              currency: string;
+              stock: number | null;
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
   '/api/halls/{id}': {
     parameters: {
       query?: never;
@@ -2336,6 +2415,7 @@ export interface paths {
             name?: string;
             description?: string;
             photos?: string[];
+            /** @description People. */
             capacity?: number | null;
             area_sq_m?: number | null;
             /** @description IANA time zone, e.g. Asia/Almaty. */
@@ -3382,6 +3462,7 @@ export interface paths {
             /** @description Minor units (e.g. tiyn): 4000000 is 40,000.00 KZT. At most 1000000000 (10,000,000.00). */
             price: number;
             currency: string;
+            /** @description Shared by all halls of the studio; null: no limit. */
             stock?: number | null;
           };
         };
@@ -3579,6 +3660,7 @@ export interface paths {
             name: string;
             description?: string;
             photos?: string[];
+            /** @description People. */
             capacity?: number | null;
             area_sq_m?: number | null;
             /** @description IANA time zone, e.g. Asia/Almaty. */

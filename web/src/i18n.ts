@@ -3,6 +3,7 @@ import * as attendee from './pages/attendee.strings.ts';
 import * as organizer from './pages/organizer.strings.ts';
 import * as scanner from './pages/scanner.strings.ts';
 import * as rentals from './pages/rentals.strings.ts';
+import * as studio from './pages/studio.strings.ts';
 
 const common = {
   brand: 'Sbor',
@@ -52,7 +53,7 @@ const common = {
   needSignIn: 'Please sign in first.',
 } as const;
 
-const en = { ...common, ...attendee.en, ...organizer.en, ...scanner.en, ...rentals.en };
+const en = { ...common, ...attendee.en, ...organizer.en, ...scanner.en, ...rentals.en, ...studio.en };
 export type Strings = Record<keyof typeof en, string>;
 
 const ru: Strings = {
@@ -60,6 +61,7 @@ const ru: Strings = {
   ...organizer.ru,
   ...scanner.ru,
   ...rentals.ru,
+  ...studio.ru,
   brand: 'Sbor',
   events: 'События',
   myBookings: 'Мои брони',

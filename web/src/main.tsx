@@ -16,6 +16,7 @@ import { ScannerPage } from './pages/scanner.tsx';
 // Hall rental, the renter's side (issue 19): routes and top-bar links, kept in one block each.
 import { rentalsPage } from './pages/rentals.routes.tsx';
 import { RentalsNav } from './pages/rentals.tsx';
+import { studioPage } from './pages/studio.tsx';
 import { Link } from './ui.tsx';
 import './styles.css';
 
@@ -53,6 +54,9 @@ function Page() {
   if (params) return <BrandEditorPage key={params.slug} slug={params.slug ?? ''} />;
   params = match('/o/:slug', path);
   if (params) return <PublicBrandPage key={params.slug} slug={params.slug ?? ''} />;
+  // The studio's pages (halls, tariffs, extras, calendar): studio*.tsx.
+  const studio = studioPage(path, query);
+  if (studio) return studio;
   params = match('/organizer/events/:id', path);
   if (params) return <OrganizerEventPage key={params.id} id={Number(params.id)} />;
   return (

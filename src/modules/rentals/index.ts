@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import type { App } from '../../platform/http/server.ts';
 import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { deleteOldIdempotencyKeys } from '../../platform/db/idempotency.ts';
+import { ExtrasService } from './extras.service.ts';
+import { registerExtrasRoutes } from './extras.routes.ts';
 import { HallsService, type StudioDirectory } from './halls.service.ts';
 import { PayableRentals } from './rentals.payable.ts';
 import { registerRentalsRoutes, type RentalPayments } from './rentals.routes.ts';
@@ -40,6 +42,7 @@ export function createRentalsModule(
 ): RentalsModule {
   const halls = new HallsService(db, options.studios);
   const rentals = new RentalsService(db, halls, { defaultCurrency: options.defaultCurrency });
+  const extras = new ExtrasService(rentalsDb(db), halls);
   options.jobs.definePeriodic('rentals.expire-holds', options.sweepIntervalMs, async () => {
     await rentals.expireDue();
   });
@@ -53,6 +56,9 @@ export function createRentalsModule(
     halls,
     rentals,
     forPayments: new PayableRentals(rentalsDb(db)),
-    registerRoutes: (app) => registerRentalsRoutes(app, halls, rentals, options.payments),
+    registerRoutes: (app) => {
+      registerRentalsRoutes(app, halls, rentals, options.payments);
+      registerExtrasRoutes(app, extras);
+    },
   };
 }

@@ -102,6 +102,33 @@ export async function findExtras(db: RentalsDb, organizerId: number, ids: number
     .execute();
 }
 
+/** An extra still offered (not archived), of any studio. */
+export async function findActiveExtra(db: RentalsDb, extraId: number): Promise<ExtraRow | undefined> {
+  return db.selectFrom('rentals.extras').selectAll().where('id', '=', extraId).where('active', '=', true).executeTakeFirst();
+}
+
+export async function updateExtra(db: RentalsDb, extraId: number, values: Updateable<ExtraTable>): Promise<ExtraRow | undefined> {
+  if (Object.keys(values).length === 0) return findActiveExtra(db, extraId);
+  return db
+    .updateTable('rentals.extras')
+    .set(values)
+    .where('id', '=', extraId)
+    .where('active', '=', true)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Marks an offered extra archived; false when it was not offered. */
+export async function archiveExtra(db: RentalsDb, extraId: number): Promise<boolean> {
+  const result = await db
+    .updateTable('rentals.extras')
+    .set({ active: false })
+    .where('id', '=', extraId)
+    .where('active', '=', true)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
 /**
  * Locks the extras with a stock, in id order: two rentals asking for the same kits (in any halls)
  * then take the locks in one order and never deadlock, and the stock count after it is exact.

@@ -5,6 +5,14 @@ import { RENTAL_STATUSES } from './rentals.tables.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
+/**
+ * An integer or null as one JSON Schema type list, not an anyOf: Fastify's Ajv coerces types, and
+ * in `anyOf: [integer, null]` it turns null into 0 before the null branch is tried (an extra "with
+ * no limit" became one with a stock of 0). With `type: [integer, null]` a null matches as it is.
+ */
+const NullableInteger = (options: { minimum: number; maximum: number; description?: string }) =>
+  Type.Unsafe<number | null>({ type: ['integer', 'null'], ...options });
+
 const Slug = Type.String({ minLength: 1, maxLength: 100 });
 const Clock = Type.String({
   pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$',
@@ -48,8 +56,8 @@ const HallFields = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   description: Type.Optional(Type.String({ maxLength: 5000 })),
   photos: Type.Optional(Type.Array(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 }), { maxItems: 20 })),
-  capacity: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 100_000, description: 'People.' }))),
-  area_sq_m: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000 }))),
+  capacity: Type.Optional(NullableInteger({ minimum: 1, maximum: 100_000, description: 'People.' })),
+  area_sq_m: Type.Optional(NullableInteger({ minimum: 1, maximum: 1_000_000 })),
   timezone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Asia/Almaty.' }),
   opening_hours: OpeningHours,
   buffer_minutes: Type.Optional(
@@ -165,11 +173,19 @@ export const ExtraBody = Type.Object(
     price: Amount,
     currency: Currency,
     stock: Type.Optional(
-      Nullable(Type.Integer({ minimum: 0, maximum: 100_000, description: 'Shared by all halls of the studio; null: no limit.' })),
+      NullableInteger({ minimum: 0, maximum: 100_000, description: 'Shared by all halls of the studio; null: no limit.' }),
     ),
   },
   { additionalProperties: false },
 );
+/** Any of an extra's fields; what is left out stays. */
+export const PatchExtraBody = Type.Object(
+  Object.fromEntries(Object.entries(ExtraBody.properties).map(([name, schema]) => [name, Type.Optional(schema)])) as {
+    [Name in keyof typeof ExtraBody.properties]: ReturnType<typeof Type.Optional<(typeof ExtraBody.properties)[Name]>>;
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const ExtraParams = Type.Object({ id: Id });
 export const ExtraSchema = Type.Object({
   id: Type.Integer(),
   name: Type.String(),

@@ -22,7 +22,7 @@ export function rememberBrand(slug: string): void {
 }
 
 /** The wall-clock parts of `instant` in `timeZone`, as epoch milliseconds read as if UTC. */
-function wallClock(instant: number, timeZone: string): number {
+export function wallClock(instant: number, timeZone: string): number {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat('en-US', {
       timeZone,

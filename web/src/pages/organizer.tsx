@@ -221,6 +221,8 @@ export function OrganizerPage() {
                 <Link to={`/organizer/brands/${brand}`}>{t.orgEditBrand}</Link>
                 <Link to={`/o/${brand}`}>{t.orgPublicPage}</Link>
                 <Link to={`/organizer/events/new?brand=${brand}`}>{t.orgNewDraft}</Link>
+                {/* The studio side: halls, tariffs, extras and the rentals calendar (studio*.tsx). */}
+                <Link to={`/organizer/studio/${brand}`}>{t.studioHalls}</Link>
               </p>
             )}
             <ErrorText error={events.error} />
