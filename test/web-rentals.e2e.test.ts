@@ -256,6 +256,35 @@ describe.skipIf(!haveBrowser)('the renter’s pages in headless Chromium', () =>
     expect(await phone.locator(`.rent-cell[data-date="${sunday}"]`).count()).toBeGreaterThan(0);
   });
 
+  it('draws the days the clocks change in Berlin with the quarter hours they really have', async () => {
+    const berlin = await apiAs<{ id: number }>(organizer, 'POST', `/api/organizers/${slug}/halls`, {
+      name: 'Berlin',
+      timezone: 'Europe/Berlin',
+      opening_hours: Object.fromEntries(
+        ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => [day, { open: '00:00', close: '24:00' }]),
+      ),
+      horizon_days: 1830,
+    });
+    const page = await harness.newPage();
+    const count = (date: string) => page.locator(`.rent-cell[data-date="${date}"]`).count();
+    // The week of Sunday 2027-10-31 (25 hours) and of Sunday 2027-03-28 (23 hours).
+    await page.goto(`${base}/halls/${berlin.id}?week=2027-10-25`);
+    await page.getByTestId('rent-grid').waitFor(WAIT);
+    await expect.poll(() => count('2027-10-31'), WAIT).toBe(100);
+    expect(await count('2027-10-30')).toBe(96);
+    // The repeated hour has rows of its own, after the first 02:45 and before 03:00, with the offset.
+    const times = await page.locator('.rent-grid-time').allTextContents();
+    const repeated = times.indexOf('02:00 GMT+1');
+    expect(repeated).toBeGreaterThan(times.indexOf('02:00'));
+    expect(times.indexOf('03:00')).toBe(repeated + 4);
+    expect(await cell(page, '2027-10-31', '02:00').count()).toBe(2);
+
+    await page.goto(`${base}/halls/${berlin.id}?week=2027-03-22`);
+    await expect.poll(() => count('2027-03-28'), WAIT).toBe(92);
+    expect(await cell(page, '2027-03-28', '02:00').count()).toBe(0);
+    expect(await cell(page, '2027-03-27', '02:00').count()).toBe(1);
+  });
+
   it('draws the hall page at desktop and phone width', async () => {
     const page = await harness.newPage();
     await openHallTwoWeeksAhead(page);

@@ -32,10 +32,15 @@ export const mondayOf = (date: string): string => addDays(date, -weekdayIndex(da
 
 export const isDate = (value: string | null): value is string => !!value && /^\d{4}-\d{2}-\d{2}$/.test(value);
 
-/** Today's date in the hall's zone. */
-export function todayIn(timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+/** The local date of an instant in the hall's zone (en-CA writes YYYY-MM-DD). */
+export function localDateOf(instant: number, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    new Date(instant),
+  );
 }
+
+/** Today's date in the hall's zone. */
+export const todayIn = (timeZone: string): string => localDateOf(Date.now(), timeZone);
 
 // ── Instants shown in the hall's zone ──────────────────────────────────────────────────────────────
 

@@ -6,6 +6,7 @@ import {
   addDays,
   dayLabel,
   isDate,
+  localDateOf,
   mondayOf,
   parseExtras,
   QUARTER_MS,
@@ -74,7 +75,12 @@ export function HallPage(props: { id: number; query: URLSearchParams }) {
   const narrow = useNarrow();
   const shownWeek = week ?? (today ? mondayOf(today) : null);
   const dates = useMemo(() => (shownWeek ? WEEKDAY_KEYS.map((_, index) => addDays(shownWeek, index)) : []), [shownWeek]);
-  const shownDay = day && dates.includes(day) ? day : today && dates.includes(today) ? today : (dates[0] ?? '');
+  // The day shown on a phone: the one picked, else the selection's, else today's, else Monday.
+  const selectedDay = selection && zone ? localDateOf(selection.from, zone) : null;
+  const shownDay =
+    [day, selectedDay, today].find((candidate): candidate is string => !!candidate && dates.includes(candidate)) ??
+    dates[0] ??
+    '';
 
   const availability = useLoad(
     async () =>
