@@ -44,6 +44,8 @@ const EnvSchema = Type.Object({
   SANDBOX_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3100 }),
   SANDBOX_FAULTS: Type.Enum(['on', 'off'], { default: 'off' }),
   WAITLIST_OFFER_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 1800 }),
+  RENTAL_REMINDER_LEAD_MINUTES: Type.Integer({ minimum: 1, maximum: 7 * 1440, default: 1440 }),
+  RENTAL_WATCH_OFFER_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 600 }),
   SEAT_SELECT_RATE_LIMIT: Type.String({ pattern: '^(off|[1-9][0-9]*/[1-9][0-9]*)$', default: '50/10' }),
   SEAT_SUGGESTION_MAX_AGE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 500 }),
   PROVIDER_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -110,6 +112,10 @@ export interface Config {
    */
   sandboxFaults: boolean;
   waitlistOfferTtlSeconds: number;
+  /** How long before a confirmed rental starts its renter is reminded. */
+  rentalReminderLeadMinutes: number;
+  /** How long a freed slot is held for the first watcher (the hall's hold TTL if that is shorter). */
+  rentalWatchOfferTtlSeconds: number;
   /** Seat selections per user per window, against scalping bots; undefined when off. */
   seatSelectRateLimit: { count: number; windowMs: number } | undefined;
   /** How stale a free-seat suggestion may be (the in-memory window's age); 0 reads every time. */
@@ -196,6 +202,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     sandboxPort: valid.SANDBOX_PORT,
     sandboxFaults: valid.SANDBOX_FAULTS === 'on',
     waitlistOfferTtlSeconds: valid.WAITLIST_OFFER_TTL_SECONDS,
+    rentalReminderLeadMinutes: valid.RENTAL_REMINDER_LEAD_MINUTES,
+    rentalWatchOfferTtlSeconds: valid.RENTAL_WATCH_OFFER_TTL_SECONDS,
     seatSelectRateLimit: parseRate(valid.SEAT_SELECT_RATE_LIMIT),
     seatSuggestionMaxAgeMs: valid.SEAT_SUGGESTION_MAX_AGE_MS,
     webhookAllowLoopback: valid.WEBHOOK_ALLOW_PRIVATE === 'loopback',

@@ -134,6 +134,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     jobs,
     defaultCurrency: config.defaultCurrency,
     sweepIntervalMs: config.expirySweepIntervalMs,
+    reminderLeadMinutes: config.rentalReminderLeadMinutes,
+    watchOfferTtlSeconds: config.rentalWatchOfferTtlSeconds,
     // Bound late: payments is built below, and is asked only when a renter pays.
     payments: () => ({
       start: async (principal, rentalId) => payments.service.initiateFor(principal, { kind: 'rental', id: rentalId }),
@@ -145,7 +147,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
     events: catalog.forTickets,
   });
   const notifications = createNotificationsModule(db, {
-    directory: { ...identity.forNotifications, ...catalog.forNotifications, ...sales.forNotifications },
+    directory: {
+      ...identity.forNotifications,
+      ...catalog.forNotifications,
+      ...sales.forNotifications,
+      ...rentals.forNotifications,
+    },
     preferences: identity.notificationPreferences,
     bus,
     jobs,
@@ -157,7 +164,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     intervalMs: config.jobsIntervalMs,
   });
   const integrations = createIntegrationsModule(db, {
-    organizers: catalog.forIntegrations,
+    organizers: { ...catalog.forIntegrations, ...rentals.forIntegrations },
     bus,
     jobs,
     logger,

@@ -111,6 +111,15 @@ beforeAll(async () => {
   });
   expect(rental.statusCode, rental.body).toBe(201);
   const rentalId = rental.json<{ id: number }>().id;
+  // Someone watching the held slot.
+  const watched = await app.inject({
+    method: 'POST',
+    url: `/api/halls/${hallId}/watches`,
+    headers: member.bearer,
+    payload: { starts_at: iso(rentalStart), ends_at: iso(rentalStart + 3_600_000) },
+  });
+  expect(watched.statusCode, watched.body).toBe(201);
+  const watchId = watched.json<{ id: number }>().id;
   const notification = await sql<{ id: number }>`select id from notifications.messages order by id limit 1`
     .execute(service.database.db)
     .then((result) => result.rows[0]?.id ?? 1)
@@ -130,6 +139,7 @@ beforeAll(async () => {
         'team/userId': [member.id],
         'halls/id': [hallId],
         'rentals/id': [rentalId],
+        'watches/id': [watchId],
         'closures/closureId': [closureId],
         hall_id: [hallId],
         slug: [event.slug],

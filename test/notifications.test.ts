@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublishedEvent } from './support/events.ts';
 import { TEST_CARDS } from '../src/modules/payments/index.ts';
 import { injectHttp, payWithCard } from './support/payments.ts';
+import { notificationsSettled } from './support/notifications.ts';
 import { startTestService, type TestService } from './support/service.ts';
 import { startSmtpServer, type TestSmtpServer } from './support/smtp.ts';
 import { grantRole, signUp, type TestUser } from './support/users.ts';
@@ -52,23 +53,7 @@ async function confirm(bookingId: number) {
   expect(response.statusCode, response.body).toBe(200);
 }
 
-/** Waits until every committed event was published, turned into messages and sent (or parked for a retry). */
-async function settled(): Promise<void> {
-  await expect
-    .poll(
-      async () => {
-        const row = await sql<{ outbox: number; sources: number; due: number }>`
-          select
-            (select count(*)::int from platform.outbox where published_at is null) as outbox,
-            (select count(*)::int from notifications.source_events where processed_at is null) as sources,
-            (select count(*)::int from notifications.deliveries
-              where status = 'sending' or (status = 'pending' and next_attempt_at <= now())) as due`.execute(db());
-        return row.rows[0];
-      },
-      { timeout: 15_000 },
-    )
-    .toEqual({ outbox: 0, sources: 0, due: 0 });
-}
+const settled = () => notificationsSettled(db());
 
 describe('email over a real SMTP server', () => {
   it('sends exactly one email for a confirmed booking, with seats, amount and link, in Russian', async () => {

@@ -3,7 +3,16 @@
  * the domain itself never speaks HTTP.
  */
 export type ErrorKind =
-  'invalid' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'unprocessable' | 'rate-limited' | 'unavailable';
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'unprocessable'
+  | 'rate-limited'
+  | 'unavailable'
+  /** A service we called (the payment gateway) answered badly: 502, mapped here once for every door. */
+  | 'bad-gateway';
 
 /** A readable message from anything thrown (a stack when there is one, for logs and dead letters). */
 export function describeError(error: unknown): string {

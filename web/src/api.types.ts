@@ -3016,6 +3016,85 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/halls/{id}/watches': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Watch a taken slot: when it frees, the first watcher gets a PENDING rental held for a short time (409 slot-available if it is free now). */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: date-time
+             * @description An ISO 8601 instant on a quarter hour of the hall’s local time.
+             */
+            starts_at: string;
+            /**
+             * Format: date-time
+             * @description An ISO 8601 instant on a quarter hour of the hall’s local time.
+             */
+            ends_at: string;
+            extras?: {
+              extra_id: number;
+              /** @default 1 */
+              quantity?: number;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              hall_id: number;
+              /** Format: date-time */
+              starts_at: string;
+              /** Format: date-time */
+              ends_at: string;
+              extras: {
+                extra_id: number;
+                quantity: number;
+              }[];
+              /**
+               * @description WAITING; OFFERED (rental_id holds the slot for you until offer_expires_at); CLAIMED, LAPSED, CANCELLED, DROPPED.
+               * @enum {unknown}
+               */
+              status: 'WAITING' | 'OFFERED' | 'CLAIMED' | 'LAPSED' | 'CANCELLED' | 'DROPPED';
+              rental_id: number | null;
+              offer_expires_at: string | null;
+              /** Format: date-time */
+              created_at: string;
+              closed_at: string | null;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/mailbox': {
     parameters: {
       query?: never;
@@ -3051,6 +3130,12 @@ export interface paths {
               subject: string;
               text: string;
               html: string | null;
+              /** @description Files the email carries (a rental’s calendar invitation). */
+              attachments: {
+                filename: string;
+                content_type: string;
+                content: string;
+              }[];
               /** Format: date-time */
               created_at: string;
             }[];
@@ -3988,6 +4073,8 @@ export interface paths {
               | 'rental.cancelled'
               | 'rental.expired'
               | 'rental.completed'
+              | 'rental.reminder'
+              | 'rental.offered'
             )[];
             description?: string;
           };
@@ -5531,6 +5618,99 @@ export interface paths {
         };
       };
     };
+    trace?: never;
+  };
+  '/api/watches': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** My watches, newest first (at most 100). */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              hall_id: number;
+              /** Format: date-time */
+              starts_at: string;
+              /** Format: date-time */
+              ends_at: string;
+              extras: {
+                extra_id: number;
+                quantity: number;
+              }[];
+              /**
+               * @description WAITING; OFFERED (rental_id holds the slot for you until offer_expires_at); CLAIMED, LAPSED, CANCELLED, DROPPED.
+               * @enum {unknown}
+               */
+              status: 'WAITING' | 'OFFERED' | 'CLAIMED' | 'LAPSED' | 'CANCELLED' | 'DROPPED';
+              rental_id: number | null;
+              offer_expires_at: string | null;
+              /** Format: date-time */
+              created_at: string;
+              closed_at: string | null;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/watches/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Stop watching (an offer already made stays yours until it lapses). 404 for anyone else’s. */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/healthz': {

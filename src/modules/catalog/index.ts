@@ -4,7 +4,13 @@ import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { registerCatalogRoutes } from './catalog.routes.ts';
 import { EventsService, type EventView, type SellableCheck } from './events.service.ts';
 import { OrganizersService, type UserDirectory } from './organizers.service.ts';
-import { catalogDb, findOrganizerBySlug, findOrganizerNames, findTeamRole } from './organizers.repository.ts';
+import {
+  catalogDb,
+  findOrganizerBySlug,
+  findOrganizerNames,
+  findOrganizerOwners,
+  findTeamRole,
+} from './organizers.repository.ts';
 import { CAN_MANAGE_EVENTS, canManageEvent, canScanEvent, isOnEventTeam, manageableOrganizerId } from './team.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import './catalog.events.ts';
@@ -44,6 +50,8 @@ export interface CatalogModule {
   };
   forNotifications: {
     event(eventId: number): Promise<{ title: string; startsAt: string; timezone: string; venue: string } | undefined>;
+    /** A studio's name and owners, told of its rentals. */
+    studio(organizerId: number): Promise<{ name: string; ownerIds: number[] } | undefined>;
   };
   forIntegrations: {
     organizerOfEvent(eventId: number): Promise<number | undefined>;
@@ -106,6 +114,7 @@ export function createCatalogModule(
         const event = await events.findForSale(eventId);
         return event && { title: event.title, startsAt: event.starts_at, timezone: event.timezone, venue: event.venue };
       },
+      studio: (organizerId) => findOrganizerOwners(catalogDb(db), organizerId),
     },
     forIntegrations: {
       organizerOfEvent: async (eventId) => (await events.findForSale(eventId))?.organizer_id ?? undefined,

@@ -51,6 +51,21 @@ export async function findOrganizerNames(db: CatalogDb, ids: number[]): Promise<
   return db.selectFrom('catalog.organizers').select(['id', 'slug', 'name']).where('id', 'in', ids).execute();
 }
 
+/** An organizer's name and its owners (whom a studio's messages go to). */
+export async function findOrganizerOwners(db: CatalogDb, id: number): Promise<{ name: string; ownerIds: number[] } | undefined> {
+  const organizer = await db.selectFrom('catalog.organizers').select('name').where('id', '=', id).executeTakeFirst();
+  if (!organizer) return undefined;
+  const owners = await db
+    .selectFrom('catalog.team_members')
+    .select('user_id')
+    .where('organizer_id', '=', id)
+    .where('role', '=', 'owner')
+    .orderBy('user_id')
+    .limit(100)
+    .execute();
+  return { name: organizer.name, ownerIds: owners.map((owner) => owner.user_id) };
+}
+
 export async function findOrganizerBySlug(db: CatalogDb, slug: string): Promise<OrganizerRow | undefined> {
   return db.selectFrom('catalog.organizers').selectAll().where('slug', '=', slug).executeTakeFirst();
 }

@@ -64,6 +64,8 @@ export const LOGGED_TYPES = [
   'rental.cancelled',
   'rental.expired',
   'rental.completed',
+  'rental.reminder',
+  'rental.offered',
   'webhook.disabled',
 ] as const satisfies readonly EventType[];
 
@@ -74,6 +76,8 @@ export const WEBHOOK_TYPES: readonly string[] = LOGGED_TYPES.filter((type) => ty
 export interface OrganizerDirectory {
   /** Whose event this is (undefined when unknown). */
   organizerOfEvent(eventId: number): Promise<number | undefined>;
+  /** (rentals) Whose hall a rental is of: a rental's payments go to that studio's webhooks. */
+  organizerOfRental(rentalId: number): Promise<number | undefined>;
   /** The organizer's id if the principal may manage it; throws 404/403 otherwise. */
   manageableOrganizer(principal: Principal, slug: string): Promise<number>;
 }
@@ -250,15 +254,25 @@ export class IntegrationsService {
     return done;
   }
 
+  /**
+   * Whose event this is: the payload's organizer, or its event's, or (a payment of a rental, which
+   * has no event) the rental's studio.
+   */
+  private async organizerOf(data: unknown): Promise<number | undefined> {
+    const payload = data as { organizerId?: unknown; eventId?: unknown; orderKind?: unknown; bookingId?: unknown };
+    if (typeof payload.organizerId === 'number') return payload.organizerId;
+    if (typeof payload.eventId === 'number') return this.organizers.organizerOfEvent(payload.eventId);
+    if (payload.orderKind === 'rental' && typeof payload.bookingId === 'number') {
+      return this.organizers.organizerOfRental(payload.bookingId);
+    }
+    return undefined;
+  }
+
   /** Fans logged events out to the endpoints that chose them (idempotent: one row per endpoint and event). */
   async queueDue(limit = 100): Promise<number> {
     const rows = await pendingForWebhooks(this.db, limit);
     for (const row of rows) {
-      const payload = row.payload as { organizerId?: unknown; eventId?: unknown };
-      let organizerId = typeof payload.organizerId === 'number' ? payload.organizerId : undefined;
-      if (organizerId === undefined && typeof payload.eventId === 'number') {
-        organizerId = await this.organizers.organizerOfEvent(payload.eventId);
-      }
+      const organizerId = await this.organizerOf(row.payload);
       await this.db.transaction().execute(async (trx) => {
         await queueWebhookDeliveries(trx, { eventId: row.event_id, type: row.type }, organizerId);
       });

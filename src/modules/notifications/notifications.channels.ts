@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
+import type { Attachment } from './notifications.calendar.ts';
 import type { NotificationsTables } from './notifications.tables.ts';
 
 /** One delivery as a channel sees it. `id` is the delivery id: the idempotency key outside. */
@@ -10,6 +11,8 @@ export interface Outgoing {
   text: string;
   html: string;
   sms: string;
+  /** Email only (a calendar invitation); SMS carries text alone. */
+  attachments: Attachment[];
 }
 
 export interface ChannelSender {
@@ -45,6 +48,12 @@ export class SmtpSender implements ChannelSender {
       html: message.html,
       messageId: `<delivery-${message.id}@${this.domain}>`,
       headers: { 'X-Sbor-Delivery': String(message.id) },
+      // A calendar invitation as its own part, which mail programs offer to add to (or remove from) the calendar.
+      attachments: message.attachments.map((file) => ({
+        filename: file.filename,
+        content: file.content,
+        contentType: file.contentType,
+      })),
     });
   }
 
@@ -103,6 +112,7 @@ export class MailboxSender implements ChannelSender {
         subject: this.channel === 'email' ? message.subject : 'SMS',
         body_text: this.channel === 'email' ? message.text : message.sms,
         body_html: this.channel === 'email' ? message.html : null,
+        attachments: JSON.stringify(this.channel === 'email' ? message.attachments : []),
       })
       .onConflict((conflict) => conflict.column('delivery_id').doNothing())
       .execute();

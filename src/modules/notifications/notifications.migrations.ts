@@ -78,4 +78,12 @@ export const notificationsMigrations: Migrations = {
         )`.execute(db);
     },
   },
+  // Files sent with an email (a rental's .ics invitation), kept with the message so a retried
+  // delivery sends the same bytes; the mailbox keeps them too, to show what would have gone out.
+  '20261207T1700_notifications_attachments': {
+    async up(db: Kysely<unknown>) {
+      await sql`alter table notifications.messages add column attachments jsonb not null default '[]'`.execute(db);
+      await sql`alter table notifications.mailbox add column attachments jsonb not null default '[]'`.execute(db);
+    },
+  },
 };

@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import type { Attachment } from './notifications.calendar.ts';
 import type { Channel, DeliveryTable, MessageTable, NotificationsTables, SourceEventTable } from './notifications.tables.ts';
 
 export type NotificationsDb = Kysely<NotificationsTables>;
@@ -65,7 +66,7 @@ export async function retrySourceLater(db: NotificationsDb, eventId: number, del
     .execute();
 }
 
-export type NewMessage = Omit<MessageTable, 'id' | 'read_at' | 'created_at'>;
+export type NewMessage = Omit<Insertable<MessageTable>, 'id' | 'read_at' | 'created_at'>;
 
 /** Inserts the message unless this (source event, user) already has one; undefined then. */
 export async function insertMessage(db: NotificationsDb, message: NewMessage): Promise<number | undefined> {
@@ -103,6 +104,7 @@ export interface ClaimedDelivery {
   text: string;
   html: string;
   sms: string;
+  attachments: Attachment[];
 }
 
 /** Claims due email/SMS deliveries (a crashed worker's claim lapses and is taken over). */
@@ -135,7 +137,7 @@ export async function claimDeliveries(db: NotificationsDb, limit: number): Promi
   if (claimed.length === 0) return [];
   const messages = await db
     .selectFrom('notifications.messages')
-    .select(['id', 'subject', 'body_text', 'body_html', 'sms_text'])
+    .select(['id', 'subject', 'body_text', 'body_html', 'sms_text', 'attachments'])
     .where(
       'id',
       'in',
@@ -156,6 +158,7 @@ export async function claimDeliveries(db: NotificationsDb, limit: number): Promi
             text: message.body_text,
             html: message.body_html,
             sms: message.sms_text,
+            attachments: message.attachments,
           },
         ]
       : [];
@@ -224,7 +227,7 @@ export async function markRead(db: NotificationsDb, userId: number, id: number |
 export async function listMailbox(db: NotificationsDb, filter: { recipient?: string; limit: number }) {
   let query = db
     .selectFrom('notifications.mailbox')
-    .select(['id', 'delivery_id', 'channel', 'recipient', 'subject', 'body_text', 'body_html', 'created_at'])
+    .select(['id', 'delivery_id', 'channel', 'recipient', 'subject', 'body_text', 'body_html', 'attachments', 'created_at'])
     .orderBy('id', 'desc')
     .limit(filter.limit);
   if (filter.recipient) query = query.where('recipient', '=', filter.recipient);

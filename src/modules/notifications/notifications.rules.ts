@@ -1,6 +1,7 @@
 import type { BusEvent, EventType } from '../../platform/bus/index.ts';
 import type { Channel } from './notifications.tables.ts';
 import type { Facts, Locale } from './notifications.templates.ts';
+import { RENTAL_RULES } from './rentals.rules.ts';
 
 /** A person a message can reach, as the identity module knows them. */
 export interface Recipient {
@@ -40,6 +41,10 @@ export interface NotificationDirectory {
   /** Users with a booking of the event (open or confirmed, or cancelled because the event was). */
   holdersOfEvent(eventId: number, options: { confirmedOnly: boolean }): Promise<number[]>;
   waitlistUsersOfEvent(eventId: number): Promise<number[]>;
+  /** (rentals) A hall's name and IANA zone. */
+  hall(hallId: number): Promise<{ name: string; timezone: string } | undefined>;
+  /** (catalog) A studio (organizer): its name and the user ids of its owners. */
+  studio(organizerId: number): Promise<{ name: string; ownerIds: number[] } | undefined>;
 }
 
 /**
@@ -55,9 +60,18 @@ export interface Rule<T extends EventType = EventType> {
   template?: string;
   recipients(event: BusEvent<T>, directory: NotificationDirectory): Promise<number[]>;
   facts(event: BusEvent<T>, directory: NotificationDirectory): Promise<Facts>;
+  /**
+   * A second audience with its own template (a studio's owners told of a rental): always
+   * transactional, the same facts. Someone in both audiences gets the first message only.
+   */
+  team?: {
+    template: string;
+    channels: readonly Channel[];
+    recipients(event: BusEvent<T>, directory: NotificationDirectory): Promise<number[]>;
+  };
 }
 
-type Rules = { [T in EventType]?: Rule<T> };
+export type Rules = { [T in EventType]?: Rule<T> };
 
 const eventFacts = async (directory: NotificationDirectory, eventId: number): Promise<Facts> => {
   const event = await directory.event(eventId);
@@ -115,8 +129,8 @@ export const PAYMENT_FAILED_REASON_PREFIX = 'payment';
 /** Sales cancels every booking of a cancelled event with this reason; event.cancelled tells them. */
 export const EVENT_CANCELLED_REASON_PREFIX = 'event cancelled';
 
-const ALL: readonly Channel[] = ['email', 'sms', 'in_app'];
-const NO_SMS: readonly Channel[] = ['email', 'in_app'];
+export const ALL: readonly Channel[] = ['email', 'sms', 'in_app'];
+export const NO_SMS: readonly Channel[] = ['email', 'in_app'];
 
 export const RULES: Rules = {
   'booking.created': {
@@ -230,6 +244,7 @@ export const RULES: Rules = {
       path: `/api/organizers/${event.payload.organizerSlug}/webhooks`,
     }),
   },
+  ...RENTAL_RULES,
 };
 
 /** The event types this module consumes. */

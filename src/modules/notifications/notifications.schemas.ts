@@ -54,6 +54,9 @@ export const MailboxItemSchema = Type.Object({
   subject: Type.String(),
   text: Type.String(),
   html: Type.Union([Type.String(), Type.Null()]),
+  attachments: Type.Array(Type.Object({ filename: Type.String(), content_type: Type.String(), content: Type.String() }), {
+    description: 'Files the email carries (a rental’s calendar invitation).',
+  }),
   created_at: Type.String({ format: 'date-time' }),
 });
 

@@ -156,6 +156,11 @@ export class NotificationsService {
       subject: row.subject,
       text: row.body_text,
       html: row.body_html,
+      attachments: row.attachments.map((file) => ({
+        filename: file.filename,
+        content_type: file.contentType,
+        content: file.content,
+      })),
       created_at: row.created_at.toISOString(),
     }));
   }
@@ -191,16 +196,26 @@ export class NotificationsService {
       occurredAt: row.occurred_at.toISOString(),
     } as BusEvent;
     const userIds = rule ? [...new Set(await rule.recipients(event, this.directory))] : [];
-    if (!rule || userIds.length === 0) {
+    // The second audience (a studio's team); someone also in the first gets that message only.
+    const teamIds = rule?.team
+      ? [...new Set(await rule.team.recipients(event, this.directory))].filter((id) => !userIds.includes(id))
+      : [];
+    if (!rule || userIds.length + teamIds.length === 0) {
       await markSourceProcessed(this.db, row.event_id);
       return;
     }
-    const [facts, recipients] = await Promise.all([rule.facts(event, this.directory), this.directory.recipients(userIds)]);
-    const kind = rule.template ?? row.type;
+    const [facts, recipients] = await Promise.all([
+      rule.facts(event, this.directory),
+      this.directory.recipients([...userIds, ...teamIds]),
+    ]);
+    // The team is told, not invited: no calendar entry of someone else's rental in their calendars.
+    const { calendar: _invitation, ...teamFacts } = facts;
     await this.db.transaction().execute(async (trx) => {
       for (const recipient of recipients) {
-        const rendered = render(kind, recipient.locale, facts, this.options.publicUrl);
-        const channels = this.channelsFor(rule, recipient);
+        const team = rule.team && teamIds.includes(recipient.id) ? rule.team : undefined;
+        const kind = team ? team.template : (rule.template ?? row.type);
+        const rendered = render(kind, recipient.locale, team ? teamFacts : facts, this.options.publicUrl);
+        const channels = this.channelsFor(team ? { transactional: true, channels: team.channels } : rule, recipient);
         const messageId = await insertMessage(trx, {
           source_event_id: row.event_id,
           user_id: recipient.id,
@@ -212,6 +227,7 @@ export class NotificationsService {
           sms_text: rendered.sms,
           link: rendered.link,
           in_app: channels.some((channel) => channel.channel === 'in_app'),
+          attachments: JSON.stringify(rendered.attachments),
         });
         if (messageId === undefined) continue; // already dispatched (a retried pass)
         for (const { channel, address } of channels) {
@@ -229,7 +245,10 @@ export class NotificationsService {
   }
 
   /** The rule's channels this recipient can and may receive. */
-  private channelsFor(rule: Rule, recipient: Recipient): { channel: Channel; address: string }[] {
+  private channelsFor(
+    rule: Pick<Rule, 'transactional' | 'channels'>,
+    recipient: Recipient,
+  ): { channel: Channel; address: string }[] {
     return rule.channels.flatMap((channel): { channel: Channel; address: string }[] => {
       if (!rule.transactional && !recipient.preferences[channel]) return [];
       if (channel === 'email') return [{ channel, address: recipient.email }];

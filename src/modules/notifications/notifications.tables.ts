@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { Attachment } from './notifications.calendar.ts';
 
 export const CHANNELS = ['email', 'sms', 'in_app'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -28,6 +29,7 @@ export interface MessageTable {
   sms_text: string;
   link: string | null;
   in_app: boolean;
+  attachments: ColumnType<Attachment[], string | undefined, string>;
   read_at: Date | null;
   created_at: Generated<Date>;
 }
@@ -56,6 +58,7 @@ export interface MailboxTable {
   subject: string;
   body_text: string;
   body_html: string | null;
+  attachments: ColumnType<Attachment[], string | undefined, string>;
   created_at: Generated<Date>;
 }
 

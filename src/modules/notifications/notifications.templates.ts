@@ -4,6 +4,9 @@
  * HTML bodies, so the two versions of an email never drift apart.
  */
 
+import { calendarAttachment, type Attachment, type CalendarEntry } from './notifications.calendar.ts';
+import { RENTAL_TEMPLATES } from './rentals.templates.ts';
+
 export type Locale = 'ru' | 'en';
 
 /** What a template may say: the facts gathered once per bus event, in raw form. */
@@ -28,6 +31,16 @@ export interface Facts {
   extra?: Record<string, string>;
   /** The page the message points to, relative to PUBLIC_URL. */
   path?: string;
+  /** Hall rentals: the rental, its hall and studio, its end, the refund and who cancelled. */
+  rentalId?: number;
+  hallName?: string;
+  studioName?: string;
+  endsAt?: string;
+  refundAmount?: { minor: number; currency: string };
+  cancelledBy?: 'renter' | 'studio';
+  paidOffline?: boolean;
+  /** An invitation to attach to the email (`uid` without its host: render adds PUBLIC_URL's). */
+  calendar?: Omit<CalendarEntry, 'organizer'>;
 }
 
 export interface Template {
@@ -43,6 +56,8 @@ export interface Rendered {
   html: string;
   sms: string;
   link: string | null;
+  /** Files for the email (a calendar invitation); none for most kinds. */
+  attachments: Attachment[];
 }
 
 /** Formatting for one locale: money from minor units, instants in the event's zone, seats. */
@@ -76,6 +91,23 @@ export class Formatter {
     }
   }
 
+  /** A span in a zone, the zone named: `24 December 2026, 19:00–21:30 (Asia/Almaty)`. */
+  span(startsAt: string | undefined, endsAt: string | undefined, timeZone: string | undefined): string {
+    if (!startsAt || !endsAt) return '';
+    const zone = timeZone ?? 'UTC';
+    const time = (iso: string, options: Intl.DateTimeFormatOptions) => {
+      try {
+        return new Intl.DateTimeFormat(this.tag, { ...options, timeZone: zone }).format(new Date(iso));
+      } catch {
+        return new Intl.DateTimeFormat(this.tag, { ...options, timeZone: 'UTC' }).format(new Date(iso));
+      }
+    };
+    const day = (iso: string) => time(iso, { dateStyle: 'long' });
+    const clock = (iso: string) => time(iso, { timeStyle: 'short' });
+    const end = day(startsAt) === day(endsAt) ? clock(endsAt) : `${day(endsAt)}, ${clock(endsAt)}`;
+    return `${day(startsAt)}, ${clock(startsAt)}–${end} (${zone})`;
+  }
+
   seats(facts: Facts): string {
     if (facts.seats && facts.seats.length > 0) {
       const word = this.locale === 'ru' ? ['ряд', 'место'] : ['row', 'seat'];
@@ -89,7 +121,7 @@ export class Formatter {
   }
 }
 
-type Templates = Record<Locale, (facts: Facts, format: Formatter) => Template>;
+export type Templates = Record<Locale, (facts: Facts, format: Formatter) => Template>;
 
 const title = (facts: Facts) => facts.eventTitle ?? '';
 const when = (facts: Facts, format: Formatter) => format.instant(facts.startsAt, facts.timezone);
@@ -282,6 +314,7 @@ export const TEMPLATES: Record<string, Templates> = {
       sms: `Tomorrow: "${title(f)}", ${when(f, x)}.`,
     }),
   },
+  ...RENTAL_TEMPLATES,
   'webhook.disabled': {
     ru: (f) => ({
       subject: 'Вебхук отключён',
@@ -336,5 +369,15 @@ export function render(kind: string, locale: Locale, facts: Facts, publicUrl: st
     `<hr><p style="color: #777; font-size: 0.85em">${escapeHtml(FOOTER[locale])}<a href="${escapeHtml(settings)}">${escapeHtml(settings)}</a></p>`,
     '</body></html>',
   ].join('\n');
-  return { subject: template.subject, text, html, sms: template.sms, link };
+  const host = new URL(publicUrl).hostname;
+  const attachments = facts.calendar
+    ? [
+        calendarAttachment({
+          ...facts.calendar,
+          uid: `${facts.calendar.uid}@${host}`,
+          ...(facts.studioName ? { organizer: { name: facts.studioName, email: `no-reply@${host}` } } : {}),
+        }),
+      ]
+    : [];
+  return { subject: template.subject, text, html, sms: template.sms, link, attachments };
 }

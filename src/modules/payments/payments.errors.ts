@@ -11,10 +11,10 @@ export const gatewayUnavailable = (error: GatewayError) =>
       gateway_error: error.kind,
     },
   );
-/** The gateway answered, but not with a payment (5xx, refusal, nonsense): routes map it to 502. */
+/** The gateway answered, but not with a payment (5xx, refusal, nonsense): a 502 at every door. */
 export const gatewayFailed = (error: GatewayError) =>
   new DomainError(
-    'unavailable',
+    'bad-gateway',
     'payment-gateway-error',
     'The payment gateway could not start the payment. The booking is unchanged; try again later.',
     {
@@ -49,6 +49,3 @@ export const sandboxMerchantOnly = () =>
     'unauthenticated',
     "The standalone sandbox's test switches take the merchant's credentials: HTTP Basic PAYMENT_TERMINAL_KEY:PAYMENT_PASSWORD.",
   );
-
-/** Status overrides for the routes that start payments (HackLoad and native). */
-export const GATEWAY_PROBLEM_STATUS = { 'payment-gateway-error': 502 };

@@ -3,7 +3,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { principalOf } from '../../platform/http/access.ts';
 import type { App } from '../../platform/http/server.ts';
-import { GATEWAY_PROBLEM_STATUS } from './payments.errors.ts';
 import type { PaymentsService } from './payments.service.ts';
 import { PAYMENT_STATUSES, REFUND_STATUSES } from './payments.tables.ts';
 import { Id } from '../../platform/http/schemas.ts';
@@ -68,7 +67,7 @@ export async function registerPaymentsRoutes(app: App, payments: PaymentsService
     '/api/bookings/initiatePayment',
     {
       // The Billetter contract: someone else's booking is a 403 (the native door's is a 404).
-      config: { access: 'user', problemStatus: GATEWAY_PROBLEM_STATUS, strangers: 'forbidden' },
+      config: { access: 'user', strangers: 'forbidden' },
       schema: {
         tags: ['hackload'],
         summary:
@@ -87,7 +86,7 @@ export async function registerPaymentsRoutes(app: App, payments: PaymentsService
   app.post(
     '/api/bookings/:id/payments',
     {
-      config: { access: 'user', problemStatus: GATEWAY_PROBLEM_STATUS },
+      config: { access: 'user' },
       schema: {
         tags,
         summary:

@@ -7,12 +7,17 @@ import { registerExtrasRoutes } from './extras.routes.ts';
 import { HallsService, type StudioDirectory } from './halls.service.ts';
 import { PayableRentals } from './rentals.payable.ts';
 import { registerRentalsRoutes, type RentalPayments } from './rentals.routes.ts';
-import { rentalsDb } from './rentals.repository.ts';
+import { DEFAULT_REMINDER_LEAD_MINUTES, REMINDER_JOB, remindRenter } from './rentals.reminders.ts';
+import { findHall, findRental, rentalsDb } from './rentals.repository.ts';
 import { RentalsService } from './rentals.service.ts';
+import { WatchOffers } from './watches.offers.ts';
+import { registerWatchesRoutes } from './watches.routes.ts';
+import { WatchesService } from './watches.service.ts';
 import './rentals.events.ts';
 
 export { rentalsMigrations } from './rentals.migrations.ts';
 export { ensureDemoHalls } from './rentals.fixtures.ts';
+export { REMINDER_JOB, remindRenter } from './rentals.reminders.ts';
 export type { StudioDirectory } from './halls.service.ts';
 export type { RentalEventPayload } from './rentals.events.ts';
 export type { PayableRentals } from './rentals.payable.ts';
@@ -21,12 +26,18 @@ export type { RentalPayments } from './rentals.routes.ts';
 export interface RentalsModule {
   halls: HallsService;
   rentals: RentalsService;
+  watches: WatchesService;
   /** Rentals as a payable order (payments' port, kind 'rental'), bound in main.ts. */
   forPayments: PayableRentals;
+  /** What a message about a rental says of its hall. */
+  forNotifications: { hall(hallId: number): Promise<{ name: string; timezone: string } | undefined> };
+  /** Whose rental a payment paid for: its organizer's webhooks receive the payment's events. */
+  forIntegrations: { organizerOfRental(rentalId: number): Promise<number | undefined> };
   registerRoutes(app: App): void;
 }
 
 const HOUR_MS = 3_600_000;
+const DEFAULT_WATCH_OFFER_TTL_SECONDS = 600;
 
 export function createRentalsModule(
   db: Kysely<object>,
@@ -38,11 +49,25 @@ export function createRentalsModule(
     sweepIntervalMs: number;
     /** Starts a rental's payment; bound late (payments is built after rentals). */
     payments: () => RentalPayments;
+    /** How long before a confirmed rental's start its renter is reminded (default a day). */
+    reminderLeadMinutes?: number;
+    /** How long a freed slot is held for its first watcher (the hall's hold TTL if shorter; default 10 min). */
+    watchOfferTtlSeconds?: number;
   },
 ): RentalsModule {
   const halls = new HallsService(db, options.studios);
-  const rentals = new RentalsService(db, halls, { defaultCurrency: options.defaultCurrency });
+  const reminderLeadMinutes = options.reminderLeadMinutes ?? DEFAULT_REMINDER_LEAD_MINUTES;
+  const offers = new WatchOffers(halls, {
+    offerTtlSeconds: options.watchOfferTtlSeconds ?? DEFAULT_WATCH_OFFER_TTL_SECONDS,
+    defaultCurrency: options.defaultCurrency,
+  });
+  const rentals = new RentalsService(db, halls, offers, { defaultCurrency: options.defaultCurrency, reminderLeadMinutes });
+  const watches = new WatchesService(db, halls, offers);
   const extras = new ExtrasService(rentalsDb(db), halls);
+  options.jobs.defineJob(REMINDER_JOB, remindRenter);
+  options.jobs.definePeriodic('rentals.watches', options.sweepIntervalMs, async () => {
+    await watches.sweep();
+  });
   options.jobs.definePeriodic('rentals.expire-holds', options.sweepIntervalMs, async () => {
     await rentals.expireDue();
   });
@@ -55,9 +80,20 @@ export function createRentalsModule(
   return {
     halls,
     rentals,
-    forPayments: new PayableRentals(rentalsDb(db)),
+    watches,
+    forPayments: new PayableRentals(rentalsDb(db), offers, { reminderLeadMinutes }),
+    forNotifications: {
+      hall: async (hallId) => {
+        const hall = await findHall(rentalsDb(db), hallId);
+        return hall && { name: hall.name, timezone: hall.timezone };
+      },
+    },
+    forIntegrations: {
+      organizerOfRental: async (rentalId) => (await findRental(rentalsDb(db), rentalId))?.organizer_id,
+    },
     registerRoutes: (app) => {
       registerRentalsRoutes(app, halls, rentals, options.payments);
+      registerWatchesRoutes(app, watches);
       registerExtrasRoutes(app, extras);
     },
   };

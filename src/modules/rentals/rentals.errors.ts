@@ -49,3 +49,14 @@ export const illegalTransition = (from: RentalStatus, action: string) =>
 export const STRANGER_TO_RENTAL: OwnershipRefusal = { notFound: rentalNotFound, forbidden: rentalNotFound };
 export const rentalChanged = () =>
   new DomainError('conflict', 'rental-changed', 'The rental changed while the payment was being started; try again.');
+export const watchNotFound = () => new DomainError('not-found', 'watch-not-found', 'No such watch.');
+/** Someone else's watch reads as none, as rentals do. */
+export const STRANGER_TO_WATCH: OwnershipRefusal = { notFound: watchNotFound, forbidden: watchNotFound };
+export const slotAvailable = () =>
+  new DomainError('conflict', 'slot-available', 'This time is free now: book it (POST /api/rentals) instead of watching it.');
+export const tooManyWatches = (max: number) =>
+  new DomainError('conflict', 'too-many-watches', `At most ${max} watches may wait at once; delete one first.`, {
+    max_watches: max,
+  });
+export const alreadyWatching = (watchId: number) =>
+  new DomainError('conflict', 'already-watching', 'You are already watching this slot.', { watch_id: watchId });

@@ -136,4 +136,30 @@ export const rentalsMigrations: Migrations = {
         )`.execute(db);
     },
   },
+  // "Tell me if it frees up": a renter's watch on a slot that was taken. When it frees, the first
+  // waiting watch (FIFO by id) gets an offer, a PENDING rental, in the freeing transaction.
+  '20261207T1710_rentals_watches': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table rentals.watches (
+          id bigint generated always as identity primary key,
+          hall_id bigint not null references rentals.halls (id),
+          user_id bigint not null,
+          starts_at timestamptz not null,
+          ends_at timestamptz not null,
+          extras jsonb not null default '[]',
+          status text not null default 'WAITING'
+            check (status in ('WAITING', 'OFFERED', 'CLAIMED', 'LAPSED', 'CANCELLED', 'DROPPED')),
+          rental_id bigint references rentals.rentals (id),
+          offer_expires_at timestamptz,
+          created_at timestamptz not null default now(),
+          closed_at timestamptz,
+          constraint watches_starts_before_ends check (starts_at < ends_at),
+          constraint watches_offer_has_rental check (status not in ('OFFERED', 'CLAIMED', 'LAPSED') or rental_id is not null)
+        )`.execute(db);
+      await sql`create index watches_waiting_idx on rentals.watches (hall_id, id) where status = 'WAITING'`.execute(db);
+      await sql`create index watches_user_idx on rentals.watches (user_id, id)`.execute(db);
+      await sql`create unique index watches_rental_idx on rentals.watches (rental_id) where rental_id is not null`.execute(db);
+    },
+  },
 };

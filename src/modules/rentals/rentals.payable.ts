@@ -8,13 +8,18 @@ import {
   databaseNow,
   findRental,
   insertAudit,
+  lockHall,
   lockRental,
   transitionRental,
+  type HallRow,
   type RentalRow,
   type RentalsDb,
   type RentalsTrx,
 } from './rentals.repository.ts';
-import { payloadOf } from './rentals.service.ts';
+import { scheduleReminder } from './rentals.reminders.ts';
+import type { WatchOffers } from './watches.offers.ts';
+import { markOfferClaimed } from './watches.repository.ts';
+import { payloadOf } from './rentals.events.ts';
 import type { RentalsTables } from './rentals.tables.ts';
 
 /** What a rental's payment paid for (its receipt at payments). */
@@ -45,9 +50,13 @@ export class PayableRentals {
   };
 
   private readonly db: RentalsDb;
+  private readonly reminderLeadMinutes: number;
+  private readonly offers: WatchOffers;
 
-  constructor(db: RentalsDb) {
+  constructor(db: RentalsDb, offers: WatchOffers, options: { reminderLeadMinutes: number }) {
     this.db = db;
+    this.offers = offers;
+    this.reminderLeadMinutes = options.reminderLeadMinutes;
   }
 
   async ownerOf(rentalId: number): Promise<number | undefined> {
@@ -98,6 +107,7 @@ export class PayableRentals {
    */
   async settlePaid(trx: Transaction<object>, rentalId: number, _items: unknown, reason: string) {
     const rentals = narrow<RentalsTables>(trx);
+    const hall = await this.lockHallOf(rentals, rentalId);
     const row = await lockRental(rentals, rentalId);
     if (!row) return 'unavailable' as const;
     if (row.status === 'CONFIRMED' || row.status === 'COMPLETED') return 'already' as const;
@@ -112,31 +122,42 @@ export class PayableRentals {
       { unexpired: true },
     );
     if (!confirmed) {
-      await this.release(rentals, row, 'hold expired before the payment arrived');
+      await this.release(rentals, hall, row, 'hold expired before the payment arrived');
       return 'unavailable' as const;
     }
     await insertAudit(rentals, [{ rental_id: rentalId, from_status: 'PENDING', to_status: 'CONFIRMED', actor_id: null, reason }]);
     await addEvent(rentals, 'rental.confirmed', rentalId, { ...payloadOf(confirmed), paidOffline: false });
+    await scheduleReminder(rentals, confirmed, this.reminderLeadMinutes);
+    await markOfferClaimed(rentals, rentalId);
     return 'confirmed' as const;
   }
 
   /** In the payment's transaction: the payment failed, so the hold is released now and the slot is free again. */
   async failPayment(trx: Transaction<object>, rentalId: number, failure: { reason: string; cancelBooking: boolean }) {
     const rentals = narrow<RentalsTables>(trx);
+    const hall = await this.lockHallOf(rentals, rentalId);
     const row = await lockRental(rentals, rentalId);
     if (!row || row.status !== 'PENDING') return { outcome: 'none' as const, holdEndsAt: null };
-    await this.release(rentals, row, failure.reason);
+    await this.release(rentals, hall, row, failure.reason);
     return { outcome: 'expired' as const, holdEndsAt: null };
   }
 
   /** A hold ends unpaid: EXPIRED (as the sweep would), with why in the audit and rental.expired on the bus. */
-  private async release(rentals: RentalsTrx, row: RentalRow, reason: string): Promise<void> {
+  private async release(rentals: RentalsTrx, hall: HallRow | undefined, row: RentalRow, reason: string): Promise<void> {
     const expired = await transitionRental(rentals, row.id, ['PENDING'], 'EXPIRED', {
       closed_at: new Date(await databaseNow(rentals)),
     });
     if (!expired) return;
     await insertAudit(rentals, [{ rental_id: row.id, from_status: 'PENDING', to_status: 'EXPIRED', actor_id: null, reason }]);
     await addEvent(rentals, 'rental.expired', row.id, payloadOf(expired));
+    // The freed time goes to the hall's watchers in this same transaction.
+    if (hall) await this.offers.feed(rentals, hall, [expired]);
+  }
+
+  /** The rental's hall, locked before the rental: the order booking and cancelling take them in. */
+  private async lockHallOf(rentals: RentalsTrx, rentalId: number): Promise<HallRow | undefined> {
+    const row = await findRental(rentals, rentalId);
+    return row ? lockHall(rentals, row.hall_id) : undefined;
   }
 
   private async assertPayable(db: RentalsDb, row: RentalRow): Promise<void> {

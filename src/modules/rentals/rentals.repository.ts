@@ -303,25 +303,36 @@ export async function expirePassedHolds(trx: RentalsTrx, hallId: number, extraId
     .execute();
 }
 
-/** The sweep: overdue holds anywhere, a batch at a time, skipping rows another sweeper holds. */
-export async function expireDueHolds(trx: RentalsTrx, limit: number): Promise<RentalRow[]> {
-  return trx
-    .updateTable('rentals.rentals')
-    .set({ status: 'EXPIRED', closed_at: sql<Date>`statement_timestamp()` })
+/** The halls with holds whose second has passed (the sweep expires them hall by hall). */
+export async function hallsWithPassedHolds(db: RentalsDb, limit: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('rentals.rentals')
+    .select('hall_id')
+    .distinct()
     .where('status', '=', 'PENDING')
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('rentals.rentals')
-        .select('id')
-        .where('status', '=', 'PENDING')
-        .where('expires_at', '<=', sql<Date>`statement_timestamp()`)
-        .orderBy('expires_at')
-        .limit(limit)
-        .forUpdate()
-        .skipLocked(),
-    )
-    .returningAll()
+    .where('expires_at', '<=', sql<Date>`statement_timestamp()`)
+    .limit(limit)
     .execute();
+  return rows.map((row) => row.hall_id);
+}
+
+/** Whether a live rental or block of the hall (a hold whose second passed counts as gone) touches [from, to). */
+export async function slotHeld(db: RentalsDb, hallId: number, from: Date, to: Date): Promise<boolean> {
+  const row = await db
+    .selectFrom('rentals.rentals')
+    .select('id')
+    .where('hall_id', '=', hallId)
+    .where('starts_at', '<', to)
+    .where('occupied_until', '>', from)
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'CONFIRMED'),
+        eb.and([eb('status', '=', 'PENDING'), eb('expires_at', '>', sql<Date>`statement_timestamp()`)]),
+      ]),
+    )
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Confirmed rentals and blocks whose end has passed become COMPLETED, a batch at a time. */

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { Amount, Id } from '../../platform/http/schemas.ts';
 import { WEEKDAYS } from './rentals.clock.ts';
-import { RENTAL_STATUSES } from './rentals.tables.ts';
+import { RENTAL_STATUSES, WATCH_STATUSES } from './rentals.tables.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -261,6 +261,33 @@ export const CreateRentalBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const WatchBody = Type.Object(
+  {
+    starts_at: Instant,
+    ends_at: Instant,
+    extras: Type.Optional(Type.Array(ExtraRequest, { maxItems: 20 })),
+  },
+  { additionalProperties: false },
+);
+
+export const WatchParams = Type.Object({ id: Id });
+
+export const WatchSchema = Type.Object({
+  id: Type.Integer(),
+  hall_id: Type.Integer(),
+  starts_at: Type.String({ format: 'date-time' }),
+  ends_at: Type.String({ format: 'date-time' }),
+  extras: Type.Array(Type.Object({ extra_id: Type.Integer(), quantity: Type.Integer() })),
+  status: Type.Enum([...WATCH_STATUSES], {
+    description:
+      'WAITING; OFFERED (rental_id holds the slot for you until offer_expires_at); CLAIMED, LAPSED, CANCELLED, DROPPED.',
+  }),
+  rental_id: Nullable(Type.Integer()),
+  offer_expires_at: Nullable(Type.String({ format: 'date-time' })),
+  created_at: Type.String({ format: 'date-time' }),
+  closed_at: Nullable(Type.String({ format: 'date-time' })),
+});
 
 export const BlockBody = Type.Object(
   { starts_at: Instant, ends_at: Instant, note: Type.Optional(Type.String({ maxLength: 500 })) },

@@ -3,34 +3,34 @@ import { addEvent } from '../../platform/bus/index.ts';
 import { runIdempotent, type IdempotentResult } from '../../platform/db/idempotency.ts';
 import { mayActAsOwner, type Principal } from '../../platform/http/access.ts';
 import { addDays, isLocalDate, startOfLocalDay } from './rentals.clock.ts';
-import { illegalTransition, invalidRange, rentalNotFound, outOfStock, slotTaken } from './rentals.errors.ts';
-import type { RentalEventPayload } from './rentals.events.ts';
+import { illegalTransition, invalidRange, rentalNotFound, slotTaken } from './rentals.errors.ts';
+import { payloadOf } from './rentals.events.ts';
 import { refundIfCancelledNow, renterRefund } from './rentals.policy.ts';
 import {
   databaseNow,
-  expireDueHolds,
+  hallsWithPassedHolds,
   completeEndedRentals,
   expirePassedHolds,
   findHall,
   findRental,
   findRentalExtras,
   insertAudit,
-  insertRental,
-  insertRentalExtras,
   listAudit,
   listHallRentals,
   listUserRentals,
   lockHall,
   lockRental,
   lockStockedExtras,
-  peakExtraUse,
   rentalsDb,
   transitionRental,
   type RentalRow,
   type RentalsDb,
-  type RentalsTrx,
 } from './rentals.repository.ts';
-import { checkDateRange, checkSlot } from './rentals.slots.ts';
+import { isExclusionViolation, placeRental, recordExpired } from './rentals.holds.ts';
+import { scheduleReminder } from './rentals.reminders.ts';
+import { markOfferClaimed } from './watches.repository.ts';
+import type { WatchOffers } from './watches.offers.ts';
+import { checkDateRange } from './rentals.slots.ts';
 import type { HallsService, ExtraRequest } from './halls.service.ts';
 import { hallNotFound } from './rentals.errors.ts';
 import './rentals.events.ts';
@@ -71,25 +71,6 @@ export function rentalView(row: RentalRow, extras: RentalExtraRow[]) {
 
 export type RentalView = ReturnType<typeof rentalView>;
 
-export function payloadOf(row: RentalRow): RentalEventPayload {
-  return {
-    rentalId: row.id,
-    hallId: row.hall_id,
-    organizerId: row.organizer_id,
-    userId: row.user_id,
-    kind: row.kind,
-    status: row.status,
-    startsAt: row.starts_at.toISOString(),
-    endsAt: row.ends_at.toISOString(),
-    total: row.total,
-    currency: row.currency,
-  };
-}
-
-function isExclusionViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === '23P01';
-}
-
 export interface RentalRequest {
   hallId: number;
   startsAt: number;
@@ -102,11 +83,20 @@ export class RentalsService {
   private readonly db: RentalsDb;
   private readonly halls: HallsService;
   private readonly defaultCurrency: string;
+  private readonly reminderLeadMinutes: number;
+  private readonly offers: WatchOffers;
 
-  constructor(db: Kysely<object>, halls: HallsService, options: { defaultCurrency: string }) {
+  constructor(
+    db: Kysely<object>,
+    halls: HallsService,
+    offers: WatchOffers,
+    options: { defaultCurrency: string; reminderLeadMinutes: number },
+  ) {
     this.db = rentalsDb(db);
     this.halls = halls;
+    this.offers = offers;
     this.defaultCurrency = options.defaultCurrency;
+    this.reminderLeadMinutes = options.reminderLeadMinutes;
   }
 
   /** Creates at most once per Idempotency-Key (platform/db/idempotency.ts). */
@@ -148,66 +138,26 @@ export class RentalsService {
         if (!hall) throw hallNotFound();
         await lockStockedExtras(trx, ids);
         const now = await databaseNow(trx);
-        let quote: { total: number; currency: string; lines: unknown[] } = {
-          total: 0,
-          currency: this.defaultCurrency,
-          lines: [],
-        };
-        let extraRows: { id: number; name: string; stock: number | null }[] = [];
-        let extraAmounts: number[] = [];
-        if (kind === 'rental') {
-          const priced = await this.halls.priceFor(trx, hall, request.startsAt, request.endsAt, request.extras, now);
-          quote = { total: priced.total, currency: priced.currency, lines: priced.lines };
-          extraRows = priced.extraRows;
-          extraAmounts = priced.lines.filter((line) => line.kind === 'extra').map((line) => line.amount);
-        } else {
-          checkSlot(hall, [], request.startsAt, request.endsAt, now, 'block');
-        }
-        await this.recordExpired(trx, await expirePassedHolds(trx, hall.id, ids));
-        const startsAt = new Date(request.startsAt).toISOString();
-        const endsAt = new Date(request.endsAt).toISOString();
-        for (const wanted of request.extras) {
-          const extra = extraRows.find((row) => row.id === wanted.extra_id);
-          if (!extra || extra.stock === null) continue;
-          const peak = await peakExtraUse(trx, extra.id, startsAt, endsAt);
-          if (peak.taken + wanted.quantity > extra.stock) throw outOfStock(extra.name, new Date(peak.at).toISOString());
-        }
-        const buffer = kind === 'rental' ? hall.buffer_minutes : 0;
-        const row = await insertRental(trx, {
-          hall_id: hall.id,
-          organizer_id: hall.organizer_id,
+        // Passed holds never block a new rental; what they free goes to the hall's watchers first.
+        const expired = await expirePassedHolds(trx, hall.id, ids);
+        await recordExpired(trx, expired);
+        await this.offers.feed(
+          trx,
+          hall,
+          expired.filter((freed) => freed.hall_id === hall.id),
+        );
+        return placeRental(trx, this.halls, hall, {
+          userId: principal.userId,
           kind,
-          user_id: principal.userId,
-          status: kind === 'rental' ? 'PENDING' : 'CONFIRMED',
-          starts_at: startsAt,
-          ends_at: endsAt,
-          occupied_until: new Date(request.endsAt + buffer * 60_000).toISOString(),
-          // The database clock of this statement's transaction, as every hold is judged by it.
-          expires_at: kind === 'rental' ? new Date(now + hall.hold_ttl_seconds * 1000).toISOString() : null,
-          confirmed_at: kind === 'block' ? new Date(now) : null,
-          total: quote.total,
-          currency: quote.currency,
-          quote: JSON.stringify({ lines: quote.lines }),
+          startsAt: request.startsAt,
+          endsAt: request.endsAt,
+          extras: request.extras,
           note,
+          now,
+          ttlSeconds: hall.hold_ttl_seconds,
+          defaultCurrency: this.defaultCurrency,
+          reason: kind === 'block' ? 'blocked' : 'created',
         });
-        const extras = request.extras.map((wanted, index) => ({
-          rental_id: row.id,
-          extra_id: wanted.extra_id,
-          quantity: wanted.quantity,
-          amount: extraAmounts[index] ?? 0,
-        }));
-        await insertRentalExtras(trx, extras);
-        await insertAudit(trx, [
-          {
-            rental_id: row.id,
-            from_status: null,
-            to_status: row.status,
-            actor_id: principal.userId,
-            reason: kind === 'block' ? 'blocked' : 'created',
-          },
-        ]);
-        if (kind === 'rental') await addEvent(trx, 'rental.created', row.id, payloadOf(row));
-        return { row, extras };
       });
       return rentalView(row, extras);
     } catch (error) {
@@ -273,6 +223,10 @@ export class RentalsService {
     const byRenter = current.kind === 'rental' && current.user_id === principal.userId;
     if (!byRenter) await this.halls.manageableHall(principal, current.hall_id);
     const row = await this.db.transaction().execute(async (trx) => {
+      // The hall first, then the rental: the order booking takes them in, and the freed time is
+      // offered to the hall's watchers under the same lock.
+      const hall = await lockHall(trx, current.hall_id);
+      if (!hall) throw hallNotFound();
       const locked = await lockRental(trx, rentalId);
       if (!locked) throw rentalNotFound();
       if (locked.status !== 'PENDING' && locked.status !== 'CONFIRMED') throw illegalTransition(locked.status, 'cancelled');
@@ -280,12 +234,7 @@ export class RentalsService {
       if (byRenter && locked.starts_at.getTime() <= now) throw illegalTransition(locked.status, 'cancelled after it started');
       const paid = locked.status === 'CONFIRMED' ? locked.total : 0;
       let refund = paid;
-      if (byRenter) {
-        // Through the transaction: PGlite's one connection is held by it.
-        const hall = await findHall(trx, locked.hall_id);
-        if (!hall) throw hallNotFound();
-        refund = renterRefund(hall, paid, locked.starts_at.getTime(), now);
-      }
+      if (byRenter) refund = renterRefund(hall, paid, locked.starts_at.getTime(), now);
       const cancelled = await transitionRental(trx, rentalId, ['PENDING', 'CONFIRMED'], 'CANCELLED', {
         refund_amount: refund,
         cancelled_by: byRenter ? 'renter' : 'studio',
@@ -306,8 +255,10 @@ export class RentalsService {
           ...payloadOf(cancelled),
           by: byRenter ? 'renter' : 'studio',
           refundAmount: refund,
+          previousStatus: locked.status,
         });
       }
+      await this.offers.feed(trx, hall, [cancelled]);
       return cancelled;
     });
     return rentalView(row, await findRentalExtras(this.db, [row.id]));
@@ -340,18 +291,31 @@ export class RentalsService {
         },
       ]);
       await addEvent(trx, 'rental.confirmed', rentalId, { ...payloadOf(confirmed), paidOffline: true });
+      await scheduleReminder(trx, confirmed, this.reminderLeadMinutes);
+      await markOfferClaimed(trx, rentalId);
       return confirmed;
     });
     return rentalView(row, await findRentalExtras(this.db, [row.id]));
   }
 
-  /** Periodic: holds whose second has passed become EXPIRED (safe to run in several processes). */
+  /**
+   * Periodic: holds whose second has passed become EXPIRED, hall by hall under the hall's lock (the
+   * order booking takes), each hall's freed time offered to its watchers in the same transaction.
+   * Several processes may run it: the second finds the holds already expired.
+   */
   async expireDue(): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
-      const rows = await expireDueHolds(trx, SWEEP_BATCH);
-      await this.recordExpired(trx, rows);
-      return rows.length;
-    });
+    let expired = 0;
+    for (const hallId of await hallsWithPassedHolds(this.db, SWEEP_BATCH)) {
+      expired += await this.db.transaction().execute(async (trx) => {
+        const hall = await lockHall(trx, hallId);
+        if (!hall) return 0;
+        const rows = await expirePassedHolds(trx, hallId, []);
+        await recordExpired(trx, rows);
+        await this.offers.feed(trx, hall, rows);
+        return rows.length;
+      });
+    }
+    return expired;
   }
 
   /** Periodic: confirmed rentals (and blocks) whose end has passed become COMPLETED. */
@@ -371,20 +335,6 @@ export class RentalsService {
       for (const row of rows) if (row.kind === 'rental') await addEvent(trx, 'rental.completed', row.id, payloadOf(row));
       return rows.length;
     });
-  }
-
-  private async recordExpired(trx: RentalsTrx, rows: RentalRow[]): Promise<void> {
-    await insertAudit(
-      trx,
-      rows.map((row) => ({
-        rental_id: row.id,
-        from_status: 'PENDING',
-        to_status: 'EXPIRED',
-        actor_id: null,
-        reason: 'hold expired',
-      })),
-    );
-    for (const row of rows) await addEvent(trx, 'rental.expired', row.id, payloadOf(row));
   }
 
   /**

@@ -115,7 +115,27 @@ export interface RentalAuditTable {
   at: Generated<Date>;
 }
 
+export const WATCH_STATUSES = ['WAITING', 'OFFERED', 'CLAIMED', 'LAPSED', 'CANCELLED', 'DROPPED'] as const;
+export type WatchStatus = (typeof WATCH_STATUSES)[number];
+
+/** A renter's "tell me if it frees up" on a slot; OFFERED when a freed slot was held for them. */
+export interface WatchTable {
+  id: Generated<number>;
+  hall_id: number;
+  user_id: number;
+  starts_at: ColumnType<Date, string, string>;
+  ends_at: ColumnType<Date, string, string>;
+  extras: Json<{ extra_id: number; quantity: number }[]>;
+  status: Generated<WatchStatus>;
+  /** The PENDING rental made for the watcher when the slot freed. */
+  rental_id: number | null;
+  offer_expires_at: ColumnType<Date | null, string | null, string | null>;
+  created_at: Generated<Date>;
+  closed_at: ColumnType<Date | null, string | null, string | null>;
+}
+
 export type RentalsTables = {
+  'rentals.watches': WatchTable;
   'rentals.halls': HallTable;
   'rentals.tariffs': TariffTable;
   'rentals.extras': ExtraTable;

@@ -30,6 +30,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   unprocessable: 422,
   'rate-limited': 429,
   unavailable: 503,
+  'bad-gateway': 502,
 };
 
 const TITLES: Record<number, string> = {
@@ -48,6 +49,7 @@ const TITLES: Record<number, string> = {
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
 };
 

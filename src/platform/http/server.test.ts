@@ -49,6 +49,8 @@ beforeAll(async () => {
       if (request.body.name === 'taken')
         throw new DomainError('conflict', 'widget-taken', 'That widget is taken.', { holder: 7 });
       if (request.body.name === 'explode') throw new Error('connection string postgres://secret@db leaked');
+      if (request.body.name === 'upstream')
+        throw new DomainError('bad-gateway', 'upstream-error', 'The service we called answered badly.');
       return { id: request.params.id, name: request.body.name, internal: 'not in schema' };
     },
   );
@@ -87,6 +89,17 @@ describe('the HTTP shell', () => {
     expect(response.statusCode).toBe(404);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.json()).toMatchObject({ type: `${PROBLEM_TYPE_BASE}not-found`, status: 404, title: 'Not Found' });
+  });
+
+  it('answers an error of kind bad-gateway with a 502 problem, with no route mapping it', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/widgets/1',
+      headers: json,
+      payload: { name: 'upstream', size: 1 },
+    });
+    expect(response.statusCode).toBe(502);
+    expect(response.json()).toMatchObject({ type: `${PROBLEM_TYPE_BASE}upstream-error`, status: 502, title: 'Bad Gateway' });
   });
 
   it('answers malformed JSON with a 400 problem', async () => {

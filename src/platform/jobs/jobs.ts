@@ -24,12 +24,14 @@ export interface ScheduleOptions {
  * Schedules a one-off job. Pass the use case's transaction so the job exists only if the change
  * that needs it committed.
  */
-export async function scheduleJob(
-  db: Kysely<object>,
+export async function scheduleJob<Tables>(
+  database: Kysely<Tables>,
   name: string,
   payload: unknown,
   options: ScheduleOptions = {},
 ): Promise<void> {
+  // Any module's (narrowed) transaction: the jobs table is reached through the same connection.
+  const db = database as unknown as Kysely<object>;
   const runAt = options.runAt
     ? sql<Date>`${options.runAt.toISOString()}::timestamptz`
     : sql<Date>`now() + make_interval(secs => ${(options.delayMs ?? 0) / 1000})`;
