@@ -18,7 +18,7 @@ const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
-  NATS_URL: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })),
+  NATS_URL: Type.Optional(Type.String({ pattern: '^(nats|tls)://[^,]+(,(nats|tls)://[^,]+)*$' })),
   NATS_STREAM_REPLICAS: Type.Integer({ minimum: 1, maximum: 5, default: 1 }),
   METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   LOG_LEVEL: Type.Enum([...LOG_LEVELS], { default: 'info' }),

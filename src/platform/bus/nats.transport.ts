@@ -70,9 +70,13 @@ export class NatsTransport implements Transport {
     const settings = { streamName: 'SBOR_EVENTS', subjectPrefix: 'sbor.events', replicas: 1, ...options };
     // The server may restart under us; the client keeps trying, and the relay's backoff and the
     // consumers' loops carry on once it is back.
-    const nc = await connect({ servers: settings.url, name: 'sbor', maxReconnectAttempts: -1 });
+    // A comma-separated list names a cluster's nodes: any of them will do to connect, and the
+    // client learns the rest from the server and moves to another node when one goes away.
+    const nc = await connect({ servers: settings.url.split(','), name: 'sbor', maxReconnectAttempts: -1 });
     try {
-      const jsm = await jetstreamManager(nc);
+      // Creating a replicated stream waits for its copies to agree: longer than the 5 s default
+      // on a busy three-node cluster.
+      const jsm = await jetstreamManager(nc, { timeout: 15_000 });
       await ensureStream(jsm, settings.streamName, settings.subjectPrefix, settings.replicas);
       return new NatsTransport(nc, jsm, settings);
     } catch (error) {
