@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject, vi } from 'vitest';
 import { startCluster, type Cluster } from '../src/cluster.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { findNatsServerBinary } from './support/nats-server.ts';
@@ -35,6 +35,7 @@ describe.skipIf(missing !== '')(`the local cluster${missing ? ` (skipped: needs 
   let database: TestDatabase | undefined;
   let cluster: Cluster | undefined;
   const pids: number[] = [];
+  const workerLines: string[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -48,7 +49,11 @@ describe.skipIf(missing !== '')(`the local cluster${missing ? ` (skipped: needs 
       basePort,
       postgresUrl: url.toString(),
       database: name,
-      env: { AUTH_RATE_LIMITS: 'off', SEAT_SELECT_RATE_LIMIT: 'off', LOG_LEVEL: 'warn' },
+      // Debug, for the worker's "event delivered" lines.
+      env: { AUTH_RATE_LIMITS: 'off', SEAT_SELECT_RATE_LIMIT: 'off', LOG_LEVEL: 'debug' },
+      onOutput: (name, line) => {
+        if (name === 'worker' && line.includes('event delivered')) workerLines.push(line);
+      },
       onSpawn: (pid, what) => {
         pids.push(pid);
         // The end of the test run kills what a crashed test left (test/global-setup.ts).
@@ -87,7 +92,28 @@ describe.skipIf(missing !== '')(`the local cluster${missing ? ` (skipped: needs 
       zones: [{ name: 'A', price: 100, rows: 2, seats_per_row: 5 }],
     });
     expect(layout.status).toBe(201);
-    expect((await callJson(base, 'POST', `/api/events/${eventId}/publish`, organizer)).status).toBe(200);
+    const requestId = 'cluster-publish-1';
+    const published = await callJson(base, 'POST', `/api/events/${eventId}/publish`, { ...organizer, 'x-request-id': requestId });
+    expect(published.status).toBe(200);
+    // The id went through nginx into the outbox, over NATS to the worker process, into its log.
+    const stamped = await sql<{ request_id: string }>`
+      select request_id from platform.outbox where type = 'event.published' and aggregate_id = ${String(eventId)}`.execute(
+      database.db,
+    );
+    expect(stamped.rows).toEqual([{ request_id: requestId }]);
+    await vi.waitFor(
+      () =>
+        expect(workerLines.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual(
+          expect.objectContaining({ msg: 'event delivered', consumer: 'integrations.event-log', requestId }),
+        ),
+      { timeout: 20_000, interval: 200 },
+    );
+    // Worker and relays, which serve no API, answer probes and scrapes on their operations ports.
+    for (const name of ['worker', 'relay-1', 'relay-2']) {
+      const started = cluster.processes.find((candidate) => candidate.name === name)!;
+      expect((await fetch(`${started.url}/readyz`)).status).toBe(200);
+      expect(await (await fetch(`${started.url}/metrics`)).text()).toContain('outbox_backlog');
+    }
     const seats = await callJson(base, 'GET', `/api/seats?event_id=${eventId}&status=FREE&pageSize=10`, buyer);
     const seatIds = (seats.body as unknown as { id: number }[]).map((seat) => seat.id);
     expect(seatIds).toHaveLength(10);
