@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ADMIN_USAGE, runAdminCommand } from './admin-command.ts';
+import { runClusterCommand } from './cluster-command.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger, openConfiguredDatabase, startService } from './main.ts';
 import { migrations } from './migrations.ts';
@@ -46,16 +47,21 @@ Commands:
             PROVIDER_SIM_LAYOUT places) as its own server on PROVIDER_SIM_PORT (HOST); point a
             service at it with PROVIDER_URL=<printed url>. Its switches (latency, error rate,
             outage, lag, reset) are under /simulator: a test tool, never expose it
+  cluster [--api N] [--port P]
+            run the local cluster on the machine's PostgreSQL (database sbor_cluster; admin URL in
+            CLUSTER_POSTGRES_URL): nginx on P (default 8080) in front of N api processes (default
+            2), a worker, two relays, a three-node NATS JetStream cluster, the sandbox gateway.
+            Prints where each listens; Ctrl-C or SIGTERM stops everything it started
 
 Configuration comes from the environment; see .env.example.`;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  // `admin` reads its own options (admin-command.ts); every other command takes only --help.
+  // `admin` and `cluster` read their own options (admin-command.ts); every other command takes only --help.
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
-    strict: args[0] !== 'admin',
+    strict: args[0] !== 'admin' && args[0] !== 'cluster',
     options: { help: { type: 'boolean', short: 'h' } },
   });
   const command = positionals[0] ?? 'serve';
@@ -186,6 +192,9 @@ async function main(): Promise<void> {
       return;
     case 'openapi':
       process.stdout.write(`${JSON.stringify(await buildOpenApiDocument(config), null, 2)}\n`);
+      return;
+    case 'cluster':
+      await runClusterCommand(args.slice(1));
       return;
     case 'sandbox-gateway': {
       const sandbox = await startSandboxServer({

@@ -18,7 +18,9 @@ const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
-  NATS_URL: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })),
+  NATS_URL: Type.Optional(Type.String({ pattern: '^(nats|tls)://[^,]+(,(nats|tls)://[^,]+)*$' })),
+  NATS_STREAM_REPLICAS: Type.Integer({ minimum: 1, maximum: 5, default: 1 }),
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   LOG_LEVEL: Type.Enum([...LOG_LEVELS], { default: 'info' }),
   ROLES: Type.String({ pattern: '^(api|worker|relay)(,(api|worker|relay))*$', default: 'api,worker,relay' }),
   RELAY_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 100 }),
@@ -74,6 +76,13 @@ export interface Config {
   databasePoolSize: number;
   dataDir: string;
   natsUrl: string | undefined;
+  /** Copies of the JetStream stream (1 on a single server; 3 on a three-node cluster). */
+  natsStreamReplicas: number;
+  /**
+   * Where a process serves /healthz, /readyz and /metrics alone, whatever its roles: how worker and
+   * relay processes (which serve no API) are probed and scraped. Unset: no such listener.
+   */
+  metricsPort: number | undefined;
   logLevel: Env['LOG_LEVEL'];
   roles: ReadonlySet<Role>;
   relayIntervalMs: number;
@@ -177,6 +186,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     databasePoolSize: valid.DATABASE_POOL_SIZE,
     dataDir: valid.DATA_DIR,
     natsUrl: valid.NATS_URL,
+    natsStreamReplicas: valid.NATS_STREAM_REPLICAS,
+    metricsPort: valid.METRICS_PORT,
     logLevel: valid.LOG_LEVEL,
     roles: new Set(valid.ROLES.split(',') as Role[]),
     relayIntervalMs: valid.RELAY_INTERVAL_MS,

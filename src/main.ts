@@ -11,9 +11,11 @@ import {
   OutboxRelay,
   type Transport,
 } from './platform/bus/index.ts';
+import { requestIdLogFields } from './platform/context/request-context.ts';
 import { openDatabase, type Database } from './platform/db/database.ts';
 import { migrateToLatest, pendingMigrations } from './platform/db/migrations.ts';
 import { registerHealthRoutes } from './platform/http/health.routes.ts';
+import { listenForOperations } from './platform/http/operations-listener.ts';
 import { createHttpApp, type App } from './platform/http/server.ts';
 import { registerWebApp } from './platform/http/web.ts';
 import { JobRunner } from './platform/jobs/jobs.ts';
@@ -49,6 +51,8 @@ export interface Service {
   provider: ProviderModule;
   /** The bound address when the api role listens. */
   address: string | undefined;
+  /** Where /healthz, /readyz and /metrics are served alone (METRICS_PORT), if they are. */
+  operationsAddress: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -63,7 +67,8 @@ export interface StartOptions {
 const HOUR_MS = 3_600_000;
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel });
+  // Lines written while handling a request or the events it caused carry its id.
+  return pino({ level: config.logLevel, mixin: requestIdLogFields });
 }
 
 /** Opens what the config names: PostgreSQL with DATABASE_URL, else PGlite under DATA_DIR. */
@@ -86,7 +91,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   await migrateToLatest(database, migrations);
 
   const transport: Transport = config.natsUrl
-    ? await NatsTransport.connect({ url: config.natsUrl, db, logger })
+    ? await NatsTransport.connect({ url: config.natsUrl, db, logger, replicas: config.natsStreamReplicas })
     : new InProcessTransport(db, logger);
   const bus = new Bus(transport);
   const relay = new OutboxRelay(db, transport, logger, { intervalMs: config.relayIntervalMs });
@@ -237,13 +242,21 @@ export async function startService(config: Config, options: StartOptions = {}): 
   if (config.roles.has('api') && options.listen !== false) {
     address = await app.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
   }
-  logger.info({ roles: [...config.roles], engine: database.engine, bus: transport.name, address }, 'sbor started');
+  const operations =
+    config.metricsPort !== undefined && options.listen !== false
+      ? await listenForOperations(app, { port: config.metricsPort, host: config.host })
+      : undefined;
+  logger.info(
+    { roles: [...config.roles], engine: database.engine, bus: transport.name, address, operations: operations?.url },
+    'sbor started',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     stopping ??= (async () => {
       // Order matters: stop taking requests and finish in-flight ones, then stop background work,
       // then flush what was committed, and only then close the connections they all use.
+      await operations?.close();
       await app.close();
       await jobs.stop();
       await relay.stop();
@@ -273,6 +286,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     rentals,
     provider,
     address,
+    operationsAddress: operations?.url,
     stop,
   };
 }

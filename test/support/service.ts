@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { startService, type Service } from '../../src/main.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -13,7 +13,9 @@ export interface TestService extends Service {
  * The whole service on a fresh test database, exactly as `sbor serve` composes it. By default it
  * does not listen (use `app.inject`); pass `listen: true` for real sockets.
  */
-export async function startTestService(options: { env?: Record<string, string>; listen?: boolean } = {}): Promise<TestService> {
+export async function startTestService(
+  options: { env?: Record<string, string>; listen?: boolean; logger?: Logger } = {},
+): Promise<TestService> {
   const testDatabase = await createTestDatabase();
   const config = loadConfig({
     PORT: '0',
@@ -29,7 +31,7 @@ export async function startTestService(options: { env?: Record<string, string>; 
   });
   const service = await startService(config, {
     database: testDatabase,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     listen: options.listen ?? false,
   });
   return {

@@ -41,4 +41,10 @@ export const busMigrations: Migrations = {
         )`.execute(db);
     },
   },
+  '20261207T1700_outbox_request_id': {
+    async up(db: Kysely<unknown>) {
+      // Nullable: events from jobs and older rows have no request. Bounded by the request-id format.
+      await sql`alter table platform.outbox add column request_id text check (length(request_id) <= 200)`.execute(db);
+    },
+  },
 };

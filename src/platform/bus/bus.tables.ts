@@ -7,6 +7,7 @@ export interface OutboxTable {
   payload: ColumnType<unknown, string, string>;
   created_at: Generated<Date>;
   published_at: Date | null;
+  request_id: string | null;
 }
 
 export interface InboxTable {

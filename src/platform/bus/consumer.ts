@@ -1,5 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { describeError } from '../errors.ts';
+import type { Logger } from 'pino';
+import { runWithRequestId } from '../context/request-context.ts';
 import type { BusTables } from './bus.tables.ts';
 import type { BusEvent, EventType } from './event-map.ts';
 
@@ -22,19 +24,32 @@ export const MAX_DELIVERY_ATTEMPTS = 8;
 
 export type DeliveryOutcome = 'handled' | 'duplicate';
 
-/** Runs the handler once per (consumer, event id); a second delivery finds the inbox row and skips. */
-export async function deliverOnce(db: Kysely<object>, subscription: Subscription, event: BusEvent): Promise<DeliveryOutcome> {
-  return db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .$extendTables<BusTables>()
-      .insertInto('platform.inbox')
-      .values({ consumer: subscription.consumer, event_id: event.id })
-      .onConflict((conflict) => conflict.doNothing())
-      .returning('event_id')
-      .executeTakeFirst();
-    if (!inserted) return 'duplicate';
-    await subscription.handle(event, trx);
-    return 'handled';
+/**
+ * Runs the handler once per (consumer, event id); a second delivery finds the inbox row and skips.
+ * It runs as done for the request that caused the event: its log lines carry that request's id,
+ * and so do the events it adds in turn.
+ */
+export async function deliverOnce(
+  db: Kysely<object>,
+  subscription: Subscription,
+  event: BusEvent,
+  logger: Logger,
+): Promise<DeliveryOutcome> {
+  return runWithRequestId(event.requestId, async () => {
+    const outcome = await db.transaction().execute(async (trx): Promise<DeliveryOutcome> => {
+      const inserted = await trx
+        .$extendTables<BusTables>()
+        .insertInto('platform.inbox')
+        .values({ consumer: subscription.consumer, event_id: event.id })
+        .onConflict((conflict) => conflict.doNothing())
+        .returning('event_id')
+        .executeTakeFirst();
+      if (!inserted) return 'duplicate';
+      await subscription.handle(event, trx);
+      return 'handled';
+    });
+    logger.debug({ consumer: subscription.consumer, eventId: event.id, type: event.type, outcome }, 'event delivered');
+    return outcome;
   });
 }
 

@@ -21,4 +21,6 @@ export interface BusEvent<T extends EventType = EventType> {
   aggregateId: string;
   payload: EventMap[T];
   occurredAt: string;
+  /** The HTTP request that caused it (directly or through events it caused), when one did. */
+  requestId?: string;
 }

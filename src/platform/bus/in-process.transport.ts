@@ -34,11 +34,14 @@ export class InProcessTransport implements Transport {
   private async deliver(subscription: Subscription, event: BusEvent): Promise<void> {
     const key = `${subscription.consumer}:${event.id}`;
     try {
-      await deliverOnce(this.db, subscription, event);
+      await deliverOnce(this.db, subscription, event, this.logger);
       this.failedAttempts.delete(key);
     } catch (error) {
       const attempts = (this.failedAttempts.get(key) ?? 0) + 1;
-      this.logger.warn({ err: error, consumer: subscription.consumer, eventId: event.id, attempts }, 'event handler failed');
+      this.logger.warn(
+        { err: error, consumer: subscription.consumer, eventId: event.id, requestId: event.requestId, attempts },
+        'event handler failed',
+      );
       if (attempts < MAX_DELIVERY_ATTEMPTS) {
         this.failedAttempts.set(key, attempts);
         throw error;

@@ -130,8 +130,8 @@ describe.skipIf(!natsServerBinary)('the outbox with the NATS JetStream bus', () 
     const [first, second] = await findUnpublishedEvents(database.db, 10);
 
     // A delivery whose ack was lost: the handler ran and committed, and the bus delivers again.
-    expect(await deliverOnce(database.db, subscription, first!)).toBe('handled');
-    expect(await deliverOnce(database.db, subscription, first!)).toBe('duplicate');
+    expect(await deliverOnce(database.db, subscription, first!, logger)).toBe('handled');
+    expect(await deliverOnce(database.db, subscription, first!, logger)).toBe('duplicate');
     expect(handled).toEqual([ids[0]]);
 
     // The same through NATS: the redelivery is acked without running the handler, and the

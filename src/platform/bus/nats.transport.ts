@@ -25,6 +25,8 @@ export interface NatsTransportOptions {
   logger: Logger;
   streamName?: string;
   subjectPrefix?: string;
+  /** Copies of the stream across a NATS cluster (1 on a single server). */
+  replicas?: number;
 }
 
 /** Short, so a relay whose server is gone backs off and retries instead of hanging on one event. */
@@ -65,13 +67,17 @@ export class NatsTransport implements Transport {
   }
 
   static async connect(options: NatsTransportOptions): Promise<NatsTransport> {
-    const settings = { streamName: 'SBOR_EVENTS', subjectPrefix: 'sbor.events', ...options };
+    const settings = { streamName: 'SBOR_EVENTS', subjectPrefix: 'sbor.events', replicas: 1, ...options };
     // The server may restart under us; the client keeps trying, and the relay's backoff and the
     // consumers' loops carry on once it is back.
-    const nc = await connect({ servers: settings.url, name: 'sbor', maxReconnectAttempts: -1 });
+    // A comma-separated list names a cluster's nodes: any of them will do to connect, and the
+    // client learns the rest from the server and moves to another node when one goes away.
+    const nc = await connect({ servers: settings.url.split(','), name: 'sbor', maxReconnectAttempts: -1 });
     try {
-      const jsm = await jetstreamManager(nc);
-      await ensureStream(jsm, settings.streamName, settings.subjectPrefix);
+      // Creating a replicated stream waits for its copies to agree: longer than the 5 s default
+      // on a busy three-node cluster.
+      const jsm = await jetstreamManager(nc, { timeout: 15_000 });
+      await ensureStream(jsm, settings.streamName, settings.subjectPrefix, settings.replicas);
       return new NatsTransport(nc, jsm, settings);
     } catch (error) {
       await nc.close();
@@ -189,7 +195,7 @@ export class NatsTransport implements Transport {
       return;
     }
     try {
-      await deliverOnce(this.db, subscription, event);
+      await deliverOnce(this.db, subscription, event, this.logger);
     } catch (error) {
       await this.retryOrPark(subscription, message, event, error);
       return;
@@ -199,7 +205,10 @@ export class NatsTransport implements Transport {
 
   private async retryOrPark(subscription: Subscription, message: JsMsg, event: BusEvent, error: unknown): Promise<void> {
     const attempts = message.info.deliveryCount;
-    this.logger.warn({ err: error, consumer: subscription.consumer, eventId: event.id, attempts }, 'event handler failed');
+    this.logger.warn(
+      { err: error, consumer: subscription.consumer, eventId: event.id, requestId: event.requestId, attempts },
+      'event handler failed',
+    );
     if (attempts < MAX_DELIVERY_ATTEMPTS) {
       message.nak(redeliveryDelayMs(attempts));
       return;
@@ -227,9 +236,12 @@ export class NatsTransport implements Transport {
   }
 }
 
-async function ensureStream(jsm: JetStreamManager, name: string, subjectPrefix: string): Promise<void> {
+async function ensureStream(jsm: JetStreamManager, name: string, subjectPrefix: string, replicas: number): Promise<void> {
   const config = {
     subjects: [`${subjectPrefix}.>`],
+    // On a cluster, 3 copies keep the stream (and its consumers, which follow it) writable with
+    // one node down; the server refuses more copies than it has nodes.
+    num_replicas: replicas,
     duplicate_window: nanos(2 * 60_000),
     max_age: nanos(7 * 24 * 60 * 60_000),
   };

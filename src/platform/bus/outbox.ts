@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { currentRequestId } from '../context/request-context.ts';
 import { narrow } from '../db/narrow.ts';
 import type { BusTables } from './bus.tables.ts';
 import type { BusEvent, EventMap, EventType } from './event-map.ts';
@@ -20,7 +21,13 @@ export async function addEvent<T extends EventType, DB>(
   // Any module's transaction will do: the outbox table is the platform's, written through it.
   const row = await narrow<BusTables, DB>(trx)
     .insertInto('platform.outbox')
-    .values({ type, aggregate_id: String(aggregateId), payload: JSON.stringify(payload) })
+    .values({
+      type,
+      aggregate_id: String(aggregateId),
+      payload: JSON.stringify(payload),
+      // Which request caused it, for the consumers' log lines; not part of the payload's contract.
+      request_id: currentRequestId() ?? null,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -30,7 +37,7 @@ export async function addEvent<T extends EventType, DB>(
 export async function findUnpublishedEvents(db: Kysely<object>, limit: number): Promise<BusEvent[]> {
   const rows = await asBus(db)
     .selectFrom('platform.outbox')
-    .select(['id', 'type', 'aggregate_id', 'payload', 'created_at'])
+    .select(['id', 'type', 'aggregate_id', 'payload', 'created_at', 'request_id'])
     .where('published_at', 'is', null)
     .orderBy('id')
     .limit(limit)
@@ -41,6 +48,7 @@ export async function findUnpublishedEvents(db: Kysely<object>, limit: number): 
     aggregateId: row.aggregate_id,
     payload: row.payload as EventMap[EventType],
     occurredAt: row.created_at.toISOString(),
+    ...(row.request_id === null ? {} : { requestId: row.request_id }),
   }));
 }
 

@@ -17,6 +17,7 @@ import { DomainError } from '../errors.ts';
 import { enforceAccess, type Authenticator } from './access.ts';
 import { drainOnClose } from './drain.ts';
 import { EdgeCache, requestIdOf } from './edge-cache.ts';
+import { runWithRequestId } from '../context/request-context.ts';
 import { findUnsafeInput } from './input-guard.ts';
 import { callerView } from './openapi-inputs.ts';
 import { unboundedInputs } from './schema-bounds.ts';
@@ -200,6 +201,12 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
       throw new DomainError('invalid', 'validation-error', `${issue.field} ${issue.message}`, { errors: [issue] });
     }
   });
+
+  // The handler and everything it starts run as done for this request: the outbox stamps its id
+  // on the events they cause and every log line carries it (platform/context). A callback hook,
+  // and the last one before the handler, so the handler runs inside `run` itself (body parsing
+  // happens on the socket's callbacks, outside any context an earlier hook could set).
+  app.addHook('preHandler', (request, _reply, done) => runWithRequestId(request.id, done));
 
   app.addHook('onResponse', async (request, reply) => {
     options.metrics.httpDuration.observe(
