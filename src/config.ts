@@ -56,6 +56,13 @@ const EnvSchema = Type.Object({
   PROVIDER_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 2000 }),
   PROVIDER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 64 }),
   PROVIDER_RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 300_000 }),
+  PROVIDER_BREAKER_OPEN_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
+  HACKLOAD_PROVIDER_MODE: Type.Enum(['own', 'provider', 'allotment'], { default: 'own' }),
+  HACKLOAD_PROVIDER_ALLOTMENT: Type.String({ pattern: '^[1-9][0-9]{0,5}-[1-9][0-9]{0,5}$', default: '11-25' }),
+  PROVIDER_SAGA_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 600_000, default: 1000 }),
+  PROVIDER_SAGA_LEASE_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 30_000 }),
+  PROVIDER_SAGA_PARK_AFTER_MS: Type.Integer({ minimum: 1000, maximum: 7 * 86_400_000, default: 900_000 }),
+  PROVIDER_SAGA_REFUND_GONE: Type.Enum(['on', 'off'], { default: 'off' }),
   WEBHOOK_ALLOW_PRIVATE: Type.Enum(['off', 'loopback'], { default: 'off' }),
 });
 
@@ -146,6 +153,14 @@ export interface Config {
   providerConcurrency: number;
   /** How often the mirror of the provider's places is compared with the provider. */
   providerReconcileIntervalMs: number;
+  /** How long the provider's circuit breaker stays open before one probe goes through. */
+  providerBreakerOpenMs: number;
+  /** Who sells HackLoad's event 1's seats, set at every start (`own` keeps the Billetter contract as it is). */
+  hackloadProviderMode: 'own' | 'provider' | 'allotment';
+  /** Event 1's block in `allotment` mode: rows from-to. */
+  hackloadProviderAllotment: [number, number];
+  /** How often the order sagas are driven; how long one process owns a saga it took; when a failing one is parked. */
+  providerSaga: { intervalMs: number; leaseMs: number; parkAfterMs: number; refundGone: boolean };
 }
 
 export class ConfigError extends Error {
@@ -224,7 +239,22 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     providerTimeoutMs: valid.PROVIDER_TIMEOUT_MS,
     providerConcurrency: valid.PROVIDER_CONCURRENCY,
     providerReconcileIntervalMs: valid.PROVIDER_RECONCILE_INTERVAL_MS,
+    providerBreakerOpenMs: valid.PROVIDER_BREAKER_OPEN_MS,
+    hackloadProviderMode: valid.HACKLOAD_PROVIDER_MODE,
+    hackloadProviderAllotment: rowRange(valid.HACKLOAD_PROVIDER_ALLOTMENT),
+    providerSaga: {
+      intervalMs: valid.PROVIDER_SAGA_INTERVAL_MS,
+      leaseMs: valid.PROVIDER_SAGA_LEASE_MS,
+      parkAfterMs: valid.PROVIDER_SAGA_PARK_AFTER_MS,
+      refundGone: valid.PROVIDER_SAGA_REFUND_GONE === 'on',
+    },
   };
+}
+
+/** "11-25" → [11, 25] (in order whichever way it was written). */
+function rowRange(value: string): [number, number] {
+  const [from = 1, to = from] = value.split('-').map(Number);
+  return [Math.min(from, to), Math.max(from, to)];
 }
 
 /** "500-2000" → { min: 500, max: 2000 }; "5" → { min: 5, max: 5 }. */

@@ -21,7 +21,7 @@ import { registerWebApp } from './platform/http/web.ts';
 import { JobRunner } from './platform/jobs/jobs.ts';
 import { createMetrics } from './platform/metrics/metrics.ts';
 import { registerHackloadRoutes } from './compat/hackload/hackload.routes.ts';
-import { createCatalogModule, type CatalogModule } from './modules/catalog/index.ts';
+import { createCatalogModule, HACKLOAD_EVENT_ID, type CatalogModule } from './modules/catalog/index.ts';
 import { createPaymentsModule, type PaymentsModule } from './modules/payments/index.ts';
 import { createProviderModule, type ProviderModule } from './modules/provider/index.ts';
 import { createSalesModule, type SalesModule } from './modules/sales/index.ts';
@@ -133,6 +133,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     waitlistOfferTtlSeconds: config.waitlistOfferTtlSeconds,
     seatSelectRateLimit: config.seatSelectRateLimit,
     seatSuggestionMaxAgeMs: config.seatSuggestionMaxAgeMs,
+    // Bound late: the provider module is built below; it answers for events whose seats are the venue's.
+    seatOwnership: () => provider.ownership,
   });
   const rentals = createRentalsModule(db, {
     studios: catalog.forRentals,
@@ -195,9 +197,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
       publicUrl: config.publicUrl,
     },
   });
-  const provider = createProviderModule(db, {
+  const provider: ProviderModule = createProviderModule(db, {
     jobs,
+    bus,
     logger,
+    sales: sales.forProvider,
+    teams: { canManage: (principal, eventId) => catalog.forSales.canManage(principal, eventId) },
     registry: metrics.registry,
     config: {
       url: config.providerUrl,
@@ -205,6 +210,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
       timeoutMs: config.providerTimeoutMs,
       concurrency: config.providerConcurrency,
       reconcileIntervalMs: config.providerReconcileIntervalMs,
+      breakerOpenMs: config.providerBreakerOpenMs,
+      saga: config.providerSaga,
     },
   });
   // First, so its redirect of browsers coming back from the payment page applies to every route.
@@ -232,6 +239,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     ],
   });
   await app.ready();
+  // HackLoad's event 1 (HACKLOAD_PROVIDER_MODE, default own: the Billetter contract unchanged).
+  await provider.applyConfiguredMode(HACKLOAD_EVENT_ID, config.hackloadProviderMode, config.hackloadProviderAllotment);
 
   if (config.roles.has('worker')) {
     await bus.startConsumers();

@@ -320,6 +320,119 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/provider/sagas': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Provider order sagas, by state (parked: waiting for an operator) and event; keyset pages by booking id. */
+    get: {
+      parameters: {
+        query?: {
+          state?: 'pending' | 'done' | 'parked';
+          event_id?: number;
+          limit?: number;
+          after?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              booking_id: number;
+              event_id: number;
+              goal: 'confirm' | 'cancel';
+              state: 'pending' | 'done' | 'parked';
+              seat_ids: number[];
+              attempts: number;
+              /** Format: date-time */
+              next_run_at: string;
+              outcome: string | null;
+              last_error: string | null;
+              parked_reason: string | null;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              finished_at: string | null;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/provider/sagas/{id}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Run a parked saga again now (by booking id), after the cause was dealt with. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              booking_id: number;
+              event_id: number;
+              goal: 'confirm' | 'cancel';
+              state: 'pending' | 'done' | 'parked';
+              seat_ids: number[];
+              attempts: number;
+              /** Format: date-time */
+              next_run_at: string;
+              outcome: string | null;
+              last_error: string | null;
+              parked_reason: string | null;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              finished_at: string | null;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/users': {
     parameters: {
       query?: never;
@@ -1822,6 +1935,65 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/events/{id}/provider-sagas': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The event’s provider order sagas (its owner or manager): what is still on its way to the venue, and what is parked. */
+    get: {
+      parameters: {
+        query?: {
+          state?: 'pending' | 'done' | 'parked';
+          limit?: number;
+          after?: number;
+        };
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              booking_id: number;
+              event_id: number;
+              goal: 'confirm' | 'cancel';
+              state: 'pending' | 'done' | 'parked';
+              seat_ids: number[];
+              attempts: number;
+              /** Format: date-time */
+              next_run_at: string;
+              outcome: string | null;
+              last_error: string | null;
+              parked_reason: string | null;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              finished_at: string | null;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/events/{id}/publish': {
     parameters: {
       query?: never;
@@ -1979,6 +2151,112 @@ export interface paths {
       };
     };
     put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/events/{id}/seat-ownership': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Who sells the event’s seats: we do (own), the venue’s provider (provider), or a block the venue allots us (allotment). The event’s team. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              event_id: number;
+              mode: 'own' | 'provider' | 'allotment';
+              block:
+                | (
+                    | {
+                        from_row: number;
+                        to_row: number;
+                      }
+                    | {
+                        place_ids: string[];
+                      }
+                  )
+                | null;
+              linked_seats: number;
+              withheld_seats: number;
+            };
+          };
+        };
+      };
+    };
+    /** Set who sells the event’s seats (owner or manager). provider and allotment link the seats to the provider’s places by row and seat. */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            mode: 'own' | 'provider' | 'allotment';
+            block?:
+              | {
+                  from_row: number;
+                  to_row: number;
+                }
+              | {
+                  place_ids: string[];
+                };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              event_id: number;
+              mode: 'own' | 'provider' | 'allotment';
+              block:
+                | (
+                    | {
+                        from_row: number;
+                        to_row: number;
+                      }
+                    | {
+                        place_ids: string[];
+                      }
+                  )
+                | null;
+              linked_seats: number;
+              withheld_seats: number;
+            };
+          };
+        };
+      };
+    };
     post?: never;
     delete?: never;
     options?: never;
@@ -6438,6 +6716,11 @@ export interface components {
       reconcile_ms: number | null;
       divergences: number | null;
       age_seconds: number | null;
+      sagas: {
+        pending: number;
+        done: number;
+        parked: number;
+      };
     };
     Rental: {
       id: number;

@@ -11,7 +11,12 @@ import {
 } from './provider.schemas.ts';
 
 /** Operator endpoints for the event provider's mirror: admins only. */
-export function registerProviderRoutes(app: App, mirror: ProviderMirror, source: 'simulator' | 'provider'): void {
+export function registerProviderRoutes(
+  app: App,
+  mirror: ProviderMirror,
+  source: 'simulator' | 'provider',
+  sagaCounts: () => Promise<{ pending: number; done: number; parked: number }>,
+): void {
   app.addSchema(ProviderStateSchema);
   const tags = ['provider'];
 
@@ -25,7 +30,7 @@ export function registerProviderRoutes(app: App, mirror: ProviderMirror, source:
         response: { 200: Type.Ref('ProviderState') },
       },
     },
-    async () => ({ source, ...(await mirror.state()) }),
+    async () => ({ source, ...(await mirror.state()), sagas: await sagaCounts() }),
   );
   app.post(
     '/api/admin/provider/preload',

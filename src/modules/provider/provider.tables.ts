@@ -39,8 +39,73 @@ export interface MirrorStateTable {
   divergences: number | null;
 }
 
+export const OWNERSHIP_MODES = ['own', 'provider', 'allotment'] as const;
+export type OwnershipMode = (typeof OWNERSHIP_MODES)[number];
+
+/** Who sells an event's seats; an event without a row is ours. */
+export interface EventModeTable {
+  event_id: number;
+  mode: OwnershipMode;
+  block_from_row: number | null;
+  block_to_row: number | null;
+  block_places: string[] | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** Our seat id for a provider place (matched by row and seat number). */
+export interface SeatLinkTable {
+  seat_id: number;
+  event_id: number;
+  place_id: string;
+}
+
+/** The one provider order of a booking. */
+export interface BookingOrderTable {
+  booking_id: number;
+  event_id: number;
+  order_id: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+/** Places asked into an order (accepted, or asked with the answer lost). */
+export interface OrderPlaceTable {
+  order_id: string;
+  place_id: string;
+  /** The provider answered 204: certainly this order's. False: asked, answer lost or 409. */
+  accepted: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+export const SAGA_GOALS = ['confirm', 'cancel'] as const;
+export type SagaGoal = (typeof SAGA_GOALS)[number];
+export const SAGA_STATES = ['pending', 'done', 'parked'] as const;
+export type SagaState = (typeof SAGA_STATES)[number];
+
+export interface SagaTable {
+  booking_id: number;
+  event_id: number;
+  goal: SagaGoal;
+  state: ColumnType<SagaState, SagaState | undefined, SagaState>;
+  seat_ids: ColumnType<number[], number[] | undefined, number[]>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_run_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  lease_until: Date | null;
+  leased_by: string | null;
+  outcome: string | null;
+  last_error: string | null;
+  parked_reason: string | null;
+  progressed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  finished_at: Date | null;
+}
+
 export interface ProviderDB {
   'provider.places': MirrorPlaceTable;
   'provider.divergences': DivergenceTable;
   'provider.mirror_state': MirrorStateTable;
+  'provider.event_modes': EventModeTable;
+  'provider.seat_links': SeatLinkTable;
+  'provider.booking_orders': BookingOrderTable;
+  'provider.order_places': OrderPlaceTable;
+  'provider.sagas': SagaTable;
 }

@@ -82,6 +82,17 @@ export class Bookings {
     if (event.policy.contact_required && !(await this.contacts.hasContact(principal.userId))) throw contactRequired();
     const seatIds = input.seatIds ?? [];
     if (seatIds.length > event.policy.max_tickets_per_order) throw tooManySeats(event.policy.max_tickets_per_order);
+    const ownership = this.options.seatOwnership?.();
+    if (seatIds.length > 0 && ownership && (await ownership.modeOf(event.id)) === 'provider') {
+      // The venue's seats: each one asked of its provider, one at a time, as a select does; a refusal ends the booking.
+      const opened = await this.createBooking(principal, { eventId: input.eventId });
+      try {
+        return await this.addSeats(principal, opened.id, seatIds);
+      } catch (error) {
+        await this.cancel(principal, opened.id, 'a seat was refused by the venue').catch(() => undefined);
+        throw error;
+      }
+    }
     const booking = await this.db.transaction().execute(async (trx) => {
       // Holds of this user for this event that have passed do not count as open.
       await this.lifecycle.expireClaimed(

@@ -7,6 +7,7 @@ import { SalesDirectory } from './sales.directory.ts';
 import { SalesService } from './sales.service.ts';
 import type { Inventory } from './inventory.service.ts';
 import type { PayableBookings } from './payable-bookings.ts';
+import type { VenueSeats } from './venue-seats.ts';
 import type { CatalogGateway, ContactDirectory, SalesOptions } from './sales.types.ts';
 import { registerWaitlistRoutes } from './waitlist.routes.ts';
 import { WaitlistService } from './waitlist.service.ts';
@@ -18,7 +19,15 @@ export { SUGGEST_FREE_SEATS, TAKE_SEATS } from './seats.repository.ts';
 export { MAX_ROW } from './sales.limits.ts';
 export type { SalesService } from './sales.service.ts';
 export type { PayableBookings } from './payable-bookings.ts';
-export type { CatalogGateway, BookingView, PaymentQuote, SettleOutcome } from './sales.types.ts';
+export type {
+  CatalogGateway,
+  BookingView,
+  PaymentQuote,
+  SettleOutcome,
+  SeatOwnership,
+  SeatOwnershipMode,
+} from './sales.types.ts';
+export type { SeatBlock } from './venue-seats.ts';
 export type { WaitlistService, WaitlistEntryView } from './waitlist.service.ts';
 export type { BookingEventPayload, WaitlistOfferPayload } from './sales.events.ts';
 export type { SalesDirectory } from './sales.directory.ts';
@@ -31,6 +40,13 @@ export interface SalesModule {
   /** What other modules ask sales, in the shapes they declare (built here so main.ts only wires). */
   forPayments: PayableBookings;
   forTickets: { describe: Inventory['describeItems'] };
+  /** What the provider module asks of sales: seat positions, the allotment, paid bookings given up. */
+  forProvider: {
+    seatPositions: VenueSeats['positions'];
+    allot: VenueSeats['allot'];
+    withheldSeats: VenueSeats['withheld'];
+    giveUpPaid: VenueSeats['giveUpPaid'];
+  };
   forNotifications: {
     booking: SalesDirectory['bookingSummary'];
     holdersOfEvent: SalesDirectory['holdersOfEvent'];
@@ -76,6 +92,12 @@ export function createSalesModule(
     waitlist,
     directory,
     forPayments: service.payable,
+    forProvider: {
+      seatPositions: (eventId) => service.venue.positions(eventId),
+      allot: (eventId, block) => service.venue.allot(eventId, block),
+      withheldSeats: (eventId) => service.venue.withheld(eventId),
+      giveUpPaid: (bookingId, reason) => service.venue.giveUpPaid(bookingId, reason),
+    },
     forTickets: { describe: (trx, seatIds, ticketTypeId) => service.inventory.describeItems(trx, seatIds, ticketTypeId) },
     forNotifications: {
       booking: (bookingId) => directory.bookingSummary(bookingId),

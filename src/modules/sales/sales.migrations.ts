@@ -180,4 +180,30 @@ export const salesMigrations: Migrations = {
         add constraint bookings_total_bound check (total_amount <= 1000000000000) not valid`.execute(db);
     },
   },
+  '20261207T1700_sales_withheld_seats': {
+    // A seat of an allotment event outside the venue's block is not ours to sell: SOLD with no
+    // booking ("withheld"), so every reader shows it unavailable and the grouped select, which takes
+    // FREE seats only, refuses it at full speed with no extra query. The one-seat-one-booking rule
+    // stays for everything else: FREE never has a booking, RESERVED always has one.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        do $$
+        declare c text;
+        begin
+          for c in select conname from pg_constraint
+            where conrelid = 'sales.seats'::regclass and contype = 'c'
+              and pg_get_constraintdef(oid) like '%booking_id IS NULL%'
+          loop
+            execute format('alter table sales.seats drop constraint %I', c);
+          end loop;
+        end $$`.execute(db);
+      await sql`alter table sales.seats add constraint seats_booking_matches_status
+        check ((status = 'FREE' and booking_id is null) or (status = 'RESERVED' and booking_id is not null) or status = 'SOLD')`.execute(
+        db,
+      );
+      await sql`create index seats_withheld_idx on sales.seats (event_id) where status = 'SOLD' and booking_id is null`.execute(
+        db,
+      );
+    },
+  },
 };

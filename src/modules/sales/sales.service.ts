@@ -9,6 +9,7 @@ import type { CatalogGateway, ContactDirectory, SalesOptions } from './sales.typ
 import { SeatSelection } from './seat-selection.ts';
 import { SeatSuggestions } from './seat-suggestions.ts';
 import { salesDb } from './seats.repository.ts';
+import { VenueSeats } from './venue-seats.ts';
 import { WaitlistOffers } from './waitlist.offers.ts';
 
 /**
@@ -29,6 +30,8 @@ export class SalesService {
   readonly payable: PayableBookings;
   /** Sweeps, the reaction to a cancelled event, HackLoad's reset. */
   readonly background: SalesBackground;
+  /** Seats that belong to a venue's provider: positions, the allotment, paid bookings given up. */
+  readonly venue: VenueSeats;
 
   constructor(db: Kysely<object>, catalog: CatalogGateway, contacts: ContactDirectory, options: SalesOptions) {
     const sales = salesDb(db);
@@ -44,6 +47,7 @@ export class SalesService {
       sales,
       { events: this.events, suggestions, offers, lifecycle },
       options.seatSelectRateLimit,
+      options.seatOwnership,
     );
     this.bookings = new Bookings(
       sales,
@@ -52,5 +56,6 @@ export class SalesService {
     );
     this.payable = new PayableBookings(sales, { lifecycle, bookings: this.bookings });
     this.background = new SalesBackground(sales, options, { lifecycle, offers, suggestions });
+    this.venue = new VenueSeats(sales, { lifecycle });
   }
 }

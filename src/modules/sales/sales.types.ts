@@ -25,6 +25,22 @@ export interface CatalogGateway {
   isOnTeam(principal: Principal, eventId: number): Promise<boolean>;
 }
 
+/** Who sells an event's seats: we do, the venue's event provider does, or the venue allots us a block. */
+export type SeatOwnershipMode = 'own' | 'provider' | 'allotment';
+
+/**
+ * The venue's side of a seat select (the provider module, bound in main.ts). Only `provider`
+ * events reach acquire and release; `modeOf` answers from memory, so an own event's select pays
+ * no query for asking.
+ */
+export interface SeatOwnership {
+  modeOf(eventId: number): Promise<SeatOwnershipMode>;
+  /** Asks the provider for the seat for this booking; 'taken' when someone else has it there. Throws a problem when it cannot tell. */
+  acquire(take: { bookingId: number; eventId: number; seatId: number }): Promise<'accepted' | 'taken' | 'unknown'>;
+  /** The seat left the booking here: release it there too (best effort; the order's cancellation frees the rest). */
+  release(take: { eventId: number; seatId: number }): Promise<void>;
+}
+
 export interface ContactDirectory {
   hasContact(userId: number): Promise<boolean>;
 }
@@ -41,6 +57,8 @@ export interface SalesOptions {
   refundCutoffHours?: number;
   /** How stale a free-seat suggestion may be (see free-seat-pool.ts); 0 or unset reads every time. */
   seatSuggestionMaxAgeMs?: number;
+  /** The venue's side of seat selects (bound late: the provider module is built after sales); unset: every event is ours. */
+  seatOwnership?: () => SeatOwnership;
 }
 
 /** What a payment for a booking charges, and for what (payments keeps it as the receipt). */

@@ -18,7 +18,7 @@ import {
   tooManyForUser,
   tooManySeats,
 } from './sales.errors.ts';
-import type { SalesOptions } from './sales.types.ts';
+import type { SalesOptions, SeatOwnership } from './sales.types.ts';
 import type { SeatSuggestions } from './seat-suggestions.ts';
 import { findSeat, releaseSeat, takeSeats, ticketsOfUser, type SalesDb, type SeatTake } from './seats.repository.ts';
 import { anyoneWaiting } from './waitlist.repository.ts';
@@ -36,6 +36,7 @@ export class SeatSelection {
   private readonly offers: WaitlistOffers;
   private readonly lifecycle: BookingLifecycle;
   private readonly rateLimit: SalesOptions['seatSelectRateLimit'];
+  private readonly ownership: SalesOptions['seatOwnership'];
   private readonly selectLimiter = new RateLimiter();
   /** Concurrent seat selects, grouped into one statement each (decision record 0011). */
   private readonly seatTakes: Batcher<{ take: SeatTake; eventId: number }, boolean>;
@@ -44,7 +45,9 @@ export class SeatSelection {
     db: SalesDb,
     parts: { events: SaleEvents; suggestions: SeatSuggestions; offers: WaitlistOffers; lifecycle: BookingLifecycle },
     rateLimit: SalesOptions['seatSelectRateLimit'],
+    ownership?: SalesOptions['seatOwnership'],
   ) {
+    this.ownership = ownership;
     this.db = db;
     this.events = parts.events;
     this.suggestions = parts.suggestions;
@@ -87,10 +90,37 @@ export class SeatSelection {
     });
     // Taken now, or (failing) quite possibly by someone else: either way not worth suggesting again.
     this.suggestions.taken(event.id, [seatId]);
+    const ownership = this.ownership?.();
+    if (taken && ownership && (await ownership.modeOf(event.id)) === 'provider') {
+      await this.acquireAtProvider(ownership, principal, { bookingId, eventId: event.id, seatId });
+      return;
+    }
     if (!taken) {
       const refusal = await this.explainFailedSelect(this.db, bookingId, principal, seatId);
       if (refusal) throw refusal;
     }
+  }
+
+  /**
+   * A `provider` event's seat is ours only once the venue's provider accepted it for this booking:
+   * held here first (so two of our buyers never race each other there), then asked there; any
+   * answer but yes gives it back here and says why.
+   */
+  private async acquireAtProvider(
+    ownership: SeatOwnership,
+    principal: Principal,
+    take: { bookingId: number; eventId: number; seatId: number },
+  ): Promise<void> {
+    let answer: Awaited<ReturnType<SeatOwnership['acquire']>>;
+    try {
+      answer = await ownership.acquire(take);
+    } catch (error) {
+      await releaseSeat(this.db, { seatId: take.seatId, userId: principal.userId, bookingId: take.bookingId });
+      throw error;
+    }
+    if (answer === 'accepted') return;
+    await releaseSeat(this.db, { seatId: take.seatId, userId: principal.userId, bookingId: take.bookingId });
+    throw answer === 'taken' ? seatTaken() : seatNotFound();
   }
 
   /** Takes a seat out of the caller's open booking (HackLoad release, or DELETE …/seats/:seatId). */
@@ -101,6 +131,8 @@ export class SeatSelection {
       ...(bookingId !== undefined ? { bookingId } : {}),
     });
     if (eventId !== undefined) {
+      const ownership = this.ownership?.();
+      if (ownership && (await ownership.modeOf(eventId)) === 'provider') await ownership.release({ eventId, seatId });
       // A seat given back while people wait for one goes to the head of the queue.
       const queue = { eventId, ticketTypeId: null };
       if (await anyoneWaiting(this.db, queue)) await this.db.transaction().execute((trx) => this.offers.feed(trx, queue));

@@ -436,5 +436,7 @@ export async function freeAllSeatsOfEvent(trx: Transaction<SalesTables>, eventId
     .updateTable('sales.seats')
     .set({ status: 'FREE', booking_id: null, held_until: null })
     .where('event_id', '=', eventId)
+    // Seats withheld by an allotment (SOLD, no booking) stay the venue's.
+    .where((eb) => eb.or([eb('status', '<>', 'SOLD'), eb('booking_id', 'is not', null)]))
     .execute();
 }

@@ -40,6 +40,7 @@ const SwitchesBody = Type.Object(
     outageMs: Type.Optional(Type.Integer({ minimum: 0, maximum: SWITCH_LIMITS.outageMs })),
     lagMs: Type.Optional(Type.Integer({ minimum: 0, maximum: SWITCH_LIMITS.lagMs })),
     raceWindowMs: Type.Optional(Type.Integer({ minimum: 0, maximum: SWITCH_LIMITS.raceWindowMs })),
+    dropAnswers: Type.Optional(Type.Integer({ minimum: 0, maximum: SWITCH_LIMITS.dropAnswers })),
   },
   { additionalProperties: false },
 );
@@ -63,6 +64,14 @@ export function buildProviderSimulatorApp(simulator: ProviderSimulator) {
     if (!request.url.startsWith('/api/')) return;
     const refused = await simulator.gate();
     if (refused) return send(reply, refused);
+  });
+
+  // A lost answer: the change is carried out, then the connection is dropped before the reply.
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (request.method === 'GET' || !request.url.startsWith('/api/') || simulator.switches.dropAnswers <= 0) return payload;
+    simulator.switches.dropAnswers -= 1;
+    request.raw.socket.destroy();
+    return payload;
   });
 
   app.post(`${PARTNER}/orders`, async (_request, reply) => send(reply, simulator.startOrder()));
@@ -124,6 +133,7 @@ export function buildProviderSimulatorApp(simulator: ProviderSimulator) {
     return reply.code(204).send();
   });
   app.get('/simulator/stats', async () => ({ places: simulator.placeCount, ...simulator.counters }));
+  app.get('/simulator/orders', async () => simulator.allOrders());
   app.get<{ Params: { id: string } }>('/simulator/orders/:id/places', async (request, reply) => {
     if (!isUuid(request.params.id) || simulator.getOrder(request.params.id).status !== 200) return reply.code(404).send();
     return simulator.placesOfOrder(request.params.id);

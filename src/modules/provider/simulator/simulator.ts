@@ -53,11 +53,26 @@ export interface SimulatorSwitches {
   lagMs: number;
   /** How long a select is in flight; a second select of the same place meanwhile gets 500. */
   raceWindowMs: number;
+  /** The next this many changes (POST, PATCH) are carried out and then their connection dropped: answers lost. */
+  dropAnswers: number;
 }
 
-export const SWITCH_LIMITS = { latencyMs: 10_000, lagMs: 60_000, raceWindowMs: 1000, outageMs: 3_600_000 } as const;
+export const SWITCH_LIMITS = {
+  latencyMs: 10_000,
+  lagMs: 60_000,
+  raceWindowMs: 1000,
+  outageMs: 3_600_000,
+  dropAnswers: 1000,
+} as const;
 
-export const DEFAULT_SWITCHES: SimulatorSwitches = { latencyMs: 0, errorRate: 0, outageUntil: 0, lagMs: 50, raceWindowMs: 2 };
+export const DEFAULT_SWITCHES: SimulatorSwitches = {
+  latencyMs: 0,
+  errorRate: 0,
+  outageUntil: 0,
+  lagMs: 50,
+  raceWindowMs: 2,
+  dropAnswers: 0,
+};
 
 /** HackLoad's event 1: 100 rows × 1000 seats. */
 export const DEFAULT_LAYOUT = { rows: 100, seatsPerRow: 1000 } as const;
@@ -164,6 +179,11 @@ export class ProviderSimulator {
   }
 
   /** Test view: the places that joined an order. */
+  /** Every order with the places joined to it (simulator-only: how tests check "exactly once"). */
+  allOrders(): { id: string; status: string; places: string[] }[] {
+    return [...this.orders.values()].map((order) => ({ id: order.id, status: order.status, places: [...order.places] }));
+  }
+
   placesOfOrder(id: string): string[] {
     return [...(this.orders.get(id)?.places ?? [])];
   }
