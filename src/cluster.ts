@@ -1,14 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { writeNginxConfig } from './cluster-nginx.ts';
+import { accepts, findBinary } from './platform/process/local.ts';
 
 const SBOR_BIN = new URL('../bin/sbor.js', import.meta.url).pathname;
 
@@ -248,17 +247,6 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   throw new Error(`nothing accepted connections on port ${port} within 20 s`);
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /** SIGTERM, then SIGKILL after 10 s; resolves once it has exited. */
 async function terminate(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -267,22 +255,4 @@ async function terminate(child: ChildProcess): Promise<void> {
   const forced = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(forced);
-}
-
-function findBinary(name: string, fallbacks: string[], configured?: string): string | undefined {
-  if (configured) return isExecutable(configured) ? configured : undefined;
-  const onPath = (process.env.PATH ?? '')
-    .split(delimiter)
-    .filter(Boolean)
-    .map((dir) => join(dir, name));
-  return [...onPath, ...fallbacks].find(isExecutable);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

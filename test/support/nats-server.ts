@@ -1,20 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect as tcpConnect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { accepts, findBinary } from '../../src/platform/process/local.ts';
+import { freePort } from './ports.ts';
 
 /** NATS_SERVER_BIN if set, else `nats-server` on PATH, else /usr/sbin; undefined when there is none. */
 export function findNatsServerBinary(): string | undefined {
-  const configured = process.env.NATS_SERVER_BIN;
-  if (configured) return isExecutable(configured) ? configured : undefined;
-  const onPath = (process.env.PATH ?? '')
-    .split(delimiter)
-    .filter(Boolean)
-    .map((dir) => join(dir, 'nats-server'));
-  return [...onPath, '/usr/sbin/nats-server'].find(isExecutable);
+  return findBinary('nats-server', ['/usr/sbin/nats-server'], process.env.NATS_SERVER_BIN);
 }
 
 export interface NatsServer {
@@ -92,35 +86,4 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
   }
   child.kill('SIGKILL');
   throw new Error(`nats-server did not accept connections on ${port} within 15 s:\n${output()}`);
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
