@@ -57,7 +57,7 @@ const EnvSchema = Type.Object({
   PROVIDER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 64 }),
   PROVIDER_RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 300_000 }),
   PROVIDER_BREAKER_OPEN_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
-  HACKLOAD_PROVIDER_MODE: Type.Enum(['own', 'provider', 'allotment'], { default: 'own' }),
+  HACKLOAD_PROVIDER_MODE: Type.Optional(Type.Enum(['own', 'provider', 'allotment'])),
   HACKLOAD_PROVIDER_ALLOTMENT: Type.String({ pattern: '^[1-9][0-9]{0,5}-[1-9][0-9]{0,5}$', default: '11-25' }),
   PROVIDER_SAGA_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 600_000, default: 1000 }),
   PROVIDER_SAGA_LEASE_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 30_000 }),
@@ -155,8 +155,11 @@ export interface Config {
   providerReconcileIntervalMs: number;
   /** How long the provider's circuit breaker stays open before one probe goes through. */
   providerBreakerOpenMs: number;
-  /** Who sells HackLoad's event 1's seats, set at every start (`own` keeps the Billetter contract as it is). */
-  hackloadProviderMode: 'own' | 'provider' | 'allotment';
+  /**
+   * Who sells HackLoad's event 1's seats, set at every start when given; unset leaves the stored
+   * choice alone (an event nobody chose for is `own`: the Billetter contract as it is).
+   */
+  hackloadProviderMode: 'own' | 'provider' | 'allotment' | undefined;
   /** Event 1's block in `allotment` mode: rows from-to. */
   hackloadProviderAllotment: [number, number];
   /** How often the order sagas are driven; how long one process owns a saga it took; when a failing one is parked. */

@@ -239,8 +239,11 @@ export async function startService(config: Config, options: StartOptions = {}): 
     ],
   });
   await app.ready();
-  // HackLoad's event 1 (HACKLOAD_PROVIDER_MODE, default own: the Billetter contract unchanged).
-  await provider.applyConfiguredMode(HACKLOAD_EVENT_ID, config.hackloadProviderMode, config.hackloadProviderAllotment);
+  // HackLoad's event 1, when HACKLOAD_PROVIDER_MODE is set. Unset, the stored mode stands: a restart
+  // must not undo an organizer's choice (nor flip a paid booking's saga to nothing mid-way).
+  if (config.hackloadProviderMode) {
+    await provider.applyConfiguredMode(HACKLOAD_EVENT_ID, config.hackloadProviderMode, config.hackloadProviderAllotment);
+  }
 
   if (config.roles.has('worker')) {
     await bus.startConsumers();

@@ -54,7 +54,7 @@ export interface ProviderModule {
   sagas: OrderSagas;
   /** The embedded simulator, built on first use (undefined with PROVIDER_URL, or before any call). */
   simulator(): ProviderSimulator | undefined;
-  /** HACKLOAD_PROVIDER_MODE: who sells event 1's seats, applied at every start (a no-op for an own event left own). */
+  /** HACKLOAD_PROVIDER_MODE, when set: who sells event 1's seats, applied at every start (a no-op for an own event left own). */
   applyConfiguredMode(eventId: number, mode: 'own' | 'provider' | 'allotment', rows: [number, number]): Promise<void>;
   registerRoutes(app: App): void;
   close(): Promise<void>;
@@ -147,8 +147,11 @@ export function createProviderModule(
       const { bookingId, eventId, seatIds } = event.payload;
       const scoped = narrow<ProviderDB>(trx);
       if (event.type === 'booking.confirmed') {
+        if (seatIds.length === 0) return;
+        // A booking that has a provider order is the provider's to confirm even if the event went
+        // back to `own` since its seats were asked (the order would otherwise be left STARTED).
         const mode = await ownership.modeOf(eventId);
-        if (mode === 'own' || seatIds.length === 0) return;
+        if (mode === 'own' && !(await findBookingOrder(scoped, bookingId))) return;
         await setSagaGoal(scoped, { bookingId, eventId, goal: 'confirm', seatIds });
       } else if (await findBookingOrder(scoped, bookingId)) {
         await setSagaGoal(scoped, { bookingId, eventId, goal: 'cancel', seatIds });
