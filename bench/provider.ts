@@ -14,11 +14,9 @@
 //   preload again   the same over a full mirror (every row an update: what a re-preload costs)
 //   get place       GET /places/{id} on the simulator, `connections` in flight (its HTTP ceiling)
 //   select place    PATCH /places/{id}/select of distinct places, same concurrency
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { pino } from 'pino';
 import { migrations } from '../src/migrations.ts';
@@ -35,6 +33,7 @@ import { openDatabase, type Database } from '../src/platform/db/database.ts';
 import { migrateToLatest } from '../src/platform/db/migrations.ts';
 import { fail, parseOptions } from './lib/args.ts';
 import { assertLoopback } from './lib/children.ts';
+import { callRate, startProviderSimulator } from './lib/processes.ts';
 
 const HELP = `Usage: node bench/provider.ts [options]
 
@@ -63,20 +62,6 @@ if (adminUrl) assertLoopback(adminUrl);
 const DATABASE = 'sbor_provider_bench';
 
 const median = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)] ?? Number.NaN;
-
-async function startSimulator(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['bin/sbor.js', 'provider-simulator'], {
-    env: { ...process.env, PROVIDER_SIM_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout });
-  for await (const line of lines) {
-    if (!line.includes('provider simulator listening')) continue;
-    const url = (JSON.parse(line) as { url: string }).url;
-    return { url, stop: () => child.kill('SIGTERM') };
-  }
-  throw new Error('the simulator exited before listening');
-}
 
 async function freshDatabase(): Promise<{ database: Database; dispose: () => Promise<void> }> {
   if (adminUrl) {
@@ -112,19 +97,7 @@ async function freshDatabase(): Promise<{ database: Database; dispose: () => Pro
   };
 }
 
-/** Runs `total` calls with `inFlight` at once; answers calls per second. */
-async function rate(total: number, inFlight: number, call: (index: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < total) await call(next++);
-    }),
-  );
-  return total / ((performance.now() - started) / 1000);
-}
-
-const simulator = await startSimulator();
+const simulator = await startProviderSimulator();
 try {
   const logger = pino({ level: 'silent' });
   const client = new ProviderClient({ transport: httpTransport(simulator.url), timeoutMs: 10_000, concurrency: 64 });
@@ -179,13 +152,13 @@ try {
     .map((place) => place.id);
   const orders = await Promise.all(Array.from({ length: Math.ceil(selects / 1000) }, () => client.startOrder()));
   const base = simulator.url;
-  const getRate = await rate(selects, connections, async (index) => {
+  const getRate = await callRate(selects, connections, async (index) => {
     const response = await fetch(`${base}/api/partners/v1/places/${ids[index]}`);
     if (response.status !== 200) throw new Error(`get answered ${response.status}`);
     await response.arrayBuffer();
   });
   let refused = 0;
-  const selectRate = await rate(selects, connections, async (index) => {
+  const selectRate = await callRate(selects, connections, async (index) => {
     const response = await fetch(`${base}/api/partners/v1/places/${ids[index]}/select`, {
       method: 'PATCH',
       headers: { 'content-type': 'application/json' },
@@ -218,5 +191,5 @@ try {
   console.log('| row | result | ratio to its baseline |\n|---|---:|---:|');
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
 } finally {
-  simulator.stop();
+  await simulator.stop();
 }

@@ -226,7 +226,9 @@ describe('provider mode against the simulator process', () => {
       expect(during.every((answer) => answer.status === 503)).toBe(true);
       const refusedAtOnce = during.filter((answer) => answer.reason === 'breaker-open');
       expect(refusedAtOnce.length).toBeGreaterThan(0);
-      expect(refusedAtOnce.every((answer) => answer.ms < 250)).toBe(true);
+      // At once: refused without a call, so sooner than the call's timeout (PROVIDER_TIMEOUT_MS 1000
+      // here) even on a loaded machine; the reason says the breaker answered.
+      expect(refusedAtOnce.every((answer) => answer.ms < 1000)).toBe(true);
       expect(await sagaState(paid)).toBe('pending');
       // Back by itself once the provider is: a select goes through, and the paid booking's saga finishes.
       await until(async () => (await select(buyer, other, seats[80] ?? 0)).statusCode === 200, OUTAGE_MS + 20_000);

@@ -137,4 +137,30 @@ describe('periodic jobs', () => {
     await expect.poll(() => calls, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
     await jobs.stop();
   });
+
+  it('keeps the other periodic jobs and the one-off jobs on schedule while one job runs long', async () => {
+    let finishSlow: () => void = () => undefined;
+    const slowDone = new Promise<void>((resolve) => {
+      finishSlow = resolve;
+    });
+    let slowRuns = 0;
+    let sweeps = 0;
+    const jobs = runner(database);
+    // A backlog of messages to send, say: it takes as long as it takes.
+    jobs.definePeriodic('test.a-slow-backlog', 1, async () => {
+      slowRuns += 1;
+      await slowDone;
+    });
+    // Holds expiring, say: due every few milliseconds.
+    jobs.definePeriodic('test.z-sweep', 1, async () => {
+      sweeps += 1;
+    });
+    await scheduleJob(database.db, 'test.record', { n: 1 });
+    await jobs.start();
+    await expect.poll(() => sweeps, { timeout: 5000 }).toBeGreaterThanOrEqual(3);
+    await expect.poll(effects, { timeout: 5000 }).toEqual([1]);
+    expect(slowRuns).toBe(1);
+    finishSlow();
+    await jobs.stop();
+  });
 });

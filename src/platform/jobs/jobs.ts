@@ -58,7 +58,10 @@ export class JobRunner {
   private readonly periodic = new Map<string, { everyMs: number; run: PeriodicHandler }>();
   private readonly handlers = new Map<string, JobHandler>();
   private readonly jobs: Kysely<JobsTables>;
-  private timer: NodeJS.Timeout | undefined;
+  /** One timer per lane: each periodic job, and the one-off jobs. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** What each lane has in hand, so stop() waits for it. */
+  private readonly inHand = new Map<string, Promise<unknown>>();
   private current: Promise<void> = Promise.resolve();
   private stopped = true;
 
@@ -81,6 +84,10 @@ export class JobRunner {
     this.handlers.set(name, handler);
   }
 
+  /**
+   * Each periodic job runs in a lane of its own, and the one-off jobs in another: a long run of one
+   * (a backlog of messages to send) never delays another (holds expiring at their second, sagas).
+   */
   async start(): Promise<void> {
     for (const name of this.periodic.keys()) {
       await this.jobs
@@ -90,30 +97,44 @@ export class JobRunner {
         .execute();
     }
     this.stopped = false;
-    this.schedule(0);
+    for (const [name, job] of this.periodic) {
+      this.lane(`periodic:${name}`, async () => {
+        if (await this.claimPeriodicRun(name, job.everyMs)) await this.runPeriodic(name, job.run);
+      });
+    }
+    this.lane('one-off', async () => {
+      for (let taken = 0; taken < 100 && (await this.runOneJob()); taken += 1);
+    });
   }
 
-  /** Stops taking new work and waits for the job in hand. */
+  /** Stops taking new work and waits for the work in hand. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.current;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.all([this.current, ...this.inHand.values()]);
   }
 
-  /** One pass: every periodic job that is due, then one-off jobs until none is due. */
+  /** One pass: every periodic job that is due, then one-off jobs until none is due (tests drive it). */
   async runDue(): Promise<void> {
     const pass = this.current.then(() => this.runPass());
     this.current = pass.catch(() => undefined);
     return pass;
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.runDue()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'job runner pass failed'))
-        .finally(() => this.schedule(this.options.intervalMs));
-    }, delayMs);
+  /** Runs `pass` now and then every intervalMs after it ends, until stopped. */
+  private lane(name: string, pass: () => Promise<void>): void {
+    const tick = () => {
+      if (this.stopped) return;
+      const run = pass()
+        .catch((error: unknown) => this.logger.error({ err: error, lane: name }, 'job runner pass failed'))
+        .finally(() => {
+          this.inHand.delete(name);
+          if (!this.stopped) this.timers.set(name, setTimeout(tick, this.options.intervalMs));
+        });
+      this.inHand.set(name, run);
+    };
+    this.timers.set(name, setTimeout(tick, 0));
   }
 
   private async runPass(): Promise<void> {
