@@ -17,7 +17,8 @@ import {
 // The provider in the web app, in headless Chromium against the embedded simulator (5 rows × 20
 // places): an organizer allots rows 1–2 on the dashboard's "Seats & provider" panel; a buyer sees
 // rows 3–4 as not sold here and buys in the block; the saga confirms at the provider and the panel
-// counts it done; with the provider down a paid booking's saga parks, is listed, and Retry finishes it.
+// counts it done; with the provider down a paid booking's saga parks, is listed, and Retry finishes it;
+// switched to provider mode, a place sold at the venue is refused in words and another is held there.
 let harness: BrowserHarness;
 let base: string;
 let simulator: ProviderSimulator;
@@ -142,5 +143,49 @@ describe.skipIf(!haveBrowser)('the provider in the web app, in headless Chromium
     expect(await panel.getByTestId('sagas-parked').textContent()).toBe('0');
     await expect.poll(() => panel.getByTestId('parked-sagas').count(), WAIT).toBe(0);
     expect(simulator.allOrders().map((order) => order.status)).toEqual(['CONFIRMED', 'CONFIRMED']);
+  });
+
+  it('sells a provider event’s seat only when the provider says yes: a place sold at the venue shows free but is refused in words', async () => {
+    const panel = organizer.getByTestId('provider-panel');
+    await panel.getByText('Change who sells the seats').click();
+    await panel.getByLabel(/The venue’s provider/).check();
+    await panel.getByRole('button', { name: 'Save' }).click();
+    await panel.getByTestId('provider-mode').getByText('The venue’s provider').waitFor(WAIT);
+    // The allotment's withheld seats are ours to offer again (the venue decides each one).
+    await expect.poll(() => organizer.getByTestId('counter-not-here').count(), WAIT).toBe(0);
+
+    // Someone buys row 3 seat 2 at the venue directly: our map does not know it.
+    const place = (simulator.listPlaces(1, 100).body as { id: string; row: number; seat: number }[]).find(
+      (candidate) => candidate.row === 3 && candidate.seat === 2,
+    );
+    const outside = simulator.startOrder().body as { order_id: string };
+    expect((await simulator.selectPlace(place?.id ?? '', outside.order_id)).status).toBe(204);
+
+    const buyer = await harness.newPage();
+    await signUp(buyer, base, 'provider-fan');
+    await buyer.goto(`${base}/events/${eventId}`);
+    await buyer.locator('canvas[data-ready="true"]').waitFor(WAIT);
+    await expect.poll(() => buyer.getByTestId('count-free').textContent(), WAIT).toBe('38');
+    expect(await buyer.getByTestId('count-not-here').count()).toBe(0);
+    await clickSeat(buyer, 3, 2);
+    await expect.poll(() => buyer.getByTestId('picked-seats').locator('li').count(), WAIT).toBe(1);
+    await buyer.getByRole('button', { name: /Book selected seats/ }).click();
+    // The API's refusal in words (the English UI shows its detail).
+    await buyer.getByRole('alert').getByText('This seat is already taken.').waitFor(WAIT);
+    expect(buyer.url()).toMatch(/\/events\/\d+$/);
+
+    await clickSeat(buyer, 3, 2); // the pick stays after a refused booking: take it off
+    await clickSeat(buyer, 3, 3);
+    await expect.poll(() => buyer.getByTestId('picked-seats').locator('li').count(), WAIT).toBe(1);
+    await buyer.getByRole('button', { name: /Book selected seats/ }).click();
+    await buyer.waitForURL(/\/bookings\/\d+$/, WAIT);
+    // Held here only because the provider took it into this booking's order.
+    const ours = simulator.allOrders().filter((order) => order.status === 'STARTED' && order.id !== outside.order_id);
+    expect(ours).toHaveLength(1);
+    const picked = (simulator.listPlaces(1, 100).body as { id: string; row: number; seat: number }[]).find(
+      (candidate) => candidate.row === 3 && candidate.seat === 3,
+    );
+    expect(simulator.inspectPlace(picked?.id ?? '')?.selectedFor).toBe(ours[0]?.id);
+    expect(simulator.inspectPlace(place?.id ?? '')?.selectedFor).toBe(outside.order_id);
   });
 });
