@@ -366,15 +366,27 @@ export function SeatMap(props: {
         <button type="button" onClick={fit}>
           {t.resetView}
         </button>
+        {/* Each swatch with its word, so a narrow screen wraps between entries, not inside one. */}
         <span className="legend">
-          <i style={{ background: ZONE_COLORS[0] }} /> {t.free} <i style={{ background: HELD }} /> {t.held}{' '}
-          <i style={{ background: SOLD }} /> {t.sold}{' '}
+          <span>
+            <i style={{ background: ZONE_COLORS[0] }} /> {t.free}
+          </span>{' '}
+          <span>
+            <i style={{ background: HELD }} /> {t.held}
+          </span>{' '}
+          <span>
+            <i style={{ background: SOLD }} /> {t.sold}
+          </span>{' '}
           {counts && counts.notHere > 0 && (
             <>
-              <i style={{ background: NOT_HERE }} /> {t.notSoldHere}{' '}
+              <span>
+                <i style={{ background: NOT_HERE }} /> {t.notSoldHere}
+              </span>{' '}
             </>
           )}
-          <i style={{ background: PICKED }} /> {t.selected}
+          <span>
+            <i style={{ background: PICKED }} /> {t.selected}
+          </span>
         </span>
         <span className="muted">×{scaleLabel.toFixed(1)}</span>
       </div>
