@@ -116,13 +116,13 @@ export async function becomeOrganizer(page: Page, base: string): Promise<string>
   return slug;
 }
 
-/** Creates and publishes a 2 × 10 seated event from the organizer page; returns its id. */
-export async function createSeatedEvent(page: Page, base: string, title: string, holdSeconds: number): Promise<number> {
+/** Creates and publishes a seated event of `rows` × 10 (2 by default) from the organizer page; returns its id. */
+export async function createSeatedEvent(page: Page, base: string, title: string, holdSeconds: number, rows = 2): Promise<number> {
   await page.goto(`${base}/organizer`);
   await page.getByLabel('Title').fill(title);
   await page.getByLabel('Hold time, seconds').fill(String(holdSeconds));
   await page.getByLabel('Venue').fill('Дворец Республики');
-  await page.locator('input[name="zone-0-rows"]').fill('2');
+  await page.locator('input[name="zone-0-rows"]').fill(String(rows));
   await page.locator('input[name="zone-0-seats"]').fill('10');
   await page.getByRole('button', { name: 'Create and publish' }).click();
   const alert = page.getByRole('alert');

@@ -21,6 +21,8 @@ const MAX_SCALE = 36;
 const ZONE_COLORS = ['#2f9e44', '#1c7ed6', '#ae3ec9', '#e8590c', '#0c8599', '#d6336c', '#5c940d', '#3b5bdb'];
 const HELD = '#f59f00';
 const SOLD = '#495057';
+/** Seats outside the block the venue allots us (N): not ours to sell, lighter than sold. */
+const NOT_HERE = '#ced4da';
 const PICKED = '#111111';
 
 function hexToRgb(hex: string): [number, number, number] {
@@ -38,7 +40,8 @@ export function SeatMap(props: {
   eventId: number;
   picked: Map<number, PickedSeat>;
   onToggle: (seat: PickedSeat) => void;
-  onTaken: () => void;
+  /** A click on a seat that cannot be picked: taken, or not sold here at all. */
+  onTaken: (why: 'taken' | 'not-sold-here') => void;
 }) {
   const { t } = useI18n();
   const canvasRef = useRef<HTMLCanvasElement>(null);
@@ -46,7 +49,7 @@ export function SeatMap(props: {
   const dataRef = useRef<{ map: SeatMapData; rows: Map<number, Row>; width: number; height: number } | null>(null);
   const view = useRef({ scale: 1, x: 0, y: 0, fitted: false });
   const drag = useRef<{ x: number; y: number; moved: boolean } | null>(null);
-  const [counts, setCounts] = useState<{ free: number; held: number; sold: number } | null>(null);
+  const [counts, setCounts] = useState<{ free: number; held: number; sold: number; notHere: number } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [scaleLabel, setScaleLabel] = useState(1);
   const propsRef = useRef(props);
@@ -75,11 +78,13 @@ export function SeatMap(props: {
     const pixels = image.data;
     const held = hexToRgb(HELD);
     const sold = hexToRgb(SOLD);
+    const notHere = hexToRgb(NOT_HERE);
     const picked = hexToRgb(PICKED);
     const pickedIds = propsRef.current.picked;
     let free = 0;
     let heldCount = 0;
     let soldCount = 0;
+    let notHereCount = 0;
     for (const row of data.rows.values()) {
       const base = hexToRgb(zoneColor(row.zone_id));
       const offset = (row.row - 1) * data.width;
@@ -90,6 +95,9 @@ export function SeatMap(props: {
         if (status === 83) {
           color = sold;
           soldCount++;
+        } else if (status === 78) {
+          color = notHere;
+          notHereCount++;
         } else if (status === 82) {
           color = held;
           heldCount++;
@@ -105,7 +113,7 @@ export function SeatMap(props: {
       }
     }
     context.putImageData(image, 0, 0);
-    setCounts({ free, held: heldCount, sold: soldCount });
+    setCounts({ free, held: heldCount, sold: soldCount, notHere: notHereCount });
   }, [zoneColor]);
 
   const draw = useCallback(() => {
@@ -138,7 +146,9 @@ export function SeatMap(props: {
         context.textBaseline = 'middle';
         for (let row = firstRow; row < lastRow; row++) {
           for (let column = firstColumn; column < lastColumn; column++) {
-            if (column >= (data.rows.get(row + 1)?.status.length ?? 0)) continue;
+            const status = data.rows.get(row + 1)?.status ?? '';
+            // Seats not sold here carry no number: they read as unavailable, not as a lighter choice.
+            if (column >= status.length || status[column] === 'N') continue;
             context.fillText(String(column + 1), x + (column + 0.5) * scale, y + (row + 0.5) * scale);
           }
         }
@@ -313,7 +323,7 @@ export function SeatMap(props: {
     const zone = dataRef.current?.map.zones.find((candidate) => candidate.id === row.zone_id);
     if (!zone) return;
     if (status !== 'F') {
-      propsRef.current.onTaken();
+      propsRef.current.onTaken(status === 'N' ? 'not-sold-here' : 'taken');
       return;
     }
     const id = row.ids ? (row.ids[hit.number - 1] ?? 0) : row.first_id + hit.number - 1;
@@ -356,9 +366,27 @@ export function SeatMap(props: {
         <button type="button" onClick={fit}>
           {t.resetView}
         </button>
+        {/* Each swatch with its word, so a narrow screen wraps between entries, not inside one. */}
         <span className="legend">
-          <i style={{ background: ZONE_COLORS[0] }} /> {t.free} <i style={{ background: HELD }} /> {t.held}{' '}
-          <i style={{ background: SOLD }} /> {t.sold} <i style={{ background: PICKED }} /> {t.selected}
+          <span>
+            <i style={{ background: ZONE_COLORS[0] }} /> {t.free}
+          </span>{' '}
+          <span>
+            <i style={{ background: HELD }} /> {t.held}
+          </span>{' '}
+          <span>
+            <i style={{ background: SOLD }} /> {t.sold}
+          </span>{' '}
+          {counts && counts.notHere > 0 && (
+            <>
+              <span>
+                <i style={{ background: NOT_HERE }} /> {t.notSoldHere}
+              </span>{' '}
+            </>
+          )}
+          <span>
+            <i style={{ background: PICKED }} /> {t.selected}
+          </span>
         </span>
         <span className="muted">×{scaleLabel.toFixed(1)}</span>
       </div>
@@ -375,6 +403,12 @@ export function SeatMap(props: {
         <p className="seat-counts" data-testid="seat-counts" aria-live="polite">
           {t.free}: <b data-testid="count-free">{counts.free}</b> · {t.held}: <b data-testid="count-held">{counts.held}</b> ·{' '}
           {t.sold}: <b data-testid="count-sold">{counts.sold}</b>
+          {counts.notHere > 0 && (
+            <>
+              {' '}
+              · {t.notSoldHere}: <b data-testid="count-not-here">{counts.notHere}</b>
+            </>
+          )}
         </p>
       )}
       <ErrorText error={error} />

@@ -1994,6 +1994,115 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/events/{id}/provider-sagas/{bookingId}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Run one of the event’s parked sagas again now (its owner or manager), after the cause was dealt with. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          bookingId: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              booking_id: number;
+              event_id: number;
+              goal: 'confirm' | 'cancel';
+              state: 'pending' | 'done' | 'parked';
+              seat_ids: number[];
+              attempts: number;
+              /** Format: date-time */
+              next_run_at: string;
+              outcome: string | null;
+              last_error: string | null;
+              parked_reason: string | null;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              finished_at: string | null;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/events/{id}/provider-status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The provider as the event’s owner or manager sees it: the event’s mode, the breaker, the mirror’s age, and the event’s sagas by state. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              event_id: number;
+              mode: 'own' | 'provider' | 'allotment';
+              breaker: 'closed' | 'half-open' | 'open';
+              mirror: {
+                places: number;
+                preloaded_at: string | null;
+                reconciled_at: string | null;
+                age_seconds: number | null;
+              };
+              sagas: {
+                pending: number;
+                done: number;
+                parked: number;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/events/{id}/publish': {
     parameters: {
       query?: never;
@@ -2135,7 +2244,7 @@ export interface paths {
                 last_id: number;
                 /** @description Every seat id in number order, only when first_id..last_id has gaps. */
                 ids: number[] | null;
-                /** @description A character per seat in number order: F free, R reserved, S sold. */
+                /** @description A character per seat in number order: F free, R reserved, S sold, N not sold here (outside the block the venue allots us). */
                 status: string;
               }[];
             };

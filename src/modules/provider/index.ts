@@ -12,6 +12,7 @@ import type { ProviderDB } from './provider.tables.ts';
 import type { ProviderDb } from './provider.repository.ts';
 import { narrow } from '../../platform/db/narrow.ts';
 import { registerProviderRoutes } from './provider.routes.ts';
+import { OrganizerProviderService } from './provider.organizer.ts';
 import { OrderSagas } from './provider.saga.ts';
 import { countSagas, setSagaGoal } from './provider.sagas.repository.ts';
 import { registerOwnershipAndSagaRoutes } from './provider.sagas.routes.ts';
@@ -179,7 +180,8 @@ export function createProviderModule(
     },
     registerRoutes: (app) => {
       registerProviderRoutes(app, mirror, embedded ? 'simulator' : 'provider', () => countSagas(providerDb));
-      registerOwnershipAndSagaRoutes(app, { db: providerDb, ownership, teams: options.teams });
+      const organizer = new OrganizerProviderService(providerDb, { mirror, ownership, teams: options.teams });
+      registerOwnershipAndSagaRoutes(app, { db: providerDb, ownership, organizer });
     },
     close: async () => embedded?.close(),
   };

@@ -184,12 +184,11 @@ export async function listSagas(
   return (await query.execute()).map(withNumericSeats);
 }
 
-export async function countSagas(db: ProviderDb): Promise<Record<SagaState, number>> {
-  const rows = await db
-    .selectFrom('provider.sagas')
-    .select(['state', (eb) => eb.fn.countAll<string>().as('count')])
-    .groupBy('state')
-    .execute();
+/** Sagas by state, of every event or of one. */
+export async function countSagas(db: ProviderDb, filter: { eventId?: number } = {}): Promise<Record<SagaState, number>> {
+  let query = db.selectFrom('provider.sagas').select(['state', (eb) => eb.fn.countAll<string>().as('count')]);
+  if (filter.eventId !== undefined) query = query.where('event_id', '=', filter.eventId);
+  const rows = await query.groupBy('state').execute();
   const counts: Record<SagaState, number> = { pending: 0, done: 0, parked: 0 };
   for (const row of rows) counts[row.state] = Number(row.count);
   return counts;

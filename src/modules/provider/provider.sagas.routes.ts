@@ -1,11 +1,20 @@
 import { Type } from 'typebox';
-import { DomainError } from '../../platform/errors.ts';
 import { principalOf } from '../../platform/http/access.ts';
 import type { App } from '../../platform/http/server.ts';
-import type { EventTeams, SeatOwnershipService } from './provider.ownership.ts';
+import { retryParkedSaga, type OrganizerProviderService } from './provider.organizer.ts';
+import type { SeatOwnershipService } from './provider.ownership.ts';
 import type { ProviderDb } from './provider.repository.ts';
-import { findSaga, listSagas, unparkSaga, type SagaRow } from './provider.sagas.repository.ts';
-import { EventSagasQuery, IdParams, OwnershipBody, OwnershipSchema, SagaSchema, SagasQuery } from './provider.schemas.ts';
+import { listSagas, type SagaRow } from './provider.sagas.repository.ts';
+import {
+  EventProviderStatusSchema,
+  EventSagaParams,
+  EventSagasQuery,
+  IdParams,
+  OwnershipBody,
+  OwnershipSchema,
+  SagaSchema,
+  SagasQuery,
+} from './provider.schemas.ts';
 
 function sagaView(saga: SagaRow) {
   return {
@@ -28,9 +37,9 @@ function sagaView(saga: SagaRow) {
 /** Who sells an event's seats (its team), and the order sagas (operators; the event's team reads its own). */
 export function registerOwnershipAndSagaRoutes(
   app: App,
-  parts: { db: ProviderDb; ownership: SeatOwnershipService; teams: EventTeams },
+  parts: { db: ProviderDb; ownership: SeatOwnershipService; organizer: OrganizerProviderService },
 ): void {
-  const { db, ownership, teams } = parts;
+  const { db, ownership, organizer } = parts;
   const tags = ['provider'];
 
   app.get(
@@ -98,18 +107,41 @@ export function registerOwnershipAndSagaRoutes(
       },
     },
     async (request) => {
-      if (!(await teams.canManage(principalOf(request), request.params.id))) {
-        throw new DomainError('forbidden', 'not-on-team', "This needs the owner or manager role in the event's organizer team.");
-      }
       const { state, limit, after } = request.query;
-      const rows = await listSagas(db, {
-        eventId: request.params.id,
+      const rows = await organizer.sagas(principalOf(request), request.params.id, {
         limit,
         ...(state !== undefined ? { state } : {}),
         ...(after !== undefined ? { after } : {}),
       });
       return rows.map(sagaView);
     },
+  );
+  app.get(
+    '/api/events/:id/provider-status',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary:
+          'The provider as the event’s owner or manager sees it: the event’s mode, the breaker, the mirror’s age, and the event’s sagas by state.',
+        params: IdParams,
+        response: { 200: EventProviderStatusSchema },
+      },
+    },
+    async (request) => organizer.status(principalOf(request), request.params.id),
+  );
+  app.post(
+    '/api/events/:id/provider-sagas/:bookingId/retry',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: 'Run one of the event’s parked sagas again now (its owner or manager), after the cause was dealt with.',
+        params: EventSagaParams,
+        response: { 200: SagaSchema },
+      },
+    },
+    async (request) => sagaView(await organizer.retry(principalOf(request), request.params.id, request.params.bookingId)),
   );
   app.post(
     '/api/admin/provider/sagas/:id/retry',
@@ -122,13 +154,6 @@ export function registerOwnershipAndSagaRoutes(
         response: { 200: SagaSchema },
       },
     },
-    async (request) => {
-      const saga = await unparkSaga(db, request.params.id);
-      if (saga) return sagaView(saga);
-      if (!(await findSaga(db, request.params.id))) {
-        throw new DomainError('not-found', 'saga-not-found', 'No provider order saga for this booking.');
-      }
-      throw new DomainError('conflict', 'saga-not-parked', 'Only a parked saga is retried by hand; this one is running or done.');
-    },
+    async (request) => sagaView(await retryParkedSaga(db, request.params.id)),
   );
 }

@@ -120,3 +120,26 @@ export const SagasQuery = Type.Object(
 export const EventSagasQuery = Type.Omit(SagasQuery, ['event_id'], { additionalProperties: false });
 
 export const IdParams = Type.Object({ id: Id });
+
+export const EventSagaParams = Type.Object({ id: Id, bookingId: Id });
+
+const SagaCounts = Type.Object({
+  pending: Type.Integer({ minimum: 0 }),
+  done: Type.Integer({ minimum: 0 }),
+  parked: Type.Integer({ minimum: 0 }),
+});
+
+/** The provider as an event's owner or manager sees it (the admins' ProviderState is service-wide). */
+export const EventProviderStatusSchema = Type.Object({
+  event_id: Type.Integer({ minimum: 1 }),
+  mode: Mode,
+  breaker: Type.Union([Type.Literal('closed'), Type.Literal('half-open'), Type.Literal('open')]),
+  mirror: Type.Object({
+    places: Type.Integer({ minimum: 0 }),
+    preloaded_at: Instant,
+    reconciled_at: Instant,
+    age_seconds: Count,
+  }),
+  /** This event's order sagas by state. */
+  sagas: SagaCounts,
+});

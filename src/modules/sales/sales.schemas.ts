@@ -187,7 +187,10 @@ export const SeatMapSchema = Type.Object({
       ids: Type.Union([Type.Array(Type.Integer()), Type.Null()], {
         description: 'Every seat id in number order, only when first_id..last_id has gaps.',
       }),
-      status: Type.String({ description: 'A character per seat in number order: F free, R reserved, S sold.' }),
+      status: Type.String({
+        description:
+          'A character per seat in number order: F free, R reserved, S sold, N not sold here (outside the block the venue allots us).',
+      }),
     }),
   ),
 });

@@ -98,7 +98,7 @@ export interface SeatMapRow {
   last_id: number;
   /** Every id, only when the row's ids do not run without gaps. */
   ids: number[] | null;
-  /** One character per seat in number order: F free, R reserved (hold not passed), S sold. */
+  /** One character per seat in number order: F free, R reserved (hold not passed), S sold, N not sold here (withheld by an allotment). */
   status: string;
 }
 
@@ -132,7 +132,7 @@ export async function seatMapRows(db: SalesDb, eventId: number, fromRow: number,
   const result = await sql<SeatMapRow>`
     select row, min(zone_id)::int as zone_id, min(id)::int as first_id, max(id)::int as last_id,
       case when max(id) - min(id) + 1 = count(*) then null else array_agg(id::int order by number) end as ids,
-      string_agg(case when status = 'SOLD' then 'S' when status = 'RESERVED' and held_until > now() then 'R' else 'F' end,
+      string_agg(case when status = 'SOLD' and booking_id is null then 'N' when status = 'SOLD' then 'S' when status = 'RESERVED' and held_until > now() then 'R' else 'F' end,
         '' order by number) as status
     from sales.seats
     where event_id = ${eventId} and row between ${fromRow}::int and ${toRow}::int

@@ -225,7 +225,12 @@ export function EventPage(props: { id: number }) {
       {seated && selling && (
         <section>
           <h2>{t.seatMap}</h2>
-          <SeatMap eventId={props.id} picked={picked} onToggle={toggle} onTaken={() => setNotice(t.seatTaken)} />
+          <SeatMap
+            eventId={props.id}
+            picked={picked}
+            onToggle={toggle}
+            onTaken={(why) => setNotice(why === 'not-sold-here' ? t.seatNotSoldHere : t.seatTaken)}
+          />
           <div className="picked" aria-live="polite">
             <h3>{t.selectedSeats}</h3>
             {picked.size === 0 ? (

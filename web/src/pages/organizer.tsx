@@ -4,6 +4,7 @@ import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
 import { ErrorText, formatDate, formatSeconds, Link, useAction, useCountdown, useLoad } from '../ui.tsx';
 import { currentBrand, rememberBrand } from './organizer.api.ts';
+import { ProviderPanel, useSeatOwnership, withheldSeats } from './organizer.provider.tsx';
 import './organizer.css';
 
 export interface ZoneForm {
@@ -381,6 +382,8 @@ export function OrganizerEventPage(props: { id: number }) {
     3000,
   );
   const checkins = useLoad(() => api.get('/api/events/{id}/checkin-stats', { path }), [props.id], 3000);
+  const ownership = useSeatOwnership(props.id);
+  const withheld = withheldSeats(ownership);
   const currency = bookings.data?.[0]?.currency ?? 'KZT';
   const current = event.data;
   const publish = () =>
@@ -459,8 +462,14 @@ export function OrganizerEventPage(props: { id: number }) {
           </div>
           <div>
             <span>{t.sold}</span>
-            <b data-testid="counter-sold">{availability.data.sold}</b>
+            <b data-testid="counter-sold">{Math.max(0, availability.data.sold - withheld)}</b>
           </div>
+          {withheld > 0 && (
+            <div>
+              <span>{t.orgNotSoldHere}</span>
+              <b data-testid="counter-not-here">{withheld}</b>
+            </div>
+          )}
           {availability.data.revenue !== undefined && (
             <div>
               <span>{t.revenue}</span>
@@ -469,6 +478,7 @@ export function OrganizerEventPage(props: { id: number }) {
           )}
         </section>
       )}
+      {withheld > 0 && <p className="muted small">{t.orgSoldHereNote}</p>}
       {availability.data && availability.data.zones.length > 0 && (
         <table className="table">
           <thead>
@@ -490,6 +500,9 @@ export function OrganizerEventPage(props: { id: number }) {
             ))}
           </tbody>
         </table>
+      )}
+      {current && current.status !== 'CANCELLED' && availability.data && availability.data.total > 0 && (
+        <ProviderPanel eventId={props.id} ownership={ownership} onSaved={() => void availability.reload()} />
       )}
       <section aria-labelledby="checkins" data-testid="checkin-stats">
         <h2 id="checkins">{t.orgCheckins}</h2>
