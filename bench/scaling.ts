@@ -210,19 +210,34 @@ function databaseUrl(): string {
 async function runCluster(apis: number): Promise<void> {
   process.stderr.write(`cluster with ${apis} api process(es): starting\n`);
   let cluster: Cluster | undefined;
+  // The last lines of each process, printed if the cluster fails to start.
+  const output: string[] = [];
   try {
-    cluster = await startCluster({
-      apis,
-      basePort: 36_000,
-      postgresUrl: adminUrl,
-      database: DATABASE,
-      env: {
-        LOG_LEVEL: 'silent',
-        SEAT_SELECT_RATE_LIMIT: 'off',
-        AUTH_RATE_LIMITS: 'off',
-        DATABASE_POOL_SIZE: String(POOL_SIZE),
-      },
-    });
+    // A port range of its own, tried again elsewhere if taken (cluster tests of other runs pick theirs at random).
+    const start = (basePort: number) =>
+      startCluster({
+        onOutput: (name, line) => {
+          output.push(`${name}: ${line}`);
+          if (output.length > 40) output.shift();
+        },
+        apis,
+        basePort,
+        postgresUrl: adminUrl,
+        database: DATABASE,
+        env: {
+          LOG_LEVEL: 'silent',
+          SEAT_SELECT_RATE_LIMIT: 'off',
+          AUTH_RATE_LIMITS: 'off',
+          DATABASE_POOL_SIZE: String(POOL_SIZE),
+        },
+      });
+    for (let attempt = 1; !cluster; attempt++) {
+      cluster = await start(36_000 + Math.floor(Math.random() * 40) * 100).catch((error: unknown) => {
+        process.stderr.write(`${output.join('\n')}\ncluster start failed (attempt ${attempt}): ${String(error)}\n`);
+        if (attempt === 3) throw error;
+        return undefined;
+      });
+    }
     const pidsOf = (match: (name: string) => boolean) =>
       cluster!.processes.filter((process) => match(process.name)).map((process) => process.child.pid!);
     const groups = {
