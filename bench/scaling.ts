@@ -165,7 +165,7 @@ async function runBaselines(): Promise<void> {
   const nginxBinary = findBinary('nginx', ['/usr/sbin/nginx'])!;
   const prefix = join(directory, 'nginx');
   await mkdir(prefix);
-  const port = 38_000 + (process.pid % 1000);
+  const port = 23_000 + (process.pid % 1000);
   const config = await writeNginxConfig({ prefix, listen: `127.0.0.1:${port}`, apis: [new URL(bare.url).host] });
   const nginx = spawn(nginxBinary, ['-p', prefix, '-c', config], { stdio: 'ignore' });
   try {
@@ -213,7 +213,8 @@ async function runCluster(apis: number): Promise<void> {
   // The last lines of each process, printed if the cluster fails to start.
   const output: string[] = [];
   try {
-    // A port range of its own, tried again elsewhere if taken (cluster tests of other runs pick theirs at random).
+    // A port range of its own below Linux's ephemeral ports (32768–60999: a NATS route's outgoing
+    // connection once took the port another node was about to listen on), tried elsewhere if taken.
     const start = (basePort: number) =>
       startCluster({
         onOutput: (name, line) => {
@@ -232,7 +233,7 @@ async function runCluster(apis: number): Promise<void> {
         },
       });
     for (let attempt = 1; !cluster; attempt++) {
-      cluster = await start(36_000 + Math.floor(Math.random() * 40) * 100).catch((error: unknown) => {
+      cluster = await start(24_000 + Math.floor(Math.random() * 80) * 100).catch((error: unknown) => {
         process.stderr.write(`${output.join('\n')}\ncluster start failed (attempt ${attempt}): ${String(error)}\n`);
         if (attempt === 3) throw error;
         return undefined;

@@ -25,9 +25,9 @@ export interface TestCluster {
 }
 
 /**
- * A cluster on a fresh test database and a run of ~60 ports of its own (so it never meets another
- * test's servers). Every pid is noted in the run's child-pid directory, so the end of the test run
- * kills what a crashed test left (test/global-setup.ts).
+ * A cluster on a fresh test database and a run of ~60 ports of its own. Every pid is noted in the
+ * run's child-pid directory, so the end of the test run kills what a crashed test left
+ * (test/global-setup.ts).
  */
 export async function startTestCluster(
   options: Omit<ClusterOptions, 'basePort' | 'postgresUrl' | 'database'>,
@@ -39,7 +39,9 @@ export async function startTestCluster(
   const pids: number[] = [];
   const cluster = await startCluster({
     ...options,
-    basePort: 20_000 + ((await freePort()) % 40_000),
+    // Below Linux's ephemeral ports (32768–60999), where an outgoing connection can take a port a
+    // NATS node is about to listen on; one of 120 ranges, picked by a free port's number.
+    basePort: 20_000 + ((await freePort()) % 120) * 100,
     postgresUrl: url.toString(),
     database: name,
     onSpawn: (pid, what) => {
