@@ -304,7 +304,7 @@ const summary = names.map((name) => {
     errors: taken.reduce((sum, row) => sum + row.sample.errors, 0),
     rounds: taken.map((row) => Math.round(row.sample.perSecond)),
     cpuMsPerRequest: Object.fromEntries(
-      groups.map((group) => [group, median(taken.map((row) => row.cpuMsPerRequest[group] ?? 0))]),
+      groups.map((group) => [group, Math.round(median(taken.map((row) => row.cpuMsPerRequest[group] ?? 0)) * 1000) / 1000]),
     ),
   };
 });
