@@ -41,6 +41,12 @@ export interface Cluster {
   databaseUrl: string;
   natsUrl: string;
   processes: ClusterProcess[];
+  /**
+   * Restarts one process as an operator would: SIGTERM (its drain), wait for the exit, start it
+   * again with the same command and environment, and wait until it is ready (/readyz for sbor
+   * processes). The new process replaces the old in `processes`.
+   */
+  restart(name: string): Promise<ClusterProcess>;
   /** Stops everything it started (SIGTERM, SIGKILL after 10 s) and removes its temporary files. */
   stop(): Promise<void>;
 }
@@ -71,6 +77,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
   const directory = await mkdtemp(join(tmpdir(), 'sbor-cluster-'));
   const processes: ClusterProcess[] = [];
+  /** How each was started, for restart: the same command, arguments and environment. */
+  const launches = new Map<string, { command: string; args: string[]; url: string; env: NodeJS.ProcessEnv }>();
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
@@ -93,7 +101,21 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       });
     }
     const started = { name, child, url };
-    processes.push(started);
+    launches.set(name, { command, args, url, env });
+    const previous = processes.findIndex((candidate) => candidate.name === name);
+    if (previous === -1) processes.push(started);
+    else processes[previous] = started;
+    return started;
+  };
+
+  const restart = async (name: string): Promise<ClusterProcess> => {
+    const running = processes.find((candidate) => candidate.name === name);
+    const how = launches.get(name);
+    if (!running || !how) throw new Error(`no cluster process named ${name}`);
+    await terminate(running.child);
+    const started = launch(name, how.command, how.args, how.url, how.env);
+    if (how.args[1] === 'serve') await waitForReady(`${how.url}/readyz`, started.child, name);
+    else await waitForPort(Number(new URL(how.url).port), started.child);
     return started;
   };
 
@@ -131,6 +153,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       PAYMENT_GATEWAY_URL: `${sandboxUrl}/api/v1`,
       PAYMENT_TERMINAL_KEY: 'sbor-sandbox',
       PAYMENT_PASSWORD: 'sandbox-password',
+      // An api process keeps answering 2 s after SIGTERM (not ready, closing its connections), so
+      // nginx's kept-alive connections to it retire before it stops listening.
+      SHUTDOWN_DRAIN_MS: '2000',
       ...options.env,
     };
     const sandbox = launch('sandbox', process.execPath, [SBOR_BIN, 'sandbox-gateway'], sandboxUrl, {
@@ -176,7 +201,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const balancer = launch('nginx', nginx, ['-p', prefix, '-c', nginxConfig], publicUrl);
     await waitForPort(ports.nginx, balancer.child);
 
-    return { url: publicUrl, databaseUrl, natsUrl, processes, stop };
+    return { url: publicUrl, databaseUrl, natsUrl, processes, restart, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -184,7 +209,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 }
 
 /** Creates the cluster's database on the machine's PostgreSQL unless it exists; returns its URL. */
-async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`database name "${name}" is not a plain identifier`);
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();

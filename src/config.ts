@@ -24,8 +24,10 @@ const EnvSchema = Type.Object({
   LOG_LEVEL: Type.Enum([...LOG_LEVELS], { default: 'info' }),
   ROLES: Type.String({ pattern: '^(api|worker|relay)(,(api|worker|relay))*$', default: 'api,worker,relay' }),
   RELAY_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 100 }),
+  RELAY_LEASE_SECONDS: Type.Integer({ minimum: 1, maximum: 300, default: 15 }),
   JOBS_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 10000 }),
+  SHUTDOWN_DRAIN_MS: Type.Integer({ minimum: 0, maximum: 120000, default: 0 }),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
   AUTH_RATE_LIMITS: Type.Enum(['on', 'off'], { default: 'on' }),
   ENABLE_RESET: Type.Enum(['true', 'false'], { default: 'false' }),
@@ -93,8 +95,16 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   roles: ReadonlySet<Role>;
   relayIntervalMs: number;
+  /** How long a relay that stopped renewing keeps the lease: a standby's longest wait after a crash. */
+  relayLeaseSeconds: number;
   jobsIntervalMs: number;
   shutdownTimeoutMs: number;
+  /**
+   * How long an api process keeps answering after SIGTERM before it stops listening: /readyz says
+   * 503 and every answer closes its connection, so load balancers and their kept-alive connections
+   * move to other processes first (docs/decisions/0027). Part of SHUTDOWN_TIMEOUT_MS.
+   */
+  shutdownDrainMs: number;
   /** How long an access token is valid; short only in tests that need tokens to expire. */
   accessTokenTtlSeconds: number;
   /** Brakes on login, register and refresh (off only for tests and benchmarks that need many sign-ins). */
@@ -209,8 +219,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logLevel: valid.LOG_LEVEL,
     roles: new Set(valid.ROLES.split(',') as Role[]),
     relayIntervalMs: valid.RELAY_INTERVAL_MS,
+    relayLeaseSeconds: valid.RELAY_LEASE_SECONDS,
     jobsIntervalMs: valid.JOBS_INTERVAL_MS,
     shutdownTimeoutMs: valid.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: valid.SHUTDOWN_DRAIN_MS,
     accessTokenTtlSeconds: valid.ACCESS_TOKEN_TTL_SECONDS,
     authRateLimits: valid.AUTH_RATE_LIMITS === 'on',
     enableReset: valid.ENABLE_RESET === 'true',

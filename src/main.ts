@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import packageJson from '../package.json' with { type: 'json' };
 import { ConfigError, type Config } from './config.ts';
@@ -16,7 +17,7 @@ import { openDatabase, type Database } from './platform/db/database.ts';
 import { migrateToLatest, pendingMigrations } from './platform/db/migrations.ts';
 import { registerHealthRoutes } from './platform/http/health.routes.ts';
 import { listenForOperations } from './platform/http/operations-listener.ts';
-import { createHttpApp, type App } from './platform/http/server.ts';
+import { closeConnectionsAfterAnswers, createHttpApp, type App } from './platform/http/server.ts';
 import { registerWebApp } from './platform/http/web.ts';
 import { JobRunner } from './platform/jobs/jobs.ts';
 import { createMetrics } from './platform/metrics/metrics.ts';
@@ -94,7 +95,10 @@ export async function startService(config: Config, options: StartOptions = {}): 
     ? await NatsTransport.connect({ url: config.natsUrl, db, logger, replicas: config.natsStreamReplicas })
     : new InProcessTransport(db, logger);
   const bus = new Bus(transport);
-  const relay = new OutboxRelay(db, transport, logger, { intervalMs: config.relayIntervalMs });
+  const relay = new OutboxRelay(db, transport, logger, {
+    intervalMs: config.relayIntervalMs,
+    leaseSeconds: config.relayLeaseSeconds,
+  });
   const jobs = new JobRunner(db, logger, { intervalMs: config.jobsIntervalMs });
   jobs.definePeriodic('platform.cleanup', HOUR_MS, async (jobDb) => {
     await deletePublishedEvents(jobDb, 7);
@@ -227,6 +231,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
   await payments.registerRoutes(app);
   provider.registerRoutes(app);
   let migrationsApplied = false;
+  /** False from SIGTERM on: readiness fails while the process drains, so traffic moves elsewhere first. */
+  let serving = true;
   registerHealthRoutes(app, {
     metrics,
     checks: [
@@ -236,6 +242,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
         check: async () => (migrationsApplied ||= (await pendingMigrations(database, migrations)).length === 0),
       },
       { name: 'bus', check: async () => transport.isConnected() },
+      { name: 'serving', check: async () => serving },
     ],
   });
   await app.ready();
@@ -268,6 +275,14 @@ export async function startService(config: Config, options: StartOptions = {}): 
     stopping ??= (async () => {
       // Order matters: stop taking requests and finish in-flight ones, then stop background work,
       // then flush what was committed, and only then close the connections they all use.
+      // An api process first drains: still listening, it says not-ready and closes each connection
+      // after its answer, so load balancers move away before it stops accepting (decision 0027).
+      serving = false;
+      if (address !== undefined && config.shutdownDrainMs > 0) {
+        closeConnectionsAfterAnswers(app);
+        logger.info({ drainMs: config.shutdownDrainMs }, 'draining: not ready, closing connections after their answers');
+        await sleep(config.shutdownDrainMs);
+      }
       await operations?.close();
       await app.close();
       await jobs.stop();

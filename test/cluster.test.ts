@@ -1,26 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, inject, vi } from 'vitest';
-import { startCluster, type Cluster } from '../src/cluster.ts';
-import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { findNatsServerBinary } from './support/nats-server.ts';
-import { freePort } from './support/ports.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Cluster } from '../src/cluster.ts';
+import { clusterTestMissing, startTestCluster, type TestCluster } from './support/cluster.ts';
 import { callJson } from './support/sbor-process.ts';
 import { basicHeader } from './support/users.ts';
 
-const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
-const hasNginx = spawnSync('sh', ['-c', 'command -v nginx || test -x /usr/sbin/nginx']).status === 0;
-const natsServer = findNatsServerBinary();
-/** What it lacks to run here (named in its title when skipped). */
-const missing = !onPostgres
-  ? 'TEST_DATABASE_URL'
-  : !hasNginx
-    ? 'nginx (apt-get install -y nginx)'
-    : !natsServer
-      ? 'nats-server'
-      : '';
+const missing = clusterTestMissing();
 
 function alive(pid: number): boolean {
   try {
@@ -32,39 +17,24 @@ function alive(pid: number): boolean {
 }
 
 describe.skipIf(missing !== '')(`the local cluster${missing ? ` (skipped: needs ${missing})` : ''}`, () => {
-  let database: TestDatabase | undefined;
+  let started: TestCluster | undefined;
   let cluster: Cluster | undefined;
-  const pids: number[] = [];
+  let database: TestCluster['database'] | undefined;
   const workerLines: string[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const url = new URL(database.url!);
-    const name = url.pathname.slice(1);
-    url.pathname = '/postgres';
-    // A run of ~60 ports of its own, so it never meets another test's servers.
-    const basePort = 20_000 + ((await freePort()) % 40_000);
-    cluster = await startCluster({
+    started = await startTestCluster({
       apis: 2,
-      basePort,
-      postgresUrl: url.toString(),
-      database: name,
       // Debug, for the worker's "event delivered" lines.
       env: { AUTH_RATE_LIMITS: 'off', SEAT_SELECT_RATE_LIMIT: 'off', LOG_LEVEL: 'debug' },
       onOutput: (name, line) => {
         if (name === 'worker' && line.includes('event delivered')) workerLines.push(line);
       },
-      onSpawn: (pid, what) => {
-        pids.push(pid);
-        // The end of the test run kills what a crashed test left (test/global-setup.ts).
-        writeFileSync(join(inject('childPidsDirectory'), String(pid)), `cluster ${what}`);
-      },
     });
+    ({ cluster, database } = started);
   }, 120_000);
   afterAll(async () => {
-    await cluster?.stop();
-    for (const pid of pids) rmSync(join(inject('childPidsDirectory'), String(pid)), { force: true });
-    await database?.close();
+    await started?.stop();
   });
 
   it('sells a seat through nginx, keeps answering after an api process is killed, and leaves no process behind', async () => {
@@ -145,6 +115,6 @@ describe.skipIf(missing !== '')(`the local cluster${missing ? ` (skipped: needs 
     expect(selectedAfter.status).toBe(200);
 
     await cluster.stop();
-    expect(pids.filter(alive)).toEqual([]);
+    expect(started!.pids.filter(alive)).toEqual([]);
   }, 120_000);
 });

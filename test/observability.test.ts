@@ -78,7 +78,7 @@ describe('the request id and the operations port', () => {
     const ready = await fetch(`${base}/readyz`);
     expect([ready.status, await ready.json()]).toEqual([
       200,
-      { status: 'ready', checks: { database: 'ok', migrations: 'ok', bus: 'ok' } },
+      { status: 'ready', checks: { database: 'ok', migrations: 'ok', bus: 'ok', serving: 'ok' } },
     ]);
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.status).toBe(200);

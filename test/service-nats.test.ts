@@ -16,6 +16,6 @@ describe.skipIf(!natsUrl)('the running service on NATS JetStream', () => {
   it('uses the NATS transport and reports the bus ready', async () => {
     expect(service.bus.transport.name).toBe('nats');
     const response = await service.app.inject({ method: 'GET', url: '/readyz' });
-    expect(response.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok', bus: 'ok' } });
+    expect(response.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok', bus: 'ok', serving: 'ok' } });
   });
 });

@@ -22,7 +22,10 @@ describe('the running service', () => {
   it('is ready when the database is reachable, migrations are applied and the bus is connected', async () => {
     const response = await fetch(`${service.baseUrl}/readyz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok', bus: 'ok' } });
+    expect(await response.json()).toEqual({
+      status: 'ready',
+      checks: { database: 'ok', migrations: 'ok', bus: 'ok', serving: 'ok' },
+    });
   });
 
   it('answers an unknown route with a 404 problem', async () => {
@@ -63,5 +66,33 @@ describe('the running service', () => {
     expect(text).toMatch(/db_pool_connections\{state="total"\} \d+/);
     expect(text).toMatch(/^outbox_backlog \d+/m);
     expect(text).toMatch(/^outbox_lag_seconds \d+/m);
+  });
+});
+
+describe('a service stopping with SHUTDOWN_DRAIN_MS', () => {
+  it('says not-ready and closes each connection after its answer before it stops listening', async () => {
+    const draining = await startTestService({ listen: true, env: { SHUTDOWN_DRAIN_MS: '1000' } });
+    const port = Number(new URL(draining.baseUrl).port);
+    const { request } = await import('node:http');
+    const get = (path: string) =>
+      new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        const sent = request(
+          { host: '127.0.0.1', port, path, agent: false, headers: { connection: 'keep-alive' } },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve({ status: response.statusCode!, connection: response.headers.connection }));
+          },
+        );
+        sent.on('error', reject);
+        sent.end();
+      });
+    expect(await get('/readyz')).toEqual({ status: 200, connection: 'keep-alive' });
+
+    const stopped = draining.stop();
+    // Still listening during the drain, but not ready, and no answer keeps its connection.
+    expect(await get('/readyz')).toEqual({ status: 503, connection: 'close' });
+    expect(await get('/healthz')).toEqual({ status: 200, connection: 'close' });
+    await stopped;
+    await expect(get('/healthz')).rejects.toThrow(/ECONNREFUSED/);
   });
 });

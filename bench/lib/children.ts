@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
  */
 export interface Child {
   url: string;
+  /** The child's process id (e.g. to read its CPU time from /proc). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -29,7 +31,7 @@ export async function startChild(script: URL, args: string[] = []): Promise<Chil
   try {
     const url = await readAddress(child);
     assertLoopback(url);
-    return { url, stop: () => stopChild(child) };
+    return { url, pid: child.pid!, stop: () => stopChild(child) };
   } catch (error) {
     await stopChild(child);
     throw error;

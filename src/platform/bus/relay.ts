@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { redeliveryDelayMs } from './consumer.ts';
@@ -21,7 +22,8 @@ export interface RelayOptions {
  * duplicate window, and consumers drop it by their inbox in any case.
  */
 export class OutboxRelay {
-  private readonly holder = randomUUID();
+  /** Which process holds the lease, readable in platform.leases: host, pid, and a unique suffix. */
+  private readonly holder = `${hostname()}:${String(process.pid)}:${randomUUID()}`;
   private readonly batchSize: number;
   private readonly leaseSeconds: number;
   private timer: NodeJS.Timeout | undefined;

@@ -52,6 +52,7 @@ export interface RegisteredRoute {
 
 const routesByApp = new WeakMap<object, RegisteredRoute[]>();
 const edgeCaches = new WeakMap<object, EdgeCache>();
+const drainStarts = new WeakMap<object, () => void>();
 
 /** Every route registered on the app (HEAD twins excluded), for checks such as "all are documented". */
 export function registeredRoutes(app: App): RegisteredRoute[] {
@@ -66,6 +67,16 @@ export function edgeCacheOf(app: App): EdgeCache {
 }
 
 /**
+ * The first step of a graceful stop, while the server still listens: from now on every answer
+ * (the edge cache's too) closes its connection, and so do the answers already being written. A
+ * load balancer's kept-alive connections to this process are thus retired one answer at a time,
+ * instead of being cut when the server closes (nginx does not re-send a POST it has passed on).
+ */
+export function closeConnectionsAfterAnswers(app: App): void {
+  drainStarts.get(app)?.();
+}
+
+/**
  * Builds the HTTP server shell: request ids, problem+json for every error, schema validation that
  * rejects unknown body properties, metrics, and the OpenAPI document generated from route schemas.
  * Modules add their routes afterwards; call `app.ready()` when all are registered.
@@ -75,11 +86,13 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
   const logger: FastifyBaseLogger = options.logger;
   const edgeCache = new EdgeCache();
   let drain = () => {};
+  let draining = false;
   const app = Fastify({
     loggerInstance: logger,
     // The edge cache answers what it can before Fastify's per-request work; the rest goes on to it.
     serverFactory: (handler, serverOptions) => {
       const server = createServer((request, response) => {
+        if (draining) response.setHeader('connection', 'close');
         if (!edgeCache.answer(request, response)) handler(request, response);
       });
       // What Fastify does to the servers it creates itself (lib/server.js), with its defaults filled in.
@@ -123,6 +136,10 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
   const routes: RegisteredRoute[] = [];
   routesByApp.set(app, routes);
   edgeCaches.set(app, edgeCache);
+  drainStarts.set(app, () => {
+    draining = true;
+    drain();
+  });
   app.addHook('preClose', (done) => {
     edgeCache.close();
     drain();
