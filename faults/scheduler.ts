@@ -41,9 +41,9 @@ export const FULL: Durations = {
 
 export const SHORT: Durations = {
   processDownMs: 3_000,
-  natsAllDownMs: 10_000,
-  gatewayDownMs: 8_000,
-  webhooksMs: 6_000,
+  natsAllDownMs: 8_000,
+  gatewayDownMs: 6_000,
+  webhooksMs: 4_000,
   postgresDownMs: 3_000,
   gapMs: 1_000,
   awaitRestarts: false,

@@ -87,7 +87,7 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
     const client = new Client(history);
     log('opening the shop');
     const shop = await openShop(client, cluster.url, cluster.databaseUrl, {
-      buyers: options.short ? 8 : 24,
+      buyers: options.short ? 6 : 24,
       seats: options.short ? 60 : 300,
       units: options.short ? 40 : 200,
       holdSeconds: options.short ? 10 : 20,
@@ -113,7 +113,7 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
     const workload = runBuyers(shop, client, history, until, {
       onAuthorized: () => waiters.splice(0).forEach((wake) => wake()),
     });
-    await sleep(options.short ? 3_000 : 10_000);
+    await sleep(options.short ? 2_000 : 10_000);
     const injections = await schedule(
       {
         cluster,
@@ -138,7 +138,7 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
 
     // Settle: holds run out, reconciliation and refunds finish, the relay and consumers catch up.
     const settleStart = Date.now();
-    const settleDeadline = settleStart + (options.settleMs ?? (options.short ? 60_000 : 180_000));
+    const settleDeadline = settleStart + (options.settleMs ?? (options.short ? 50_000 : 180_000));
     const gatewayPayment = async (paymentId: string): Promise<GatewayPayment | undefined> => {
       const answer = await fetch(`${gatewayBase}/payments/${encodeURIComponent(paymentId)}`, {
         headers: { authorization: merchantAuth },
@@ -150,13 +150,15 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
     };
     let invariants: InvariantResult[] = [];
     for (;;) {
-      const quiet = await db.query<{ open: number }>(
-        `select (select count(*) from platform.outbox where published_at is null)
-              + (select count(*) from payments.payments where status in ('NEW','FORM_SHOWED','AUTHORIZED'))
-              + (select count(*) from payments.refunds where status = 'PENDING')
-              + (select count(*) from sales.bookings where status in ('CREATED','PENDING'))
-              + (select count(*) from notifications.deliveries where status in ('pending','sending')) as open`,
+      const counts = await db.query<Record<string, number>>(
+        `select (select count(*) from platform.outbox where published_at is null)::int as backlog,
+                (select count(*) from payments.payments where status in ('NEW','FORM_SHOWED','AUTHORIZED'))::int as payments,
+                (select count(*) from payments.refunds where status = 'PENDING')::int as refunds,
+                (select count(*) from sales.bookings where status in ('CREATED','PENDING'))::int as holds,
+                (select count(*) from notifications.deliveries where status in ('pending','sending'))::int as deliveries`,
       );
+      const quiet = { rows: [{ open: Object.values(counts.rows[0]!).reduce((sum, n) => sum + n, 0), ...counts.rows[0] }] };
+      history.note({ type: 'settling', ...quiet.rows[0] });
       if (quiet.rows[0]!.open === 0) {
         // Consumers are one step behind the relay: give them a moment, then read everything.
         await sleep(3_000);
