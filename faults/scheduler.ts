@@ -157,7 +157,7 @@ export const FAULTS: Fault[] = [
     name: 'worker-kill-issuance',
     what: 'SIGKILL of the worker right after a card is authorized (tickets being issued for the confirmation)',
     run: async (context) => {
-      await context.nextAuthorization(20_000);
+      await context.nextAuthorization(10_000);
       await sleep(100 + Math.random() * 500);
       return crash(context, 'worker', context.durations.processDownMs);
     },
@@ -168,7 +168,7 @@ export const FAULTS: Fault[] = [
     run: async (context) => {
       await context.setGateway({ dropWebhooks: true });
       try {
-        await context.nextAuthorization(20_000);
+        await context.nextAuthorization(10_000);
         await sleep(Math.random() * 2_000);
         return await crash(context, 'worker', context.durations.processDownMs);
       } finally {
@@ -186,7 +186,7 @@ export const FAULTS: Fault[] = [
       const killedAt = Date.now();
       await context.cluster.kill(victim, 'SIGKILL');
       let takeoverMs: number | undefined;
-      while (Date.now() - killedAt < 60_000) {
+      while (Date.now() - killedAt < 30_000) {
         const now = await leaseExpiry(context.db).catch(() => undefined);
         if (now && now.holder !== before?.holder) {
           takeoverMs = Date.now() - killedAt;
@@ -194,7 +194,7 @@ export const FAULTS: Fault[] = [
         }
         await sleep(200);
       }
-      return { process: victim, takeoverMs: takeoverMs ?? 'none within 60 s', ...(await restartAfter(context, victim)) };
+      return { process: victim, takeoverMs: takeoverMs ?? 'none within 30 s', ...(await restartAfter(context, victim)) };
     },
   },
   {
