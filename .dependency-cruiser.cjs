@@ -16,7 +16,7 @@ module.exports = {
       name: 'outside-only-through-index',
       comment: 'Code outside src/modules reaches a module only through its index.ts.',
       severity: 'error',
-      from: { path: '^(src|test|bench)/', pathNot: ['^src/modules/'] },
+      from: { path: '^(src|test|bench|faults)/', pathNot: ['^src/modules/'] },
       to: { path: '^src/modules/[^/]+/.+', pathNot: ['^src/modules/[^/]+/index\\.ts$'] },
     },
     {

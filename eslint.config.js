@@ -12,6 +12,7 @@ export default defineConfig(
       'web/dist/',
       'web/public/',
       'bench/results/',
+      'faults/results/',
       '.dependency-cruiser.cjs',
     ],
   },
@@ -34,7 +35,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts', 'faults/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
     },

@@ -47,6 +47,10 @@ export interface Cluster {
    * processes). The new process replaces the old in `processes`.
    */
   restart(name: string): Promise<ClusterProcess>;
+  /** Sends a signal to the named process (e.g. SIGKILL for a crash); resolves once it has exited when the signal ends it. */
+  kill(name: string, signal: NodeJS.Signals): Promise<void>;
+  /** Starts the named process again as it was first started (same ports, same NATS store) and waits until it accepts connections. */
+  revive(name: string): Promise<ClusterProcess>;
   /** Stops everything it started (SIGTERM, SIGKILL after 10 s) and removes its temporary files. */
   stop(): Promise<void>;
 }
@@ -77,7 +81,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
   const directory = await mkdtemp(join(tmpdir(), 'sbor-cluster-'));
   const processes: ClusterProcess[] = [];
-  /** How each was started, for restart: the same command, arguments and environment. */
+  /** How each was started, for restart and revive: the same command, arguments and environment. */
   const launches = new Map<string, { command: string; args: string[]; url: string; env: NodeJS.ProcessEnv }>();
   let stopped: Promise<void> | undefined;
   const stop = () =>
@@ -88,6 +92,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     })());
 
   const launch = (name: string, command: string, args: string[], url: string, env: NodeJS.ProcessEnv = {}) => {
+    launches.set(name, { command, args, url, env });
     // Each in a process group of its own: Ctrl-C in the terminal reaches only the cluster command,
     // which then stops them in order (a server signalled twice would skip its drain).
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -101,7 +106,6 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       });
     }
     const started = { name, child, url };
-    launches.set(name, { command, args, url, env });
     const previous = processes.findIndex((candidate) => candidate.name === name);
     if (previous === -1) processes.push(started);
     else processes[previous] = started;
@@ -116,6 +120,24 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const started = launch(name, how.command, how.args, how.url, how.env);
     if (how.args[1] === 'serve') await waitForReady(`${how.url}/readyz`, started.child, name);
     else await waitForPort(Number(new URL(how.url).port), started.child);
+    return started;
+  };
+  const kill = async (name: string, signal: NodeJS.Signals) => {
+    const target = processes.find((candidate) => candidate.name === name);
+    if (!target) throw new Error(`no process named ${name}`);
+    const { child } = target;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    if (signal === 'SIGKILL' || signal === 'SIGTERM') await exited;
+  };
+  const revive = async (name: string) => {
+    const recipe = launches.get(name);
+    if (!recipe) throw new Error(`no process named ${name}`);
+    const running = processes.find((candidate) => candidate.name === name)?.child;
+    if (running && running.exitCode === null && running.signalCode === null) throw new Error(`${name} is still running`);
+    const started = launch(name, recipe.command, recipe.args, recipe.url, recipe.env);
+    await waitForPort(Number(new URL(recipe.url).port), started.child, 60_000);
     return started;
   };
 
@@ -150,7 +172,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       NATS_URL: natsUrl,
       NATS_STREAM_REPLICAS: '3',
       PUBLIC_URL: publicUrl,
-      PAYMENT_GATEWAY_URL: `${sandboxUrl}/api/v1`,
+      // The standalone gateway serves everything under /sandbox (its printed URL).
+      PAYMENT_GATEWAY_URL: `${sandboxUrl}/sandbox/api/v1`,
       PAYMENT_TERMINAL_KEY: 'sbor-sandbox',
       PAYMENT_PASSWORD: 'sandbox-password',
       // An api process keeps answering 2 s after SIGTERM (not ready, closing its connections), so
@@ -201,7 +224,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const balancer = launch('nginx', nginx, ['-p', prefix, '-c', nginxConfig], publicUrl);
     await waitForPort(ports.nginx, balancer.child);
 
-    return { url: publicUrl, databaseUrl, natsUrl, processes, restart, stop };
+    return { url: publicUrl, databaseUrl, natsUrl, processes, restart, kill, revive, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -262,14 +285,14 @@ async function waitForReady(url: string, child: ChildProcess, name: string): Pro
   throw new Error(`${name} was not ready at ${url} within 60 s`);
 }
 
-async function waitForPort(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 20_000;
+async function waitForPort(port: number, child: ChildProcess, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`process on port ${port} exited while starting`);
     if (await accepts(port)) return;
     await sleep(100);
   }
-  throw new Error(`nothing accepted connections on port ${port} within 20 s`);
+  throw new Error(`nothing accepted connections on port ${port} within ${timeoutMs / 1000} s`);
 }
 
 /** SIGTERM, then SIGKILL after 10 s; resolves once it has exited. */

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { DomainError, type ErrorKind } from '../errors.ts';
 import { answerFor } from './access.ts';
 
@@ -32,6 +33,9 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   unavailable: 503,
   'bad-gateway': 502,
 };
+
+/** What a 503 `database-unavailable` tells the client to wait (Retry-After), in seconds. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -110,6 +114,12 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
     });
     const detail = errors.map((issue) => `${issue.field} ${issue.message}`).join('; ');
     return problem(request, 400, 'validation-error', detail, { errors });
+  }
+  if (isDatabaseUnavailable(error)) {
+    // A restart or failover of PostgreSQL: not a bug, and over in seconds (docs/operations.md).
+    return problem(request, 503, 'database-unavailable', 'The database cannot be reached just now; try again shortly.', {
+      retry_after: DATABASE_RETRY_AFTER_SECONDS,
+    });
   }
   const status = fastifyError.statusCode ?? 500;
   if (status >= 400 && status < 500) {

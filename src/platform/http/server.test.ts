@@ -1,13 +1,15 @@
 import { Agent, createServer, get as httpGet, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import Fastify from 'fastify';
+import pg from 'pg';
 import { pino } from 'pino';
 import { Type } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
+import { freePort } from '../../../test/support/ports.ts';
 import { DomainError } from '../errors.ts';
 import { createMetrics } from '../metrics/metrics.ts';
-import { PROBLEM_TYPE_BASE } from './problem.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, PROBLEM_TYPE_BASE } from './problem.ts';
 import { createHttpApp, edgeCacheOf, type App } from './server.ts';
 import { sendJsonBytes } from './shared-json.ts';
 
@@ -64,6 +66,20 @@ beforeAll(async () => {
       },
     },
     async () => ({}),
+  );
+  app.get(
+    '/from-a-stopped-database',
+    { config: { access: 'public' }, schema: { response: { 200: Type.Object({}) } } },
+    async () => {
+      // A real connection attempt to a port nothing listens on: what a restarting PostgreSQL gives.
+      const pool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/postgres` });
+      try {
+        await pool.query('select 1');
+        return {};
+      } finally {
+        await pool.end();
+      }
+    },
   );
   await app.ready();
 });
@@ -362,6 +378,13 @@ describe('the HTTP shell', () => {
     expect(body.type).toBe(`${PROBLEM_TYPE_BASE}internal-error`);
     expect(body.request_id).toBe(response.headers['x-request-id']);
     expect(body.detail).toContain(body.request_id);
+  });
+
+  it('answers 503 database-unavailable with Retry-After, not 500, when the database refuses connections', async () => {
+    const response = await app.inject({ method: 'GET', url: '/from-a-stopped-database' });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe(String(DATABASE_RETRY_AFTER_SECONDS));
+    expect(response.json()).toMatchObject({ type: `${PROBLEM_TYPE_BASE}database-unavailable`, status: 503 });
   });
 
   it('serializes responses through their schema, dropping undeclared fields', async () => {

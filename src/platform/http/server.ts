@@ -21,7 +21,15 @@ import { runWithRequestId } from '../context/request-context.ts';
 import { findUnsafeInput } from './input-guard.ts';
 import { callerView } from './openapi-inputs.ts';
 import { unboundedInputs } from './schema-bounds.ts';
-import { clientErrorAnswer, notFoundProblem, PROBLEM_TYPE_BASE, ProblemSchema, sendProblem, toProblem } from './problem.ts';
+import {
+  clientErrorAnswer,
+  notFoundProblem,
+  PROBLEM_TYPE_BASE,
+  ProblemSchema,
+  problemType,
+  sendProblem,
+  toProblem,
+} from './problem.ts';
 import { addCalendarFormats } from './formats.ts';
 
 /** The Fastify instance every module registers its routes on, typed by TypeBox schemas. */
@@ -237,8 +245,11 @@ export async function createHttpApp(options: HttpOptions): Promise<App> {
     const override = request.routeOptions.config.problemStatus?.[problem.type.slice(PROBLEM_TYPE_BASE.length)];
     const body = override ? { ...problem, status: override } : problem;
     if (body.status === 401) reply.header('www-authenticate', 'Bearer realm="sbor", Basic realm="sbor", charset="UTF-8"');
-    if (body.status === 429 && typeof body.retry_after === 'number') reply.header('retry-after', String(body.retry_after));
-    if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+    if ((body.status === 429 || body.status === 503) && typeof body.retry_after === 'number')
+      reply.header('retry-after', String(body.retry_after));
+    if (body.type === problemType('database-unavailable'))
+      request.log.warn({ err: error }, 'request failed: database unavailable');
+    else if (body.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ problem: body.type, detail: body.detail }, 'request rejected');
     return sendProblem(reply, body);
   });
