@@ -28,7 +28,8 @@ const missing = !onPostgres
 /** A run of ~70 ports where nothing listens now (the cluster numbers its processes from the first). */
 async function freeRange(): Promise<number> {
   for (;;) {
-    const base = 20_000 + ((await freePort()) % 30_000);
+    // Below Linux's ephemeral ports (32768–60999) and apart from test/support/cluster.ts's 20,000–31,999.
+    const base = 10_000 + ((await freePort()) % 100) * 100;
     const used = await Promise.all([0, 1, 2, 20, 21, 22, 30, 40, 41, 42, 50, 51, 52, 70].map((offset) => accepts(base + offset)));
     if (!used.includes(true)) return base;
   }
