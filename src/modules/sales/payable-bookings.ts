@@ -77,7 +77,8 @@ export class PayableBookings {
       bookingId: booking.id,
       userId: booking.user_id,
       eventId: booking.event_id,
-      amount: booking.ticket_type_id === null ? seats.reduce((sum, seat) => sum + seat.price, 0) : booking.total_amount,
+      amount:
+        booking.ticket_type_id === null ? (await this.lifecycle.priceOfSeats(this.db, booking)).total : booking.total_amount,
       currency: booking.currency,
       items: { seatIds: seats.map((seat) => seat.id), ticketTypeId: booking.ticket_type_id, quantity: booking.quantity },
       holdEndsAt: booking.expires_at,
@@ -115,10 +116,8 @@ export class PayableBookings {
         bookingId,
         action: 'checkout',
         reason: 'awaiting payment',
-        effect: async (inner, booking) => ({
-          totalAmount:
-            booking.ticket_type_id === null ? await this.lifecycle.totalOfSeats(inner, booking.id) : booking.total_amount,
-        }),
+        effect: async (inner, booking) =>
+          booking.ticket_type_id === null ? this.lifecycle.seatTotals(inner, booking) : { totalAmount: booking.total_amount },
         trx: sales,
       });
     }
