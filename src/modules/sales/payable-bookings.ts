@@ -3,6 +3,7 @@ import type { EventMap } from '../../platform/bus/index.ts';
 import { narrow } from '../../platform/db/narrow.ts';
 import { assertOwner, type Principal } from '../../platform/http/access.ts';
 import type { BookingLifecycle } from './booking.lifecycle.ts';
+import { releasePromoUse, retakePromoUse } from './promo-codes.repository.ts';
 import { isOpen } from './booking.state.ts';
 import type { Bookings } from './bookings.service.ts';
 import { findBookingById, insertAudit, lockBookingById } from './bookings.repository.ts';
@@ -154,11 +155,17 @@ export class PayableBookings {
       }
       await this.lifecycle.expireNow(sales, current);
     }
+    // Its expiry gave the promo code's use back: the price paid stands only if a use is still left.
+    const promoId = current.promo_code_id;
+    if (promoId !== null && !(await retakePromoUse(sales, promoId))) return 'unavailable';
     const retaken =
       items.ticketTypeId !== null
         ? await sellUnitsIfAvailable(sales, items.ticketTypeId, items.quantity)
         : await retakeSeatsAsSold(sales, bookingId, items.seatIds);
-    if (!retaken) return 'unavailable';
+    if (!retaken) {
+      if (promoId !== null) await releasePromoUse(sales, promoId);
+      return 'unavailable';
+    }
     await this.lifecycle.transition({
       actor: 'system',
       bookingId,

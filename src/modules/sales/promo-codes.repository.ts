@@ -81,6 +81,17 @@ export async function claimPromoUse(trx: Transaction<SalesTables>, id: number): 
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Takes a use back for a booking paid after its hold ended: only if one is left, whatever the dates say now. */
+export async function retakePromoUse(trx: Transaction<SalesTables>, id: number): Promise<boolean> {
+  const result = await trx
+    .updateTable('sales.promo_codes')
+    .set({ uses: sql<number>`uses + 1` })
+    .where('id', '=', id)
+    .where(sql<boolean>`uses < max_uses`)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 /** Gives a use back (its booking was cancelled or expired). */
 export async function releasePromoUse(trx: Transaction<SalesTables>, id: number): Promise<void> {
   await trx
