@@ -157,6 +157,15 @@ describe('POST /api/events/:id/promo-codes', () => {
       expect(response.headers['content-type']).toContain('application/problem+json');
       expect(response.json()).toMatchObject({ type: problem(code) });
     }
+    const { ticketTypeIds: otherTypes } = await gaEvent();
+    const foreign = await inject({
+      method: 'POST',
+      url: `/api/events/${eventId}/promo-codes`,
+      headers: owner.bearer,
+      payload: { ...base, code: 'FOREIGN', ticket_type_ids: [otherTypes[0]] },
+    });
+    expect(foreign.statusCode).toBe(422);
+    expect(foreign.json()).toMatchObject({ type: problem('promo-limit-not-of-event'), ids: [otherTypes[0]] });
     expect(await sql`select 1 from sales.promo_codes where event_id = ${eventId}`.execute(db()).then((r) => r.rows)).toEqual([]);
     await createCode(eventId, { ...base, code: 'TWICE' });
     const again = await inject({

@@ -120,3 +120,26 @@ export async function updatePromoCode(
   const row = await query.returningAll().returning([started, ended]).executeTakeFirst();
   return row && rowOf(row);
 }
+
+/** Of these ticket type and zone ids, those that are not the event's. */
+export async function idsNotOfEvent(
+  db: SalesDb,
+  eventId: number,
+  ids: { ticketTypeIds: number[]; zoneIds: number[] },
+): Promise<number[]> {
+  const [types, zones] = await Promise.all([
+    ids.ticketTypeIds.length === 0
+      ? []
+      : db
+          .selectFrom('sales.ticket_types')
+          .select('id')
+          .where('event_id', '=', eventId)
+          .where('id', 'in', ids.ticketTypeIds)
+          .execute(),
+    ids.zoneIds.length === 0
+      ? []
+      : db.selectFrom('sales.zones').select('id').where('event_id', '=', eventId).where('id', 'in', ids.zoneIds).execute(),
+  ]);
+  const known = new Set([...types, ...zones].map((row) => row.id));
+  return [...ids.ticketTypeIds.filter((id) => !known.has(id)), ...ids.zoneIds.filter((id) => !known.has(id))];
+}

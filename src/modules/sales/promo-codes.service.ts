@@ -6,6 +6,7 @@ import {
   claimPromoUse,
   findPromoCodeByCode,
   findPromoCodeById,
+  idsNotOfEvent,
   insertPromoCodes,
   listPromoCodes,
   updatePromoCode,
@@ -23,6 +24,7 @@ import {
   promoCodeUnknown,
   promoCodeUsedUp,
   promoDiscountInvalid,
+  promoLimitNotOfEvent,
   promoMaxUsesBelowUses,
 } from './sales.errors.ts';
 import type { DiscountKind, SalesTables } from './sales.tables.ts';
@@ -114,6 +116,7 @@ export class PromoCodes {
   ): Promise<PromoCodeView[]> {
     await this.events.requireManager(principal, eventId);
     checkDiscount(input.discount_kind, input.discount_value);
+    await this.checkLimits(eventId, input);
     const codes =
       'code' in input
         ? [input.code.toUpperCase()]
@@ -158,6 +161,7 @@ export class PromoCodes {
     if (!current) throw promoCodeNotFound();
     await this.events.requireManager(principal, current.event_id);
     checkDiscount(changes.discount_kind ?? current.discount_kind, changes.discount_value ?? current.discount_value);
+    await this.checkLimits(current.event_id, changes);
     const updated = await updatePromoCode(this.db, id, {
       ...(changes.active !== undefined ? { active: changes.active } : {}),
       ...(changes.discount_kind !== undefined ? { discount_kind: changes.discount_kind } : {}),
@@ -174,6 +178,15 @@ export class PromoCodes {
       throw promoMaxUsesBelowUses(fresh.uses);
     }
     return promoCodeToView(updated);
+  }
+
+  /** A code limited to ticket types or zones names only the event's own. */
+  private async checkLimits(eventId: number, limits: { ticket_type_ids?: number[] | null; zone_ids?: number[] | null }) {
+    const foreign = await idsNotOfEvent(this.db, eventId, {
+      ticketTypeIds: limits.ticket_type_ids ?? [],
+      zoneIds: limits.zone_ids ?? [],
+    });
+    if (foreign.length > 0) throw promoLimitNotOfEvent(foreign);
   }
 
   /**

@@ -108,3 +108,7 @@ export const promoMaxUsesBelowUses = (uses: number) =>
   );
 export const promoDiscountInvalid = (message: string) =>
   new DomainError('invalid', 'validation-error', message, { errors: [{ field: 'body/discount_value', message }] });
+export const promoLimitNotOfEvent = (ids: number[]) =>
+  new DomainError('unprocessable', 'promo-limit-not-of-event', `Not a ticket type or zone of this event: ${ids.join(', ')}.`, {
+    ids,
+  });
