@@ -591,4 +591,58 @@ describe('late payment', () => {
     await payments().processRefunds();
     expect(await paymentOf(bookingId)).toMatchObject({ status: 'REFUNDED' });
   });
+  describe('of a booking with a promo code', () => {
+    async function promoBooking(user: TestUser) {
+      const { eventId, seats } = await hall();
+      const promo = await inject({
+        method: 'POST',
+        url: `/api/events/${eventId}/promo-codes`,
+        headers: owner.bearer,
+        payload: { code: 'LATE', discount_kind: 'percent', discount_value: 10, max_uses: 1 },
+      });
+      expect(promo.statusCode, promo.body).toBe(201);
+      const opened = await inject({
+        method: 'POST',
+        url: '/api/bookings',
+        headers: user.bearer,
+        payload: { event_id: eventId, seat_ids: [seats[0]], promo_code: 'late' },
+      });
+      expect(opened.json()).toMatchObject({ total_amount: 450_000, discount_amount: 50_000 });
+      return { eventId, seats, promoId: promo.json<{ id: number }>().id, bookingId: opened.json<{ id: number }>().id };
+    }
+    const usesOf = async (id: number) =>
+      (await sql<{ uses: number }>`select uses from sales.promo_codes where id = ${id}`.execute(db())).rows[0]!.uses;
+
+    it('takes the code’s use back with the seats, at the discounted price', async () => {
+      const { promoId, bookingId, seats } = await promoBooking(buyer);
+      const paymentUrl = await initiate(buyer, bookingId);
+      await holdEnds(bookingId);
+      expect((await booking(buyer, bookingId)).status).toBe('EXPIRED');
+      await payAndReturn(paymentUrl);
+      expect(await booking(buyer, bookingId)).toMatchObject({ status: 'CONFIRMED', total_amount: 450_000 });
+      expect(await seatStatuses([seats[0]!])).toEqual(['SOLD']);
+      expect(await usesOf(promoId)).toBe(1);
+    });
+
+    it('refunds the late payment when the code’s last use went to someone else meanwhile, and keeps the seat free', async () => {
+      const { eventId, seats, promoId, bookingId } = await promoBooking(buyer);
+      const paymentUrl = await initiate(buyer, bookingId);
+      await holdEnds(bookingId);
+      // The sweep records the expiry, which gives the use back; a rival takes it with another seat.
+      await service.sales.service.background.expireOverdue();
+      expect(await usesOf(promoId)).toBe(0);
+      const rivalBooking = await inject({
+        method: 'POST',
+        url: '/api/bookings',
+        headers: rival.bearer,
+        payload: { event_id: eventId, seat_ids: [seats[1]], promo_code: 'LATE' },
+      });
+      expect(rivalBooking.statusCode, rivalBooking.body).toBe(201);
+      await payAndReturn(paymentUrl);
+      expect((await booking(buyer, bookingId)).status).toBe('EXPIRED');
+      expect(await seatStatuses([seats[0]!])).toEqual(['FREE']);
+      expect(await usesOf(promoId)).toBe(1);
+      expect(await refundsOf(bookingId)).toEqual([{ amount: 450_000, status: 'PENDING' }]);
+    });
+  });
 });

@@ -846,6 +846,8 @@ export interface paths {
             ticket_type_id?: number;
             quantity?: number;
             seat_ids?: number[];
+            /** @description Letters, digits, _ and -; 3 to 32 characters; case does not matter. */
+            promo_code?: string;
           };
         };
       };
@@ -985,7 +987,13 @@ export interface paths {
               expires_at: string | null;
               ticket_type_id: number | null;
               quantity: number;
+              /** @description What is to be paid, minor units: subtotal_amount − discount_amount. */
               total_amount: number;
+              /** @description The list price before the promo code. */
+              subtotal_amount: number;
+              /** @description What the promo code took off. */
+              discount_amount: number;
+              promo_code: string | null;
               currency: string;
               seats: {
                 id: number;
@@ -1935,6 +1943,149 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/events/{id}/promo-codes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The event's promo codes with their uses (event owner or manager). */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['PromoCode'][];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a promo code (event owner or manager). */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Letters, digits, _ and -; 3 to 32 characters; case does not matter. */
+            code: string;
+            /**
+             * @description percent: discount_value % off each ticket; fixed: discount_value minor units off each ticket; price: each ticket costs discount_value.
+             * @enum {unknown}
+             */
+            discount_kind: 'percent' | 'fixed' | 'price';
+            /** @description Percent (1–100) or minor units, as discount_kind says. */
+            discount_value: number;
+            /** @description Only tickets of these types (null: any). */
+            ticket_type_ids?: number[] | null;
+            /** @description Only seats in these zones (null: any). */
+            zone_ids?: number[] | null;
+            valid_from?: string | null;
+            valid_until?: string | null;
+            /** @description Bookings that may use it (one use per booking). */
+            max_uses: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['PromoCode'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/events/{id}/promo-codes/bulk': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Create `count` random promo codes starting with `prefix` (event owner or manager). */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Put before 8 random characters. */
+            prefix: string;
+            count: number;
+            /**
+             * @description percent: discount_value % off each ticket; fixed: discount_value minor units off each ticket; price: each ticket costs discount_value.
+             * @enum {unknown}
+             */
+            discount_kind: 'percent' | 'fixed' | 'price';
+            /** @description Percent (1–100) or minor units, as discount_kind says. */
+            discount_value: number;
+            /** @description Only tickets of these types (null: any). */
+            ticket_type_ids?: number[] | null;
+            /** @description Only seats in these zones (null: any). */
+            zone_ids?: number[] | null;
+            valid_from?: string | null;
+            valid_until?: string | null;
+            /** @description Bookings that may use it (one use per booking). */
+            max_uses: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['PromoCode'][];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/events/{id}/provider-sagas': {
     parameters: {
       query?: never;
@@ -2506,6 +2657,8 @@ export interface paths {
           'application/json': {
             ticket_type_id: number;
             quantity: number;
+            /** @description Letters, digits, _ and -; 3 to 32 characters; case does not matter. */
+            promo_code?: string;
           };
         };
       };
@@ -4821,6 +4974,66 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/promo-codes/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Change or deactivate (`active: false`) a promo code (event owner or manager). */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /** @description false deactivates: buyers can no longer use it. */
+            active?: boolean;
+            /**
+             * @description percent: discount_value % off each ticket; fixed: discount_value minor units off each ticket; price: each ticket costs discount_value.
+             * @enum {unknown}
+             */
+            discount_kind?: 'percent' | 'fixed' | 'price';
+            /** @description Percent (1–100) or minor units, as discount_kind says. */
+            discount_value?: number;
+            /** @description Only tickets of these types (null: any). */
+            ticket_type_ids?: number[] | null;
+            /** @description Only seats in these zones (null: any). */
+            zone_ids?: number[] | null;
+            valid_from?: string | null;
+            valid_until?: string | null;
+            /** @description Bookings that may use it (one use per booking). */
+            max_uses?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['PromoCode'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
   '/api/rentals': {
     parameters: {
       query?: never;
@@ -6671,7 +6884,13 @@ export interface components {
       expires_at: string | null;
       ticket_type_id: number | null;
       quantity: number;
+      /** @description What is to be paid, minor units: subtotal_amount − discount_amount. */
       total_amount: number;
+      /** @description The list price before the promo code. */
+      subtotal_amount: number;
+      /** @description What the promo code took off. */
+      discount_amount: number;
+      promo_code: string | null;
       currency: string;
       seats: {
         id: number;
@@ -6813,6 +7032,26 @@ export interface components {
       }[];
     } & {
       [key: string]: unknown;
+    };
+    PromoCode: {
+      id: number;
+      event_id: number;
+      code: string;
+      /** @enum {unknown} */
+      discount_kind: 'percent' | 'fixed' | 'price';
+      discount_value: number;
+      ticket_type_ids: number[] | null;
+      zone_ids: number[] | null;
+      valid_from: string | null;
+      valid_until: string | null;
+      max_uses: number;
+      /** @description Live and paid bookings holding a use; a cancelled or expired one gives it back. */
+      uses: number;
+      active: boolean;
+      /** @description Active, within its dates and not used up. */
+      usable: boolean;
+      /** Format: date-time */
+      created_at: string;
     };
     ProviderState: {
       source: 'simulator' | 'provider';

@@ -16,6 +16,8 @@ import type { BookingStatus, SalesTables } from './sales.tables.ts';
 import type { BookingView } from './sales.types.ts';
 import { extendSeatHolds, freeSeatsOfBooking, seatsOfBookings, sellSeatsOfBooking, type SalesDb } from './seats.repository.ts';
 import { releaseUnits, sellUnits, unsellUnits } from './ticket-types.repository.ts';
+import { findPromoCodeById, releasePromoUse } from './promo-codes.repository.ts';
+import { priceWithPromo, type PriceBreakdown } from './promo-codes.pricing.ts';
 import type { WaitlistOffers } from './waitlist.offers.ts';
 
 /** One move of a booking (BookingLifecycle.transition). */
@@ -27,7 +29,10 @@ export interface Transition {
   /** For the audit entry (and `booking.cancelled`). */
   reason: string;
   /** What the move does to the inventory, in the transition's transaction, on the locked row. */
-  effect: (trx: Transaction<SalesTables>, booking: BookingRow) => Promise<{ expiresAt?: Date | null; totalAmount?: number }>;
+  effect: (
+    trx: Transaction<SalesTables>,
+    booking: BookingRow,
+  ) => Promise<{ expiresAt?: Date | null; totalAmount?: number; discountAmount?: number }>;
   /** The event's team acts (the box office confirming): no ownership check. */
   asManager?: boolean;
   /** The caller's transaction (a payment's, a bus consumer's); otherwise the transition opens its own. */
@@ -123,6 +128,7 @@ export class BookingLifecycle {
       const payload = await bookingPayload(trx, { ...row, status: 'EXPIRED' });
       if (booking.ticket_type_id !== null) await releaseUnits(trx, booking.ticket_type_id, booking.quantity);
       await freeSeatsOfBooking(trx, booking.id);
+      if (row.promo_code_id !== null) await releasePromoUse(trx, row.promo_code_id);
       await insertAudit(trx, {
         bookingId: booking.id,
         from: booking.from_status,
@@ -150,12 +156,26 @@ export class BookingLifecycle {
       else await releaseUnits(trx, booking.ticket_type_id, booking.quantity);
     }
     await freeSeatsOfBooking(trx, booking.id);
+    // A cancelled booking gives its promo code's use back, paid or not.
+    if (booking.promo_code_id !== null) await releasePromoUse(trx, booking.promo_code_id);
     await this.offers.offerEnded(trx, booking.id, 'LAPSED');
     await this.offers.feed(trx, { eventId: booking.event_id, ticketTypeId: booking.ticket_type_id });
   }
 
-  async totalOfSeats(db: SalesDb, bookingId: number): Promise<number> {
-    return (await seatsOfBookings(db, [bookingId])).reduce((sum, seat) => sum + seat.price, 0);
+  /** A seated booking's price now: its seats, less its promo code's discount (the code's use is already counted). */
+  async priceOfSeats(db: SalesDb, booking: { id: number; promo_code_id: number | null }): Promise<PriceBreakdown> {
+    const seats = await seatsOfBookings(db, [booking.id]);
+    const promo = booking.promo_code_id === null ? undefined : await findPromoCodeById(db, booking.promo_code_id);
+    return priceWithPromo(
+      promo ?? null,
+      seats.map((seat) => ({ price: seat.price, zoneId: seat.zone_id })),
+    );
+  }
+
+  /** The seated booking's total and discount, as a transition's effect returns them. */
+  async seatTotals(db: SalesDb, booking: { id: number; promo_code_id: number | null }) {
+    const price = await this.priceOfSeats(db, booking);
+    return { totalAmount: price.total, discountAmount: price.discount };
   }
 
   async view(booking: BookingRow): Promise<BookingView> {
@@ -183,6 +203,9 @@ export class BookingLifecycle {
       ticket_type_id: booking.ticket_type_id,
       quantity: booking.quantity,
       total_amount: booking.total_amount,
+      subtotal_amount: booking.total_amount + booking.discount_amount,
+      discount_amount: booking.discount_amount,
+      promo_code: booking.promo_code,
       currency: booking.currency,
       seats: seats
         .filter((seat) => seat.booking_id === booking.id)

@@ -89,7 +89,13 @@ export async function findOpenBooking(db: SalesDb, eventId: number, userId: numb
 export async function updateBooking(
   trx: Transaction<SalesTables>,
   id: number,
-  changes: { status?: BookingStatus; expiresAt?: Date | null; totalAmount?: number },
+  changes: {
+    status?: BookingStatus;
+    expiresAt?: Date | null;
+    totalAmount?: number;
+    discountAmount?: number;
+    promo?: { id: number; code: string };
+  },
 ): Promise<BookingRow> {
   return trx
     .updateTable('sales.bookings')
@@ -97,6 +103,8 @@ export async function updateBooking(
       ...(changes.status ? { status: changes.status } : {}),
       ...(changes.expiresAt !== undefined ? { expires_at: changes.expiresAt } : {}),
       ...(changes.totalAmount !== undefined ? { total_amount: changes.totalAmount } : {}),
+      ...(changes.discountAmount !== undefined ? { discount_amount: changes.discountAmount } : {}),
+      ...(changes.promo ? { promo_code_id: changes.promo.id, promo_code: changes.promo.code } : {}),
       updated_at: sql<Date>`now()`,
     })
     .where('id', '=', id)

@@ -16,7 +16,10 @@ import {
   listBookingsOfUser,
   lockBookingById,
   updateBooking,
+  type BookingRow,
 } from './bookings.repository.ts';
+import { proRataRefund } from './promo-codes.pricing.ts';
+import type { PromoCodes } from './promo-codes.service.ts';
 import { runIdempotent, type IdempotentResult } from './idempotency.ts';
 import type { SaleEvents } from './sale-events.ts';
 import {
@@ -25,6 +28,7 @@ import {
   contactRequired,
   emptyBooking,
   notOnSaleWindow,
+  promoCodeNotApplicable,
   quantityTooLarge,
   refundWindowClosed,
   seatNotInBooking,
@@ -54,11 +58,18 @@ export class Bookings {
   private readonly suggestions: SeatSuggestions;
   private readonly selection: SeatSelection;
   private readonly lifecycle: BookingLifecycle;
+  private readonly promoCodes: PromoCodes;
 
   constructor(
     db: SalesDb,
     outside: { catalog: CatalogGateway; contacts: ContactDirectory; options: SalesOptions },
-    parts: { events: SaleEvents; suggestions: SeatSuggestions; selection: SeatSelection; lifecycle: BookingLifecycle },
+    parts: {
+      events: SaleEvents;
+      suggestions: SeatSuggestions;
+      selection: SeatSelection;
+      lifecycle: BookingLifecycle;
+      promoCodes: PromoCodes;
+    },
   ) {
     this.db = db;
     this.catalog = outside.catalog;
@@ -68,6 +79,7 @@ export class Bookings {
     this.suggestions = parts.suggestions;
     this.selection = parts.selection;
     this.lifecycle = parts.lifecycle;
+    this.promoCodes = parts.promoCodes;
   }
 
   /**
@@ -76,13 +88,14 @@ export class Bookings {
    */
   async createBooking(
     principal: Principal,
-    input: { eventId: number; seatIds?: number[]; ticketTypeId?: number; quantity?: number },
+    input: { eventId: number; seatIds?: number[]; ticketTypeId?: number; quantity?: number; promoCode?: string },
   ): Promise<BookingView> {
     const event = await this.events.saleEvent(input.eventId);
     if (event.policy.contact_required && !(await this.contacts.hasContact(principal.userId))) throw contactRequired();
     const seatIds = input.seatIds ?? [];
     if (seatIds.length > event.policy.max_tickets_per_order) throw tooManySeats(event.policy.max_tickets_per_order);
     const ownership = this.options.seatOwnership?.();
+    if (input.promoCode !== undefined && seatIds.length === 0 && input.ticketTypeId === undefined) throw promoCodeNotApplicable();
     if (seatIds.length > 0 && ownership && (await ownership.modeOf(event.id)) === 'provider') {
       // The venue's seats: each one asked of its provider, one at a time, as a select does; a refusal ends the booking.
       const opened = await this.createBooking(principal, { eventId: input.eventId });
@@ -136,8 +149,7 @@ export class Bookings {
           if (refusal) throw refusal;
         }
       }
-      const total = seatIds.length > 0 ? await this.lifecycle.totalOfSeats(trx, created.id) : created.total_amount;
-      const booking = total !== created.total_amount ? await updateBooking(trx, created.id, { totalAmount: total }) : created;
+      const booking = await this.price(trx, created, seatIds.length > 0, input.promoCode);
       await addEvent(trx, 'booking.created', booking.id, await bookingPayload(trx, booking));
       return booking;
     });
@@ -157,8 +169,19 @@ export class Bookings {
   }
 
   /** Seed 001's purchase: GA units straight to payment (PENDING), or CONFIRMED when free. */
-  async purchase(principal: Principal, eventId: number, ticketTypeId: number, quantity: number): Promise<BookingView> {
-    const opened = await this.createBooking(principal, { eventId, ticketTypeId, quantity });
+  async purchase(
+    principal: Principal,
+    eventId: number,
+    ticketTypeId: number,
+    quantity: number,
+    promoCode?: string,
+  ): Promise<BookingView> {
+    const opened = await this.createBooking(principal, {
+      eventId,
+      ticketTypeId,
+      quantity,
+      ...(promoCode !== undefined ? { promoCode } : {}),
+    });
     return opened.total_amount === 0 ? this.confirm(principal, opened.id, 'free tickets') : this.checkout(principal, opened.id);
   }
 
@@ -175,10 +198,7 @@ export class Bookings {
       reason: 'awaiting payment',
       effect: async (trx, booking) => {
         if (booking.ticket_type_id === null && (await seatsOfBookings(trx, [booking.id])).length === 0) throw emptyBooking();
-        return {
-          totalAmount:
-            booking.ticket_type_id === null ? await this.lifecycle.totalOfSeats(trx, booking.id) : booking.total_amount,
-        };
+        return booking.ticket_type_id === null ? this.lifecycle.seatTotals(trx, booking) : { totalAmount: booking.total_amount };
       },
     });
   }
@@ -230,8 +250,13 @@ export class Bookings {
       if (current.status !== 'CONFIRMED' || current.ticket_type_id !== null) throw seatNotInBooking();
       const returned = await returnSoldSeats(trx, bookingId, seatIds);
       if (returned.length !== new Set(seatIds).size) throw seatNotInBooking();
-      const refundAmount = returned.reduce((sum, seat) => sum + seat.price, 0);
-      const updated = await updateBooking(trx, bookingId, { totalAmount: current.total_amount - refundAmount });
+      // Pro rata: a discounted booking refunds its share of what was paid, not the list price.
+      const listPrice = returned.reduce((sum, seat) => sum + seat.price, 0);
+      const refundAmount = proRataRefund(listPrice, current.total_amount, current.discount_amount);
+      const updated = await updateBooking(trx, bookingId, {
+        totalAmount: current.total_amount - refundAmount,
+        discountAmount: current.discount_amount - (listPrice - refundAmount),
+      });
       const reason = `seats returned: ${returned.map((seat) => seat.id).join(', ')}`;
       await insertAudit(trx, { bookingId, from: 'CONFIRMED', to: 'CONFIRMED', actorUserId: principal.userId, reason });
       const payload = await bookingPayload(trx, updated);
@@ -290,6 +315,34 @@ export class Bookings {
     // By the database's clock, as holds are: the one clock (the event's start comes from the catalog).
     if (event && (await hasPassed(this.db, new Date(Date.parse(event.starts_at) - hours * 3_600_000))))
       throw refundWindowClosed(hours);
+  }
+
+  /**
+   * The new booking's price: its seats' (or units') list price, less the promo code when one is
+   * given — whose use is counted here, in the booking's transaction.
+   */
+  private async price(
+    trx: Transaction<SalesTables>,
+    created: BookingRow,
+    seated: boolean,
+    promoCode: string | undefined,
+  ): Promise<BookingRow> {
+    if (promoCode === undefined) {
+      const total = seated ? (await this.lifecycle.priceOfSeats(trx, created)).total : created.total_amount;
+      return total !== created.total_amount ? updateBooking(trx, created.id, { totalAmount: total }) : created;
+    }
+    const tickets = seated
+      ? (await seatsOfBookings(trx, [created.id])).map((seat) => ({ price: seat.price, zoneId: seat.zone_id }))
+      : Array.from({ length: created.quantity }, () => ({
+          price: created.total_amount / created.quantity,
+          ticketTypeId: created.ticket_type_id,
+        }));
+    const applied = await this.promoCodes.apply(trx, created.event_id, promoCode, tickets);
+    return updateBooking(trx, created.id, {
+      totalAmount: applied.price.total,
+      discountAmount: applied.price.discount,
+      promo: applied.promo,
+    });
   }
 
   private async holdTickets(

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Bus } from '../../platform/bus/index.ts';
 import type { App } from '../../platform/http/server.ts';
 import type { JobRunner } from '../../platform/jobs/jobs.ts';
+import { registerPromoCodeRoutes } from './promo-codes.routes.ts';
 import { registerSalesRoutes } from './sales.routes.ts';
 import { SalesDirectory } from './sales.directory.ts';
 import { SalesService } from './sales.service.ts';
@@ -107,6 +108,7 @@ export function createSalesModule(
     registerRoutes: (app) => {
       registerSalesRoutes(app, service, options.defaultCurrency);
       registerWaitlistRoutes(app, waitlist);
+      registerPromoCodeRoutes(app, service.promoCodes);
     },
   };
 }

@@ -3,6 +3,7 @@ import type { EventMap } from '../../platform/bus/index.ts';
 import { narrow } from '../../platform/db/narrow.ts';
 import { assertOwner, type Principal } from '../../platform/http/access.ts';
 import type { BookingLifecycle } from './booking.lifecycle.ts';
+import { releasePromoUse, retakePromoUse } from './promo-codes.repository.ts';
 import { isOpen } from './booking.state.ts';
 import type { Bookings } from './bookings.service.ts';
 import { findBookingById, insertAudit, lockBookingById } from './bookings.repository.ts';
@@ -77,7 +78,8 @@ export class PayableBookings {
       bookingId: booking.id,
       userId: booking.user_id,
       eventId: booking.event_id,
-      amount: booking.ticket_type_id === null ? seats.reduce((sum, seat) => sum + seat.price, 0) : booking.total_amount,
+      amount:
+        booking.ticket_type_id === null ? (await this.lifecycle.priceOfSeats(this.db, booking)).total : booking.total_amount,
       currency: booking.currency,
       items: { seatIds: seats.map((seat) => seat.id), ticketTypeId: booking.ticket_type_id, quantity: booking.quantity },
       holdEndsAt: booking.expires_at,
@@ -115,10 +117,8 @@ export class PayableBookings {
         bookingId,
         action: 'checkout',
         reason: 'awaiting payment',
-        effect: async (inner, booking) => ({
-          totalAmount:
-            booking.ticket_type_id === null ? await this.lifecycle.totalOfSeats(inner, booking.id) : booking.total_amount,
-        }),
+        effect: async (inner, booking) =>
+          booking.ticket_type_id === null ? this.lifecycle.seatTotals(inner, booking) : { totalAmount: booking.total_amount },
         trx: sales,
       });
     }
@@ -155,11 +155,17 @@ export class PayableBookings {
       }
       await this.lifecycle.expireNow(sales, current);
     }
+    // Its expiry gave the promo code's use back: the price paid stands only if a use is still left.
+    const promoId = current.promo_code_id;
+    if (promoId !== null && !(await retakePromoUse(sales, promoId))) return 'unavailable';
     const retaken =
       items.ticketTypeId !== null
         ? await sellUnitsIfAvailable(sales, items.ticketTypeId, items.quantity)
         : await retakeSeatsAsSold(sales, bookingId, items.seatIds);
-    if (!retaken) return 'unavailable';
+    if (!retaken) {
+      if (promoId !== null) await releasePromoUse(sales, promoId);
+      return 'unavailable';
+    }
     await this.lifecycle.transition({
       actor: 'system',
       bookingId,

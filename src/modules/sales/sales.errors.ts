@@ -78,3 +78,37 @@ export const refundWindowClosed = (hours: number) =>
   });
 export const seatNotInBooking = () =>
   new DomainError('conflict', 'seat-not-in-booking', 'Only sold seats of this booking can be returned.');
+export const promoCodeNotFound = () => new DomainError('not-found', 'promo-code-not-found', 'No such promo code.');
+export const promoCodeUnknown = () =>
+  new DomainError('unprocessable', 'promo-code-unknown', 'This promo code does not exist for this event.');
+export const promoCodeInactive = () =>
+  new DomainError('unprocessable', 'promo-code-inactive', 'This promo code has been switched off.');
+export const promoCodeNotYetValid = (from: Date) =>
+  new DomainError('unprocessable', 'promo-code-not-yet-valid', `This promo code is valid from ${from.toISOString()}.`, {
+    valid_from: from.toISOString(),
+  });
+export const promoCodeExpired = (until: Date) =>
+  new DomainError('unprocessable', 'promo-code-expired', `This promo code was valid until ${until.toISOString()}.`, {
+    valid_until: until.toISOString(),
+  });
+export const promoCodeUsedUp = () =>
+  new DomainError('conflict', 'promo-code-used-up', 'This promo code has been used as many times as it may be.');
+export const promoCodeNotApplicable = () =>
+  new DomainError('unprocessable', 'promo-code-not-applicable', 'This promo code is not for these tickets.');
+export const promoCodeExists = (codes: string[]) =>
+  new DomainError('conflict', 'promo-code-exists', `This event already has the code ${codes.join(', ')}.`, { codes });
+export const promoMaxUsesBelowUses = (uses: number) =>
+  new DomainError(
+    'conflict',
+    'promo-max-uses-below-uses',
+    `The code has been used ${uses} times; max_uses cannot go below that.`,
+    {
+      uses,
+    },
+  );
+export const promoDiscountInvalid = (message: string) =>
+  new DomainError('invalid', 'validation-error', message, { errors: [{ field: 'body/discount_value', message }] });
+export const promoLimitNotOfEvent = (ids: number[]) =>
+  new DomainError('unprocessable', 'promo-limit-not-of-event', `Not a ticket type or zone of this event: ${ids.join(', ')}.`, {
+    ids,
+  });

@@ -206,4 +206,33 @@ export const salesMigrations: Migrations = {
       );
     },
   },
+  '20261207T2100_sales_promo_codes': {
+    // Promo codes (pretix's vouchers): a use is counted by a conditional update of `uses` in the
+    // booking's transaction, and the check constraint makes exceeding `max_uses` impossible whatever
+    // the code does (decision record 0030).
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table sales.promo_codes (
+          id bigserial primary key,
+          event_id bigint not null,
+          code text not null check (code ~ '^[A-Z0-9_-]{3,32}$'),
+          discount_kind text not null check (discount_kind in ('percent', 'fixed', 'price')),
+          discount_value bigint not null check (discount_value >= 0 and discount_value <= 1000000000
+            and (discount_kind <> 'percent' or discount_value between 1 and 100)),
+          ticket_type_ids bigint[],
+          zone_ids bigint[],
+          valid_from timestamptz,
+          valid_until timestamptz,
+          max_uses integer not null check (max_uses between 1 and 1000000),
+          uses integer not null default 0 check (uses >= 0 and uses <= max_uses),
+          active boolean not null default true,
+          created_at timestamptz not null default now(),
+          unique (event_id, code)
+        )`.execute(db);
+      await sql`alter table sales.bookings
+        add column promo_code_id bigint references sales.promo_codes (id),
+        add column promo_code text,
+        add column discount_amount bigint not null default 0 check (discount_amount >= 0)`.execute(db);
+    },
+  },
 };

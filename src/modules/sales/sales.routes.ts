@@ -155,12 +155,12 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
     async (request, reply) => {
       const principal = principalOf(request);
       const { id } = request.params;
-      const { ticket_type_id, quantity } = request.body;
+      const { ticket_type_id, quantity, promo_code } = request.body;
       const result = await sales.bookings.idempotent(
         principal,
         idempotencyKey(request.headers),
-        { route: 'purchase', id, ticket_type_id, quantity },
-        () => sales.bookings.purchase(principal, id, ticket_type_id, quantity),
+        { route: 'purchase', id, ticket_type_id, quantity, ...(promo_code !== undefined ? { promo_code } : {}) },
+        () => sales.bookings.purchase(principal, id, ticket_type_id, quantity, promo_code),
       );
       return sendIdempotent(reply, result);
     },
@@ -191,6 +191,7 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
             ...(body.seat_ids ? { seatIds: body.seat_ids } : {}),
             ...(body.ticket_type_id !== undefined ? { ticketTypeId: body.ticket_type_id } : {}),
             ...(body.quantity !== undefined ? { quantity: body.quantity } : {}),
+            ...(body.promo_code !== undefined ? { promoCode: body.promo_code } : {}),
           }),
       );
       return sendIdempotent(reply, result);

@@ -8,6 +8,14 @@ const DateTimeInput = Type.String({ format: 'date-time', maxLength: 64 });
 export const BookingStatusSchema = Type.Enum([...BOOKING_STATUSES]);
 export const SeatStatusSchema = Type.Enum([...SEAT_STATUSES]);
 
+/** A promo code as typed by a buyer or an organizer: any case, stored and matched in upper case. */
+export const PromoCodeInput = Type.String({
+  minLength: 3,
+  maxLength: 32,
+  pattern: '^[A-Za-z0-9_-]{3,32}$',
+  description: 'Letters, digits, _ and -; 3 to 32 characters; case does not matter.',
+});
+
 export const EventParams = Type.Object({ id: Id });
 export const BookingParams = Type.Object({ id: Id });
 export const BookingSeatParams = Type.Object({ id: Id, seatId: Id });
@@ -74,12 +82,13 @@ export const CreateBookingBody = Type.Object(
     ticket_type_id: Type.Optional(Id),
     quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     seat_ids: Type.Optional(Type.Array(Id, { maxItems: 100, uniqueItems: true })),
+    promo_code: Type.Optional(PromoCodeInput),
   },
   { additionalProperties: false },
 );
 
 export const PurchaseBody = Type.Object(
-  { ticket_type_id: Id, quantity: Type.Integer({ minimum: 1, maximum: 1000 }) },
+  { ticket_type_id: Id, quantity: Type.Integer({ minimum: 1, maximum: 1000 }), promo_code: Type.Optional(PromoCodeInput) },
   { additionalProperties: false },
 );
 export const SeatIdsBody = Type.Object(
@@ -100,7 +109,10 @@ export const BookingSchema = Type.Object(
     expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     ticket_type_id: Type.Union([Type.Integer(), Type.Null()]),
     quantity: Type.Integer(),
-    total_amount: Type.Integer(),
+    total_amount: Type.Integer({ description: 'What is to be paid, minor units: subtotal_amount − discount_amount.' }),
+    subtotal_amount: Type.Integer({ description: 'The list price before the promo code.' }),
+    discount_amount: Type.Integer({ description: 'What the promo code took off.' }),
+    promo_code: Type.Union([Type.String(), Type.Null()]),
     currency: Type.String(),
     seats: Type.Array(Type.Object({ id: Type.Integer(), row: Type.Integer(), number: Type.Integer(), price: Type.Integer() })),
     created_at: Type.String({ format: 'date-time' }),

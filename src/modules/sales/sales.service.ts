@@ -3,6 +3,7 @@ import { BookingLifecycle } from './booking.lifecycle.ts';
 import { Bookings } from './bookings.service.ts';
 import { Inventory } from './inventory.service.ts';
 import { PayableBookings } from './payable-bookings.ts';
+import { PromoCodes } from './promo-codes.service.ts';
 import { SaleEvents } from './sale-events.ts';
 import { SalesBackground } from './sales.background.ts';
 import type { CatalogGateway, ContactDirectory, SalesOptions } from './sales.types.ts';
@@ -26,6 +27,8 @@ export class SalesService {
   readonly selection: SeatSelection;
   /** Open, buy, check out, confirm, cancel, return, read. */
   readonly bookings: Bookings;
+  /** Promo codes: the team's use cases; bookings apply them. */
+  readonly promoCodes: PromoCodes;
   /** The port the payments module uses. */
   readonly payable: PayableBookings;
   /** Sweeps, the reaction to a cancelled event, HackLoad's reset. */
@@ -49,10 +52,11 @@ export class SalesService {
       options.seatSelectRateLimit,
       options.seatOwnership,
     );
+    this.promoCodes = new PromoCodes(sales, this.events);
     this.bookings = new Bookings(
       sales,
       { catalog, contacts, options },
-      { events: this.events, suggestions, selection: this.selection, lifecycle },
+      { events: this.events, suggestions, selection: this.selection, lifecycle, promoCodes: this.promoCodes },
     );
     this.payable = new PayableBookings(sales, { lifecycle, bookings: this.bookings });
     this.background = new SalesBackground(sales, options, { lifecycle, offers, suggestions });

@@ -60,8 +60,35 @@ export interface BookingTable {
   expires_at: Date | null;
   total_amount: Generated<number>;
   currency: string;
+  /** The promo code applied (its use is counted in `sales.promo_codes.uses`), and what it took off. */
+  promo_code_id: number | null;
+  promo_code: string | null;
+  discount_amount: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+}
+
+export const DISCOUNT_KINDS = ['percent', 'fixed', 'price'] as const;
+export type DiscountKind = (typeof DISCOUNT_KINDS)[number];
+
+export interface PromoCodeTable {
+  id: Generated<number>;
+  event_id: number;
+  /** Upper case; buyers type it in any case. */
+  code: string;
+  /** percent: 1–100 off each ticket; fixed: minor units off each ticket; price: each ticket costs this. */
+  discount_kind: DiscountKind;
+  discount_value: number;
+  /** Null: any ticket type / zone. When either is set, a ticket qualifies by being in one of them. */
+  ticket_type_ids: number[] | null;
+  zone_ids: number[] | null;
+  valid_from: Date | null;
+  valid_until: Date | null;
+  max_uses: number;
+  /** Bookings holding a use; `uses <= max_uses` is a constraint. */
+  uses: Generated<number>;
+  active: Generated<boolean>;
+  created_at: Generated<Date>;
 }
 
 export interface BookingAuditTable {
@@ -103,4 +130,5 @@ export type SalesTables = {
   'sales.booking_audit': BookingAuditTable;
   'sales.idempotency_keys': IdempotencyKeyTable;
   'sales.waitlist_entries': WaitlistEntryTable;
+  'sales.promo_codes': PromoCodeTable;
 };

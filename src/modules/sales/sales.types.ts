@@ -84,7 +84,12 @@ export interface BookingView {
   expires_at: string | null;
   ticket_type_id: number | null;
   quantity: number;
+  /** What is to be paid; subtotal_amount − discount_amount. */
   total_amount: number;
+  /** The list price, before the promo code. */
+  subtotal_amount: number;
+  discount_amount: number;
+  promo_code: string | null;
   currency: string;
   seats: { id: number; row: number; number: number; price: number }[];
   created_at: string;
