@@ -130,12 +130,19 @@ async function leaseExpiry(db: pg.Pool): Promise<{ holder: string; expires: numb
 }
 
 /**
- * Which relay holds the lease: the holder renews it on every tick (RELAY_INTERVAL_MS), so pausing
- * one relay (SIGSTOP, 1.5 s) stops the renewals exactly when it is the holder.
+ * Which relay holds the lease: the lease names its holder's host and pid (`host:pid:uuid`). When no
+ * relay process has that pid (an older holder), pausing one relay (SIGSTOP, 1.5 s) tells: the holder
+ * renews on every tick, so its renewals stop exactly when it is the one paused. The pause alone
+ * guessed wrong after a PostgreSQL restart, when the holder was backing off and renewed nothing.
  */
 async function activeRelay(context: FaultContext): Promise<string> {
   const [first, second] = names(context, 'relay-');
   if (!first || !second) throw new Error('the cluster has no two relays');
+  const pid = Number((await leaseExpiry(context.db))?.holder.split(':')[1]);
+  const holder = context.cluster.processes.find(
+    (candidate) => candidate.name.startsWith('relay-') && candidate.child.pid === pid,
+  );
+  if (holder) return holder.name;
   await context.cluster.kill(first, 'SIGSTOP');
   try {
     const before = await leaseExpiry(context.db);
