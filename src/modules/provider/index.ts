@@ -6,7 +6,7 @@ import type { Bus } from '../../platform/bus/index.ts';
 import type { JobRunner } from '../../platform/jobs/jobs.ts';
 import { httpTransport, ProviderClient, type ProviderTransport } from './provider.client.ts';
 import { ProviderMirror } from './provider.mirror.ts';
-import { findBookingOrder } from './provider.orders.repository.ts';
+import { findBookingOrder, hasProviderMode } from './provider.orders.repository.ts';
 import { SeatOwnershipService, type EventTeams, type SalesForProvider } from './provider.ownership.ts';
 import type { ProviderDB } from './provider.tables.ts';
 import type { ProviderDb } from './provider.repository.ts';
@@ -151,8 +151,9 @@ export function createProviderModule(
         if (seatIds.length === 0) return;
         // A booking that has a provider order is the provider's to confirm even if the event went
         // back to `own` since its seats were asked (the order would otherwise be left STARTED).
-        const mode = await ownership.modeOf(eventId);
-        if (mode === 'own' && !(await findBookingOrder(scoped, bookingId))) return;
+        // Read in the consumer's transaction, not from the in-memory map: its first load would
+        // query outside the transaction, which on PGlite's one connection waits for it forever.
+        if (!(await hasProviderMode(scoped, eventId)) && !(await findBookingOrder(scoped, bookingId))) return;
         await setSagaGoal(scoped, { bookingId, eventId, goal: 'confirm', seatIds });
       } else if (await findBookingOrder(scoped, bookingId)) {
         await setSagaGoal(scoped, { bookingId, eventId, goal: 'cancel', seatIds });

@@ -20,6 +20,12 @@ export async function readEventModes(db: ProviderDb): Promise<EventModeRow[]> {
     .execute();
 }
 
+/** Whether someone else sells the event's seats (`provider` or `allotment`): a row exists. */
+export async function hasProviderMode(db: ProviderDb, eventId: number): Promise<boolean> {
+  const row = await db.selectFrom('provider.event_modes').select('event_id').where('event_id', '=', eventId).executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function writeEventMode(db: ProviderDb, row: EventModeRow): Promise<void> {
   if (row.mode === 'own') {
     await db.deleteFrom('provider.event_modes').where('event_id', '=', row.event_id).execute();
