@@ -150,9 +150,13 @@ export async function checkInvariants(inputs: CheckInputs): Promise<InvariantRes
       status: string;
       amount: number;
       refunded_amount: number;
+      refunds_sent: number;
       booking_status: string | null;
     }>(
-      `select p.id, p.booking_id, p.gateway_payment_id, p.status, p.amount::float8 as amount, p.refunded_amount::float8 as refunded_amount, b.status as booking_status
+      // refunded_amount counts a refund from when it is owed; refunds_sent, from when the gateway took it.
+      `select p.id, p.booking_id, p.gateway_payment_id, p.status, p.amount::float8 as amount, p.refunded_amount::float8 as refunded_amount,
+              (select coalesce(sum(r.amount), 0) from payments.refunds r where r.payment_id = p.id and r.status = 'SUCCEEDED')::float8 as refunds_sent,
+              b.status as booking_status
        from payments.payments p left join sales.bookings b on b.id = p.booking_id and p.order_kind = 'booking'
        where p.event_id = any($1)`,
       [events],
@@ -187,12 +191,16 @@ export async function checkInvariants(inputs: CheckInputs): Promise<InvariantRes
       }
       const kept = gateway.amount - gateway.refunded;
       if (kept > 0) {
+        const owed = ours.refunded_amount - ours.refunds_sent;
         if (!['CONFIRMED', 'COMPLETED'].includes(ours.booking_status ?? ''))
-          violations.push(`${paymentId}: ${kept} captured and kept, booking ${ours.booking_id} is ${ours.booking_status}`);
+          violations.push(
+            `${paymentId}: ${kept} captured and kept, booking ${ours.booking_id} is ${ours.booking_status}` +
+              (owed > 0 ? ` (a refund of ${owed} owed, not yet taken by the gateway)` : ''),
+          );
         keptPerBooking.set(ours.booking_id, [...(keptPerBooking.get(ours.booking_id) ?? []), paymentId]);
       }
-      if (ours.refunded_amount !== gateway.refunded)
-        violations.push(`${paymentId}: Sbor recorded ${ours.refunded_amount} refunded, the gateway ${gateway.refunded}`);
+      if (ours.refunds_sent !== gateway.refunded)
+        violations.push(`${paymentId}: Sbor recorded ${ours.refunds_sent} refunded, the gateway ${gateway.refunded}`);
     }
     for (const [bookingId, payments] of keptPerBooking) {
       if (payments.length > 1) violations.push(`booking ${bookingId} charged ${payments.length} times: ${payments.join(', ')}`);

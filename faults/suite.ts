@@ -134,7 +134,7 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
     log('faults done; buyers stop');
     stopWorkload();
     await workload;
-    await setGateway({ dropWebhooks: false, webhookCopies: 1, webhookDelayMs: 0, down: false });
+    await setGateway({ dropWebhooks: false, webhookCopies: 1, webhookDelayMs: 0, down: false, answerDelayMs: 0 });
 
     // Settle: holds run out, reconciliation and refunds finish, the relay and consumers catch up.
     const settleStart = Date.now();

@@ -30,7 +30,13 @@ afterAll(async () => {
   await service.stop();
 });
 beforeEach(() => {
-  service.payments.sandbox?.setFaults({ dropWebhooks: false, webhookDelayMs: 0, webhookCopies: 1, down: false });
+  service.payments.sandbox?.setFaults({
+    dropWebhooks: false,
+    webhookDelayMs: 0,
+    webhookCopies: 1,
+    down: false,
+    answerDelayMs: 0,
+  });
 });
 
 const inject = (options: InjectOptions) => service.app.inject(options);
@@ -475,6 +481,46 @@ describe('refunds', () => {
       refunded: 1_000_000,
     });
     expect(await outboxCount('payment.refunded', payment.id)).toBe(1);
+  });
+
+  it('holds a refund it is sending from other instances for the call’s longest time, and no longer', async () => {
+    const { bookingId } = await paidBooking();
+    const cancelled = await inject({
+      method: 'PATCH',
+      url: '/api/bookings/cancel',
+      headers: buyer.basic,
+      payload: { booking_id: bookingId },
+    });
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    await expect.poll(() => refundsOf(bookingId)).toEqual([{ amount: 500_000, status: 'PENDING' }]);
+
+    // A slow gateway: the first instance's call is under way while a second instance looks for work.
+    service.payments.sandbox?.setFaults({ answerDelayMs: 1_000 });
+    const first = payments().processRefunds();
+    await expect
+      .poll(
+        async () =>
+          (await sql<{ attempts: number }>`select attempts from payments.refunds where booking_id = ${bookingId}`.execute(db()))
+            .rows[0]?.attempts,
+      )
+      .toBe(1);
+    expect(await payments().processRefunds()).toBe(0);
+    // The lease: the call's longest time (three tries of 10 s and the pauses) and a margin. A worker
+    // killed mid-call delays the refund by that, not by minutes.
+    const lease = await sql<{ seconds: number }>`
+      select extract(epoch from next_attempt_at - now())::float8 as seconds from payments.refunds where booking_id = ${bookingId}`.execute(
+      db(),
+    );
+    expect(lease.rows[0]!.seconds).toBeGreaterThan(40);
+    expect(lease.rows[0]!.seconds).toBeLessThanOrEqual(46);
+
+    expect(await first).toBe(1);
+    expect(await refundsOf(bookingId)).toEqual([{ amount: 500_000, status: 'SUCCEEDED' }]);
+    const payment = await paymentOf(bookingId);
+    expect(service.payments.sandbox?.inspect(payment.gateway_payment_id)).toMatchObject({
+      status: 'REFUNDED',
+      refunded: 500_000,
+    });
   });
 
   it('refuses to cancel a paid booking less than 12 hours before the event', async () => {

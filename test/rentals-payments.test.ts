@@ -29,7 +29,13 @@ afterAll(async () => {
   await service.stop();
 });
 beforeEach(() => {
-  service.payments.sandbox?.setFaults({ dropWebhooks: false, webhookDelayMs: 0, webhookCopies: 1, down: false });
+  service.payments.sandbox?.setFaults({
+    dropWebhooks: false,
+    webhookDelayMs: 0,
+    webhookCopies: 1,
+    down: false,
+    answerDelayMs: 0,
+  });
 });
 
 const inject = (options: InjectOptions) => service.app.inject(options);

@@ -6,7 +6,7 @@ import { basicHeader, grantRole, signUp, type TestUser } from './support/users.t
 
 // The sandbox's test switches (issue 17, item 7): `{"webhookCopies": 1000000000}` from anyone once
 // ran the process out of memory, and `{"down": true}` stopped payments for everyone.
-const DEFAULTS = { dropWebhooks: false, webhookDelayMs: 0, webhookCopies: 1, down: false };
+const DEFAULTS = { dropWebhooks: false, webhookDelayMs: 0, webhookCopies: 1, down: false, answerDelayMs: 0 };
 const MERCHANT = { teamSlug: 'switch-shop', password: 'switch-password' };
 const problemType = (code: string) => `https://sbor.dev/problems/${code}`;
 

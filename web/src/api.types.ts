@@ -6773,6 +6773,7 @@ export interface paths {
               webhookDelayMs: number;
               webhookCopies: number;
               down: boolean;
+              answerDelayMs: number;
             };
           };
         };
@@ -6793,6 +6794,7 @@ export interface paths {
             webhookDelayMs?: number;
             webhookCopies?: number;
             down?: boolean;
+            answerDelayMs?: number;
           };
         };
       };
@@ -6808,6 +6810,7 @@ export interface paths {
               webhookDelayMs: number;
               webhookCopies: number;
               down: boolean;
+              answerDelayMs: number;
             };
           };
         };

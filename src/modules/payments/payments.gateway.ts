@@ -55,6 +55,11 @@ export interface InitResult extends GatewayPayment {
 
 export interface PaymentGateway {
   readonly name: string;
+  /**
+   * The longest one call may take, its retries included. Work claimed for a call (a refund) is
+   * leased at least this long, so no other process sends it again while this one may still wait.
+   */
+  readonly longestCallMs: number;
   init(request: InitRequest): Promise<InitResult>;
   /** The payments of a paymentId or an orderId, as the gateway sees them now. */
   check(reference: { paymentId: string } | { orderId: string }): Promise<GatewayPayment[]>;
@@ -179,6 +184,7 @@ const RETRY_DELAYS_MS = [100, 400, 1000];
 
 export class AcquiringGatewayClient implements PaymentGateway {
   readonly name: string;
+  readonly longestCallMs: number;
   private readonly options: AcquiringClientOptions;
   private readonly http: HttpCall;
 
@@ -186,6 +192,9 @@ export class AcquiringGatewayClient implements PaymentGateway {
     this.options = options;
     this.http = options.http ?? globalFetch;
     this.name = options.name ?? 'acquiring';
+    const retries = options.retries ?? 2;
+    const pauses = Array.from({ length: retries }, (_, attempt) => RETRY_DELAYS_MS[attempt] ?? 1000);
+    this.longestCallMs = options.timeoutMs * (retries + 1) + pauses.reduce((sum, pause) => sum + pause, 0);
   }
 
   /** Not retried: a lost answer cannot tell whether the payment was created (the orderId is unique, 1002). */

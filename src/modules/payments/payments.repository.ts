@@ -268,10 +268,12 @@ export async function insertRefund(
 }
 
 /**
- * Claims due refunds for this process: each claimed one is leased for five minutes (a crash
- * mid-call frees it then), skipping rows another instance holds.
+ * Claims the next due refund for this process and leases it for `leaseSeconds` (at least the
+ * gateway call's longest time): a crash mid-call frees it then, and no other instance sends it
+ * while this one may still be waiting for the gateway. One at a time, so a lease never runs out
+ * while its refund waits behind others in the same batch.
  */
-export async function claimDueRefunds(db: PaymentsDb, limit: number) {
+export async function claimDueRefund(db: PaymentsDb, leaseSeconds: number) {
   const result = await sql<{
     id: number;
     payment_id: number;
@@ -282,14 +284,14 @@ export async function claimDueRefunds(db: PaymentsDb, limit: number) {
     with due as (
       select id from payments.refunds
       where status = 'PENDING' and next_attempt_at <= now()
-      order by next_attempt_at limit ${limit}
+      order by next_attempt_at limit 1
       for update skip locked
     )
     update payments.refunds as refund
-    set attempts = refund.attempts + 1, next_attempt_at = now() + interval '5 minutes'
+    set attempts = refund.attempts + 1, next_attempt_at = now() + make_interval(secs => ${leaseSeconds})
     from due where refund.id = due.id
     returning refund.id, refund.payment_id, refund.amount, refund.reason, refund.attempts`.execute(db);
-  return result.rows;
+  return result.rows[0];
 }
 
 export async function completeRefund(trx: Transaction<PaymentsTables>, refundId: number): Promise<RefundRow | undefined> {

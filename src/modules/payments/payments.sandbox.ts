@@ -29,7 +29,7 @@ export const TEST_CARDS = {
  * Bounds of the fault switches over HTTP: enough to test late and duplicated webhooks, too little
  * to hurt the process (a billion copies of each webhook once ran it out of memory in 35 s).
  */
-export const FAULT_LIMITS = { webhookDelayMs: 60_000, webhookCopies: 10 } as const;
+export const FAULT_LIMITS = { webhookDelayMs: 60_000, webhookCopies: 10, answerDelayMs: 60_000 } as const;
 
 export interface SandboxFaults {
   /** Webhooks are not sent at all. */
@@ -40,6 +40,12 @@ export interface SandboxFaults {
   webhookCopies: number;
   /** The API answers 503 to everything. */
   down: boolean;
+  /**
+   * Each API call waits this long before it is carried out and answered, as on a slow or stalled
+   * gateway: a caller that gives up first does not know whether it happened (at most
+   * FAULT_LIMITS.answerDelayMs over HTTP).
+   */
+  answerDelayMs: number;
 }
 
 export interface SandboxOptions {
@@ -93,7 +99,7 @@ export function luhnValid(number: string): boolean {
 }
 
 export class SandboxGateway {
-  readonly faults: SandboxFaults = { dropWebhooks: false, webhookDelayMs: 0, webhookCopies: 1, down: false };
+  readonly faults: SandboxFaults = { dropWebhooks: false, webhookDelayMs: 0, webhookCopies: 1, down: false, answerDelayMs: 0 };
   private readonly payments = new Map<string, SandboxPayment>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly options: SandboxOptions;
@@ -426,6 +432,7 @@ const FaultsSchema = Type.Object({
   webhookDelayMs: Type.Integer({ minimum: 0, maximum: FAULT_LIMITS.webhookDelayMs }),
   webhookCopies: Type.Integer({ minimum: 1, maximum: FAULT_LIMITS.webhookCopies }),
   down: Type.Boolean(),
+  answerDelayMs: Type.Integer({ minimum: 0, maximum: FAULT_LIMITS.answerDelayMs }),
 });
 
 /**
@@ -478,6 +485,8 @@ export async function registerSandboxRoutes(
             schema: { tags, summary: `Sandbox gateway: ${operation}`, body: ProtocolBody, response: { default: ProtocolAnswer } },
           },
           async (request, reply) => {
+            const delay = sandbox.faults.answerDelayMs;
+            if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
             const answer = sandbox.handle(operation, request.body);
             return reply.code(answer.statusCode).send(answer.body);
           },

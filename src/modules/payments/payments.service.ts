@@ -23,7 +23,7 @@ import {
   type PaymentGateway,
 } from './payments.gateway.ts';
 import {
-  claimDueRefunds,
+  claimDueRefund,
   completeRefund,
   findDelivery,
   findLivePayment,
@@ -455,8 +455,12 @@ export class PaymentsService {
 
   /** Sends due refunds to the gateway (Cancel with the amount); retried with backoff, parked after 10 attempts. */
   async processRefunds(limit = 20): Promise<number> {
-    const due = await claimDueRefunds(this.db, limit);
-    for (const refund of due) {
+    // Leased a little longer than the call can last: the transaction after it, a pause of the process.
+    const leaseSeconds = Math.ceil(this.gateway.longestCallMs / 1000) + 15;
+    let sent = 0;
+    for (; sent < limit; sent += 1) {
+      const refund = await claimDueRefund(this.db, leaseSeconds);
+      if (!refund) break;
       const payment = await findPayment(this.db, refund.payment_id);
       if (!payment) continue;
       try {
@@ -499,7 +503,7 @@ export class PaymentsService {
         });
       });
     }
-    return due.length;
+    return sent;
   }
 
   /** Returns some seats of a paid booking; the refund follows through the bus. */
