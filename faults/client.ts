@@ -74,6 +74,8 @@ export class Client {
         parsed = JSON.parse(text) as unknown;
         const problemType = (parsed as { type?: unknown }).type;
         if (type.includes('problem') && typeof problemType === 'string') problem = problemType.split('/').pop();
+        // nginx's own 502/504 are problems too (deploy/nginx/sbor.conf.template), with Retry-After.
+        if (!gateway && (problem === 'upstream-unavailable' || problem === 'upstream-timeout')) origin = 'nginx';
       } else {
         parsed = text;
         // What is not Sbor's JSON at 5xx is nginx's own error page (the api process died or timed out).

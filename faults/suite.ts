@@ -56,6 +56,22 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
   let postgres: PrivatePostgres | undefined;
   let cluster: Cluster | undefined;
   let db: pg.Pool | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      await db?.end().catch(() => undefined);
+      await cluster?.stop();
+      postgres?.destroy();
+      await history.close();
+    })());
+  // The cluster's processes run in process groups of their own and PostgreSQL as a daemon, so a
+  // Ctrl-C reaches none of them: stop what was started before leaving.
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the cluster and PostgreSQL`);
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     log('starting a private PostgreSQL');
     postgres = startPrivatePostgres(options.basePort + 70);
@@ -199,10 +215,9 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
     history.note({ type: 'report', perFault, invariants, settledAfterMs });
     return { injections, perFault, invariants, operations: history.operations.length, settledAfterMs, historyFile, violations };
   } finally {
-    await db?.end().catch(() => undefined);
-    await cluster?.stop();
-    postgres?.destroy();
-    await history.close();
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await cleanUp();
   }
 }
 

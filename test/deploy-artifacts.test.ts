@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { writeNginxConfig } from '../src/cluster-nginx.ts';
+import { freePort } from './support/ports.ts';
 
 // No container engine or cluster runs here: these check what can be checked without one — the
 // files parse, name what they must, and the nginx configuration passes `nginx -t`.
@@ -104,6 +105,44 @@ describe('the deployment artifacts', () => {
       );
       expect(nginx.status, nginx.stderr).toBe(0);
     } finally {
+      rmSync(prefix, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!hasNginx)('answers its own 502 as a problem with Retry-After when no api process can take the request', async () => {
+    const prefix = mkdtempSync(join(tmpdir(), 'sbor-nginx-'));
+    const [listen, dead] = await Promise.all([freePort(), freePort()]);
+    const path = await writeNginxConfig({ prefix, listen: `127.0.0.1:${listen}`, apis: [`127.0.0.1:${dead}`] });
+    const nginx = spawn('sh', ['-c', `exec $(command -v nginx || echo /usr/sbin/nginx) -p ${prefix} -c ${path}`], {
+      stdio: 'ignore',
+    });
+    try {
+      await expect
+        .poll(() =>
+          fetch(`http://127.0.0.1:${listen}/nginx-health`).then(
+            (answer) => answer.status,
+            () => 0,
+          ),
+        )
+        .toBe(200);
+      const answer = await fetch(`http://127.0.0.1:${listen}/api/bookings`, {
+        method: 'POST',
+        headers: { 'x-request-id': 'req-42', 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(answer.status).toBe(502);
+      expect(answer.headers.get('content-type')).toBe('application/problem+json');
+      expect(answer.headers.get('retry-after')).toBe('2');
+      expect(await answer.json()).toMatchObject({
+        type: 'https://sbor.dev/problems/upstream-unavailable',
+        status: 502,
+        request_id: 'req-42',
+      });
+      // A request id that is not plain is not written into the JSON: nginx's own stands in.
+      const odd = await fetch(`http://127.0.0.1:${listen}/api/events`, { headers: { 'x-request-id': 'a"b' } });
+      expect((await odd.json()) as { request_id: string }).toMatchObject({ request_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    } finally {
+      nginx.kill('SIGTERM');
       rmSync(prefix, { recursive: true, force: true });
     }
   });
