@@ -18,6 +18,8 @@ const POLL_MS = 2000;
 /** Below this many pixels per seat a click zooms in instead of picking a seat. */
 const PICKABLE = 6;
 const MAX_SCALE = 36;
+/** Pixels kept above the hall for the first zone's label (16 px box and a little air). */
+const LABEL_SPACE = 20;
 const ZONE_COLORS = ['#2f9e44', '#1c7ed6', '#ae3ec9', '#e8590c', '#0c8599', '#d6336c', '#5c940d', '#3b5bdb'];
 const HELD = '#f59f00';
 const SOLD = '#495057';
@@ -162,10 +164,13 @@ export function SeatMap(props: {
       const top = y + (zone.from_row - 1) * scale;
       if (top < -12 || top > canvas.height) continue;
       const label = `${zone.name} · ${t.row} ${zone.from_row}–${zone.to_row}`;
+      // Above the hall's first row when there is room (fit leaves it), so it covers no seat numbers;
+      // a later zone's label sits on its own first row, as there is no free line above it.
+      const boxTop = zone.from_row === 1 && top >= LABEL_SPACE ? top - LABEL_SPACE + 2 : Math.max(2, top + 2);
       context.fillStyle = 'rgba(255,255,255,0.85)';
-      context.fillRect(4, Math.max(2, top + 2), context.measureText(label).width + 8, 16);
+      context.fillRect(4, boxTop, context.measureText(label).width + 8, 16);
       context.fillStyle = '#212529';
-      context.fillText(label, 8, Math.max(4, top + 4));
+      context.fillText(label, 8, boxTop + 2);
     }
     canvas.dataset.scale = String(scale);
     canvas.dataset.x = String(x);
@@ -176,11 +181,12 @@ export function SeatMap(props: {
     const canvas = canvasRef.current;
     const data = dataRef.current;
     if (!canvas || !data) return;
-    const scale = Math.min(canvas.width / data.width, canvas.height / data.height, MAX_SCALE);
+    // A line kept free above the hall for the first zone's label.
+    const scale = Math.min(canvas.width / data.width, (canvas.height - LABEL_SPACE) / data.height, MAX_SCALE);
     view.current = {
       scale,
       x: (canvas.width - data.width * scale) / 2,
-      y: (canvas.height - data.height * scale) / 2,
+      y: LABEL_SPACE + (canvas.height - LABEL_SPACE - data.height * scale) / 2,
       fitted: true,
     };
     setScaleLabel(scale);
