@@ -171,6 +171,7 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
                 (select count(*) from payments.payments where status in ('NEW','FORM_SHOWED','AUTHORIZED'))::int as payments,
                 (select count(*) from payments.refunds where status = 'PENDING')::int as refunds,
                 (select count(*) from sales.bookings where status in ('CREATED','PENDING'))::int as holds,
+                (select count(*) from notifications.source_events where processed_at is null)::int as messages,
                 (select count(*) from notifications.deliveries where status in ('pending','sending'))::int as deliveries`,
       );
       const quiet = { rows: [{ open: Object.values(counts.rows[0]!).reduce((sum, n) => sum + n, 0), ...counts.rows[0] }] };
@@ -187,7 +188,7 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
         if (quiet.rows[0]!.open > 0)
           invariants.push({
             name: 'settled',
-            what: 'the system settles (no open payments, holds, refunds, deliveries or backlog) within the bound',
+            what: 'the system settles (no open payments, holds, refunds, messages to write or send, or backlog) within the bound',
             checked: 1,
             violations: [`still open after ${Math.round((Date.now() - settleStart) / 1000)} s: ${quiet.rows[0]!.open} items`],
           });

@@ -87,12 +87,18 @@ export class NotificationsService {
     await insertSourceEvent(notificationsDb(trx), event);
   }
 
-  /** One pass of the dispatcher and the sender; returns how much work it found. */
+  /**
+   * Dispatches and sends, a batch of each in turn, until neither finds work; returns how much it
+   * found. In turn, because events may arrive as fast as they are dispatched (the bus catching up
+   * after an outage): dispatching until none is left once kept thousands of messages unsent.
+   */
   async runDue(): Promise<number> {
     let done = 0;
-    for (let found = await this.dispatchDue(); found > 0; found = await this.dispatchDue()) done += found;
-    for (let found = await this.deliverDue(); found > 0; found = await this.deliverDue()) done += found;
-    return done;
+    for (;;) {
+      const found = (await this.dispatchDue()) + (await this.deliverDue());
+      if (found === 0) return done;
+      done += found;
+    }
   }
 
   async dispatchDue(limit = BATCH): Promise<number> {
