@@ -3,7 +3,7 @@
 // The on-sale end to end until event 1 is sold out. It starts, each as its own process, the
 // sandbox payment gateway (`sbor sandbox-gateway`, processing delay --gateway-delay) and the
 // service (`sbor serve`, every role, the gateway as PAYMENT_GATEWAY_URL, an SMTP sink in this
-// process as SMTP_URL); seeds the database (event 1, 100,000 seats; --seats N withholds all but
+// process as SMTP_URL); recreates and seeds the database (event 1, 100,000 seats; --seats N withholds all but
 // the first N) and registers --buyers buyers. Each buyer loops: search → sign in (half HTTP
 // Basic, half Bearer from POST /api/auth/login) → book → select 1–4 seats (mostly 1–2) → initiate
 // payment (302) → pay on the gateway's card page → come back (success URL) → the booking
@@ -19,12 +19,13 @@ import pg from 'pg';
 import { startSmtpServer } from '../../test/support/smtp.ts';
 import { parseOptions } from '../lib/args.ts';
 import { assertLoopback } from '../lib/children.ts';
+import { admin } from '../lib/import-runner.ts';
 import { positiveNumber, report, row } from './common.ts';
 import { httpClient, summarize, type HttpClient, type Sample } from './open-loop.ts';
 
 const HELP = `Usage: npm run load -- sellout --database-url postgres://…/<database> [options]
 
-  --database-url <url>   a PostgreSQL database for the run (migrated and seeded; event 1 is reset)
+  --database-url <url>   a PostgreSQL database of its own for the run: dropped, created and seeded
   --seats <n>            seats on sale (default 100000: all of event 1; the rest are withheld)
   --buyers <n>           buyers at once (default 100)
   --gateway-delay <ms>   the sandbox's card processing delay, a range (default 50-150)
@@ -73,6 +74,13 @@ export async function run(args: string[]): Promise<void> {
       HOST: '127.0.0.1',
       SANDBOX_DELAY_MS: values['gateway-delay'],
     });
+    // A fresh database each run: POST /api/reset frees event 1's seats but leaves the tickets an
+    // earlier run issued for them, and issuing a ticket for such a seat again fails (see docs/load.md).
+    const database = new URL(databaseUrl).pathname.slice(1);
+    if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error('the database name must be a plain identifier');
+    const adminUrl = Object.assign(new URL(databaseUrl), { pathname: '/postgres' }).toString();
+    await admin(adminUrl, `drop database if exists ${database} with (force)`);
+    await admin(adminUrl, `create database ${database}`);
     await runToEnd(['seed'], { DATABASE_URL: databaseUrl });
     // The service logs warnings only (request logs would load this machine); its port is chosen here.
     const port = await freePort();
