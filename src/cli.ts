@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import type pg from 'pg';
 import { ADMIN_USAGE, runAdminCommand } from './admin-command.ts';
 import { runClusterCommand } from './cluster-command.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -26,6 +27,7 @@ Commands:
   import events <file>
             apply migrations, import a HackLoad events data set (events.json, events_archive.json
             or their .sql) into catalog.events, print a summary, and exit; safe to run again
+            On PostgreSQL both load through COPY (IMPORT_COPY=off: batched inserts, as on PGlite)
   admin create <email> [--password-stdin] [--first-name <name>] [--surname <name>]
             apply migrations and create an account with the admin role; prints a generated
             password (alone on stdout, once) unless --password-stdin gives one
@@ -54,6 +56,11 @@ Commands:
             Prints where each listens; Ctrl-C or SIGTERM stops everything it started
 
 Configuration comes from the environment; see .env.example.`;
+
+/** The pool the importers COPY through: PostgreSQL's, unless IMPORT_COPY=off (PGlite: none). */
+function copyPoolFor(database: { engine: 'pglite' | 'postgres'; pool: pg.Pool }): pg.Pool | undefined {
+  return database.engine === 'postgres' && process.env.IMPORT_COPY !== 'off' ? database.pool : undefined;
+}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -137,6 +144,7 @@ async function main(): Promise<void> {
         try {
           await migrateToLatest(database, migrations);
           const summary = await importEvents(database.db, file, {
+            copyPool: copyPoolFor(database),
             onProgress: (progress) =>
               process.stderr.write(
                 `import events: ${progress.rowsRead.toLocaleString('en')} rows (${progress.rowsPerSecond.toLocaleString('en')} rows/s), ` +
@@ -164,6 +172,7 @@ async function main(): Promise<void> {
       try {
         await migrateToLatest(database, migrations);
         const summary = await importUsers(database.db, file, {
+          copyPool: copyPoolFor(database),
           onProgress: (progress) =>
             process.stderr.write(
               `import users: ${progress.rowsRead.toLocaleString('en')} rows (${progress.rowsPerSecond.toLocaleString('en')} rows/s), ` +

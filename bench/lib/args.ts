@@ -5,8 +5,8 @@ import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
  * The script's options, parsed strictly; `--help` (or `-h`) prints `help` and exits 0. The
  * options must declare `help: { type: 'boolean', short: 'h' }` themselves.
  */
-export function parseOptions<const Options extends ParseArgsOptionsConfig>(help: string, options: Options) {
-  const { values } = parseArgs({ options });
+export function parseOptions<const Options extends ParseArgsOptionsConfig>(help: string, options: Options, args?: string[]) {
+  const { values } = parseArgs({ options, ...(args ? { args } : {}) });
   if ((values as { help?: boolean }).help) {
     console.log(help);
     process.exit(0);

@@ -20,6 +20,8 @@ export interface ImportRun {
   rowsPerSecond: number;
   processSeconds: number;
   peakRssMiB: number;
+  /** The COPY path's phases, when the import took it (PostgreSQL). */
+  copy?: { staged: number; copyMs: number; insertMs: number; indexMs?: number; rebuiltIndexes?: string[] };
 }
 
 /**
@@ -75,6 +77,7 @@ export async function timeImportProcess(kind: 'users' | 'events', file: string, 
     rowsPerSecond: Number(summary.rowsPerSecond),
     processSeconds: round1(processSeconds),
     peakRssMiB: Math.round(peakRssBytes / 1048576),
+    ...(summary.copy ? { copy: summary.copy as NonNullable<ImportRun['copy']> } : {}),
   };
 }
 

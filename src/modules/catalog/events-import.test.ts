@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
+import { createTestDatabase, testDatabaseEngine, type TestDatabase } from '../../../test/support/database.ts';
 import { startTestService, type TestService } from '../../../test/support/service.ts';
 import { grantRole, signUp } from '../../../test/support/users.ts';
 import type { CatalogTables } from './catalog.tables.ts';
@@ -247,6 +247,74 @@ describe('importing the HackLoad events', () => {
     await expect(importEvents(database.db, join(directory, 'events.csv'))).rejects.toThrow(/expected a \.json/);
     const path = await writeFixture('columns.sql', "INSERT INTO events_archive (id, name) VALUES\n(1, 'x');\n");
     await expect(importEvents(database.db, path)).rejects.toThrow(/lacks the column\(s\) title, type, datetime_start/);
+  });
+});
+
+describe.runIf(testDatabaseEngine() === 'postgres')('importing the events through COPY (PostgreSQL)', () => {
+  const viaCopy = (rebuildIndexesFromRows = 100_000) => ({ copyPool: database.pool, rebuildIndexesFromRows });
+  async function indexNames(): Promise<string[]> {
+    const { rows } = await database.pool.query<{ indexname: string }>(
+      `select indexname from pg_indexes where schemaname = 'catalog' and tablename = 'events' order by indexname`,
+    );
+    return rows.map((row) => row.indexname);
+  }
+
+  it('stores exactly what the batched inserts store, from JSON and from the SQL dump', async () => {
+    const path = await writeFixture(
+      'escapes.jsonl',
+      '{"id": 1, "title": "Tab\\there \\\\N", "description": "a\\\\b\\nc\\r\\n", "type": "stage", "datetime_start": "2030-01-02T19:00:00", "provider": null}\n',
+    );
+    for (const file of [files.archiveJson, files.upcomingSql, path]) {
+      await sql`truncate catalog.events restart identity cascade`.execute(database.db);
+      const batched = await importEvents(database.db, file);
+      const expected = await allEvents();
+      await sql`truncate catalog.events restart identity cascade`.execute(database.db);
+      const copied = await importEvents(database.db, file, viaCopy());
+      expect(copied).toMatchObject({ imported: batched.imported, published: batched.published, completed: batched.completed });
+      expect(copied.copy?.staged).toBe(expected.length);
+      expect(await allEvents()).toEqual(expected);
+    }
+    expect((await allEvents())[0]).toMatchObject({ title: 'Tab\there \\N', description: 'a\\b\nc\r\n' });
+  });
+
+  it('drops the secondary indexes for a load as large as the table and builds every one again', async () => {
+    const before = await indexNames();
+    expect(before).toContain('events_search_idx');
+    const summary = await importEvents(database.db, files.archiveJson, viaCopy(1));
+    expect(summary.copy?.rebuiltIndexes).toContain('catalog.events_search_time_idx');
+    expect(summary.imported).toBe(ARCHIVE_ROWS);
+    expect(await indexNames()).toEqual(before);
+    const deferred = await database.pool.query(`select * from public.import_deferred_indexes`);
+    expect(deferred.rowCount).toBe(0);
+  });
+
+  it('builds the indexes a crashed import left dropped before it loads anything', async () => {
+    await importEvents(database.db, files.archiveJson, viaCopy(1));
+    const definition = await database.pool.query<{ indexdef: string }>(
+      `select indexdef from pg_indexes where schemaname = 'catalog' and indexname = 'events_title_trgm_idx'`,
+    );
+    // What a COPY import does before its insert, as if it had died right after.
+    await database.pool.query(
+      `insert into public.import_deferred_indexes values ('catalog.events', 'catalog.events_title_trgm_idx', $1)`,
+      [definition.rows[0]!.indexdef],
+    );
+    await database.pool.query(`drop index catalog.events_title_trgm_idx`);
+    await importEvents(database.db, files.upcomingJson, viaCopy());
+    expect(await indexNames()).toContain('events_title_trgm_idx');
+  });
+
+  it('counts a re-import as existing and an organizer-held id as idTaken, with its line', async () => {
+    await importEvents(database.db, files.archiveJson, viaCopy());
+    const organizer = await catalog()
+      .insertInto('catalog.organizers')
+      .values({ slug: 'held-copy', name: 'Held' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await sql`update catalog.events set organizer_id = ${organizer.id} where id = ${ARCHIVE_FIRST_ID + 5}`.execute(database.db);
+    const again = await importEvents(database.db, files.archiveJson, viaCopy(1));
+    expect(again).toMatchObject({ imported: 0, existing: ARCHIVE_ROWS - 1, idTaken: 1, skipped: 1 });
+    expect(again.copy?.rebuiltIndexes).toEqual([]);
+    expect(again.firstSkipped[0]).toMatchObject({ eventId: ARCHIVE_FIRST_ID + 5, line: 2 + 5 * 8 });
   });
 });
 

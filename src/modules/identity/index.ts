@@ -22,7 +22,7 @@ export {
   type AdminAccount,
   type RoleChange,
 } from './admin-accounts.ts';
-export { generateUsersFile, plainPasswordFor } from './users-generator.ts';
+export { generateUser, generateUsersFile, plainPasswordFor } from './users-generator.ts';
 
 export interface IdentityModule {
   service: IdentityService;

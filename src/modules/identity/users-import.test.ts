@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
+import { createTestDatabase, testDatabaseEngine, type TestDatabase } from '../../../test/support/database.ts';
 import { runSbor } from '../../../test/support/sbor-process.ts';
 import type { IdentityTables } from './identity.tables.ts';
 import { verifyPassword } from './password.ts';
@@ -421,6 +421,85 @@ describe('importing the HackLoad users', () => {
     await expect(importUsers(database.db, path)).rejects.toThrow(/lacks the column\(s\) user_id, email/);
     await expect(importUsers(database.db, join(directory, 'users.json'))).rejects.toThrow(/expected a \.csv or \.sql file/);
     await expect(importUsers(database.db, join(directory, 'missing.csv'))).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe.runIf(testDatabaseEngine() === 'postgres')('importing the users through COPY (PostgreSQL)', () => {
+  const viaCopy = () => ({ copyPool: database.pool });
+  const someone = {
+    password_hash: 'x',
+    password_scheme: 'argon2id' as const,
+    first_name: 'A',
+    surname: 'B',
+    phone: null,
+    telegram: null,
+    last_login_at: null,
+  };
+
+  it('stores exactly what the batched inserts store, backslashes and quoted line breaks included', async () => {
+    const path = await writeFixture(
+      'escapes.csv',
+      CSV_HEADER +
+        csvLine(['1', 'a_1@fest.tix', HASH, 'p', '"Да\\на\\t"', '"Омаров, ""кіші"""', '', '2023-05-06 07:08:09', 'True', '']) +
+        csvLine([
+          '2',
+          'b_2@fest.tix',
+          HASH,
+          '"x\r\ny"',
+          'Ерлан',
+          '\\N',
+          '1990-01-02',
+          '2023-05-06 07:08:09',
+          'False',
+          '2024-01-01 00:00:00',
+        ]),
+    );
+    for (const file of [csvPath, path]) {
+      await sql`truncate identity.users restart identity cascade`.execute(database.db);
+      await importUsers(database.db, file);
+      // updated_at is the insert's time; everything else must be equal.
+      const withoutUpdatedAt = async () => (await allUsers()).map(({ updated_at: _, ...user }) => user);
+      const batched = await withoutUpdatedAt();
+      await sql`truncate identity.users restart identity cascade`.execute(database.db);
+      const summary = await importUsers(database.db, file, viaCopy());
+      expect(summary.copy?.staged).toBe(batched.length);
+      expect(summary).toMatchObject({ imported: batched.length, skipped: 0 });
+      expect(await withoutUpdatedAt()).toEqual(batched);
+    }
+    const names = (await allUsers()).map((user) => [user.first_name, user.surname]);
+    expect(names).toEqual([
+      ['Да\\на\\t', 'Омаров, "кіші"'],
+      ['Ерлан', '\\N'],
+    ]);
+  });
+
+  it('counts existing, id-taken and email-taken rows on a re-import and reports the first with their lines', async () => {
+    await importUsers(database.db, csvPath, viaCopy());
+    await users().updateTable('identity.users').set({ email: 'changed@sbor.kz' }).where('id', '=', 3).execute();
+    const taken = generateUser(7, SEED).email;
+    await users().deleteFrom('identity.users').where('id', '=', 7).execute();
+    await users()
+      .insertInto('identity.users')
+      .values({ ...someone, id: 10_000, email: taken })
+      .execute();
+    const again = await importUsers(database.db, csvPath, viaCopy());
+    expect(again).toMatchObject({ rowsRead: ROWS, imported: 0, existing: ROWS - 2, idTaken: 1, emailTaken: 1, skipped: 2 });
+    expect(again.firstSkipped.map((row) => [row.line, row.userId])).toEqual([
+      [4, 3],
+      [8, 7],
+    ]);
+  });
+
+  it('moves the id sequence past the largest id and leaves no staging table behind', async () => {
+    await importUsers(database.db, csvPath, viaCopy());
+    const created = await users()
+      .insertInto('identity.users')
+      .values({ ...someone, email: 'new@sbor.kz' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    expect(created.id).toBe(ROWS + 1);
+    const staging = await database.pool.query(`select 1 from pg_tables where tablename like 'users_import_staging%'`);
+    expect(staging.rowCount).toBe(0);
   });
 });
 

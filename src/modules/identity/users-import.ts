@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type pg from 'pg';
 import {
   BulkLoad,
   advanceIdSequence,
@@ -9,6 +10,7 @@ import {
   type SkippedRows,
 } from '../../platform/import/bulk-load.ts';
 import { isCalendarDate } from '../../platform/import/calendar.ts';
+import { CopyStaging, copyField, moveIntoTable } from '../../platform/import/copy-load.ts';
 import { bareArray, quotedArray } from '../../platform/import/pg-arrays.ts';
 import { columnName, sqlDumpRows, type DumpRow } from '../../platform/import/sql-dump.ts';
 import type { IdentityTables } from './identity.tables.ts';
@@ -61,6 +63,8 @@ export interface ImportSummary extends BulkLoadSummary<SkippedRow> {
   otherConflicts: number;
   /** The largest id in identity.users after the import (the sequence continues after it). */
   maxId: number | null;
+  /** The COPY path's phases (with `copyPool` only): rows staged, and milliseconds of each step. */
+  copy?: { staged: number; copyMs: number; insertMs: number };
 }
 
 export type ImportOptions = BulkImportOptions<SkippedRow>;
@@ -133,13 +137,14 @@ export async function importUsers(db: Kysely<object>, filePath: string, options:
         'last_login_at',
       ])
       .expression(
-        sql`select id, email, password_hash, 'sha256-legacy', first_name, surname, birthday, created_at, is_active, last_login_at
-            from unnest(${bareArray(batch.ids)}::bigint[], ${quotedArray(batch.emails)}::text[],
-                        ${bareArray(batch.hashes)}::text[], ${quotedArray(batch.firstNames)}::text[],
-                        ${quotedArray(batch.surnames)}::text[], ${bareArray(batch.birthdays)}::date[],
-                        ${quotedArray(batch.createdAts)}::timestamptz[], ${bareArray(batch.actives)}::boolean[],
-                        ${quotedArray(batch.lastLogins)}::timestamptz[])
-              as imported (id, email, password_hash, first_name, surname, birthday, created_at, is_active, last_login_at)`,
+        userRowsFrom(
+          sql`unnest(${bareArray(batch.ids)}::bigint[], ${quotedArray(batch.emails)}::text[],
+                     ${bareArray(batch.hashes)}::text[], ${quotedArray(batch.firstNames)}::text[],
+                     ${quotedArray(batch.surnames)}::text[], ${bareArray(batch.birthdays)}::date[],
+                     ${quotedArray(batch.createdAts)}::timestamptz[], ${bareArray(batch.actives)}::boolean[],
+                     ${quotedArray(batch.lastLogins)}::timestamptz[])
+                as imported (id, email, password_hash, first_name, surname, birthday, created_at, is_active, last_login_at)`,
+        ),
       )
       // No conflict target: a row conflicting on the id or on the email is skipped, not an error.
       .onConflict((conflict) => conflict.doNothing())
@@ -191,6 +196,17 @@ export async function importUsers(db: Kysely<object>, filePath: string, options:
     }
   };
 
+  // PostgreSQL given a pool: COPY into a staging table, one insert from it at the end.
+  const copyPool = options.copyPool;
+  const staging = copyPool ? await CopyStaging.open(copyPool, 'users_import_staging', STAGING_COLUMNS) : undefined;
+  const copyFlush = async (batch: Batch): Promise<void> => {
+    let lines = '';
+    for (let row = 0; row < batch.ids.length; row++) {
+      lines += `${batch.ids[row]}\t${copyField(batch.emails[row] ?? '')}\t${batch.hashes[row]}\t${copyField(batch.firstNames[row] ?? '')}\t${copyField(batch.surnames[row] ?? '')}\t${copyField(batch.birthdays[row] ?? null)}\t${copyField(batch.createdAts[row] ?? '')}\t${batch.actives[row] ? 't' : 'f'}\t${copyField(batch.lastLogins[row] ?? null)}\t${batch.lines[row]}\n`;
+    }
+    await staging?.write(lines);
+  };
+
   // Each chunk of records comes with the layout it follows (the CSV header, the latest INSERT).
   let layout = layoutFor(USERS_FILE_COLUMNS, 'The default column list');
   const load = new BulkLoad(options, {
@@ -205,15 +221,127 @@ export async function importUsers(db: Kysely<object>, filePath: string, options:
     },
     newBatch: () => new Batch(),
     addRow: (batch, record: RawRecord) => addRow(batch, record, layout),
-    flush,
+    flush: staging ? copyFlush : flush,
     counts: () => counts,
   });
 
   let maxId: number | null = null;
-  const summary = await load.run(filePath, async () => {
+  let copyReport: ImportSummary['copy'];
+  const summary = await load.run(filePath, async (failed, skipped) => {
+    if (staging && copyPool) {
+      try {
+        if (!failed) copyReport = await moveStagedUsers(db, copyPool, staging, counts, skipped);
+      } finally {
+        await staging.release();
+      }
+    }
     maxId = await advanceIdSequence(db, 'identity.users');
   });
-  return { format, ...counts, maxId, ...summary };
+  return { format, ...counts, maxId, ...summary, ...(copyReport ? { copy: copyReport } : {}) };
+}
+
+/** The select that turns imported rows (from unnest arrays or the staging table) into users. */
+function userRowsFrom(source: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`select id, email, password_hash, 'sha256-legacy', first_name, surname, birthday, created_at, is_active, last_login_at
+             from ${source}`;
+}
+
+const STAGING_COLUMNS = [
+  { name: 'id', type: 'bigint' },
+  { name: 'email', type: 'text' },
+  { name: 'password_hash', type: 'text' },
+  { name: 'first_name', type: 'text' },
+  { name: 'surname', type: 'text' },
+  { name: 'birthday', type: 'date' },
+  { name: 'created_at', type: 'timestamptz' },
+  { name: 'is_active', type: 'boolean' },
+  { name: 'last_login_at', type: 'timestamptz' },
+  { name: 'line', type: 'integer' },
+];
+
+/** The COPY path's insert runs on this many connections at once (index maintenance is most of it). */
+const COPY_INSERT_PARTS = 2;
+
+/**
+ * The COPY path's end: counts the staged rows that meet an existing user by id or email (reporting
+ * the first skipped ones with their lines), then moves the rest into identity.users. Its indexes
+ * (the primary key and the unique email) stay: `on conflict` needs them.
+ */
+async function moveStagedUsers(
+  db: Kysely<object>,
+  pool: pg.Pool,
+  staging: CopyStaging,
+  counts: { imported: number; existing: number; emailTaken: number; idTaken: number; otherConflicts: number },
+  skipped: SkippedRows<SkippedRow>,
+): Promise<NonNullable<ImportSummary['copy']>> {
+  const copyStartedAt = performance.now();
+  const staged = await staging.finish();
+  const { table } = staging;
+  const copyMs = Math.round(performance.now() - copyStartedAt);
+  await pool.query(`analyze ${table}`);
+  const clashes = `from ${table} s left join identity.users by_id on by_id.id = s.id
+                   left join identity.users by_email on by_email.email = s.email and by_email.id <> s.id
+                   where (by_id.id is not null or by_email.id is not null)`;
+  const { rows: totals } = await pool.query<{ existing: string; id_taken: string; email_taken: string }>(
+    `select count(*) filter (where by_id.email = s.email) as existing,
+            count(*) filter (where by_id.email <> s.email) as id_taken,
+            count(*) filter (where by_id.id is null) as email_taken ${clashes}`,
+  );
+  const existing = Number(totals[0]?.existing ?? 0);
+  const idTaken = Number(totals[0]?.id_taken ?? 0);
+  const emailTaken = Number(totals[0]?.email_taken ?? 0);
+  counts.existing += existing;
+  counts.idTaken += idTaken;
+  counts.emailTaken += emailTaken;
+  if (idTaken + emailTaken > 0) {
+    const { rows: first } = await pool.query<{
+      line: number;
+      id: string;
+      email: string;
+      owner: string | null;
+      id_taken: boolean;
+    }>(
+      `select s.line, s.id, s.email, by_email.id as owner, by_id.id is not null as id_taken ${clashes}
+         and (by_id.id is null or by_id.email <> s.email)
+       order by s.line limit 100`,
+    );
+    let reported = 0;
+    for (const row of first) {
+      if (!skipped.wantsMore) break;
+      reported++;
+      skipped.add(
+        row.id_taken
+          ? {
+              line: row.line,
+              userId: Number(row.id),
+              reason: `id ${row.id} is held by a user with another email (a different user, or one who changed it)`,
+            }
+          : { line: row.line, userId: Number(row.id), reason: `email ${row.email} belongs to another user (id ${row.owner})` },
+      );
+    }
+    skipped.addUnreported(idTaken + emailTaken - reported);
+  }
+  const moved = await moveIntoTable(
+    pool,
+    'identity.users',
+    { rebuildIndexes: false, parts: COPY_INSERT_PARTS },
+    async (client, part, parts) => {
+      const statement = sql`insert into identity.users
+                            (id, email, password_hash, password_scheme, first_name, surname, birthday, created_at, is_active, last_login_at)
+                          ${userRowsFrom(sql.raw(`(select * from ${table} where id % ${parts} = ${part}) as imported`))}
+                          on conflict do nothing`.compile(db);
+      return (await client.query(statement.sql, [...statement.parameters])).rowCount ?? 0;
+    },
+  );
+  const imported = moved.results.reduce((sum, rows) => sum + rows, 0);
+  counts.imported += imported;
+  // Rows neither inserted nor clashing with a user there before: duplicates inside the file.
+  const unexplained = staged - imported - existing - idTaken - emailTaken;
+  if (unexplained > 0) {
+    counts.otherConflicts += unexplained;
+    skipped.addUnreported(unexplained);
+  }
+  return { staged, copyMs, insertMs: moved.insertMs };
 }
 
 /** Column-wise arrays of one batch: what the unnest insert takes, with no per-row objects. */

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
+import type pg from 'pg';
 import { textChunks } from './lines.ts';
 
 /**
@@ -36,6 +37,11 @@ export interface ImportOptions<Skip> {
   maxReportedSkips?: number;
   /** Bytes per read from the file (default 256 KiB); tests use tiny chunks to cross boundaries. */
   chunkBytes?: number;
+  /**
+   * A PostgreSQL pool: load through COPY into a temporary table and one `insert … select` from it
+   * (copy-load.ts), instead of one unnest insert per batch. Not for PGlite.
+   */
+  copyPool?: pg.Pool | undefined;
 }
 
 /** A batch of column-wise arrays; its `ids` tell how many rows it holds. */
@@ -110,7 +116,10 @@ export class BulkLoad<Batch extends ColumnBatch, Row, Skip> {
    * runs in any case, told whether the load failed: even after a failure part of the file may be
    * in (the id sequence must move past it). The first failure is thrown at the end.
    */
-  async run(filePath: string, after: (failed: boolean) => Promise<void>): Promise<BulkLoadSummary<Skip>> {
+  async run(
+    filePath: string,
+    after: (failed: boolean, skipped: SkippedRows<Skip>) => Promise<void>,
+  ): Promise<BulkLoadSummary<Skip>> {
     const stream = createReadStream(filePath, { encoding: 'utf8', highWaterMark: this.options.chunkBytes ?? 256 * 1024 });
     let failure: unknown;
     try {
@@ -134,7 +143,7 @@ export class BulkLoad<Batch extends ColumnBatch, Row, Skip> {
       await this.drain();
     }
     try {
-      await after(failure !== undefined);
+      await after(failure !== undefined, this.skipped);
     } catch (error) {
       failure ??= error;
     }
@@ -213,6 +222,16 @@ export class SkippedRows<Skip> {
   constructor(options: Pick<ImportOptions<Skip>, 'maxReportedSkips' | 'onSkip'>) {
     this.max = options.maxReportedSkips ?? 10;
     this.onSkip = options.onSkip;
+  }
+
+  /** Counts `count` more skipped rows that are not reported one by one (the COPY path's tail). */
+  addUnreported(count: number): void {
+    this.count += count;
+  }
+
+  /** Whether another skipped row would still be reported. */
+  get wantsMore(): boolean {
+    return this.first.length < this.max;
   }
 
   add(row: Skip): void {
