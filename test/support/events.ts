@@ -19,6 +19,7 @@ export interface EventSetup {
     max_per_order?: number;
     sales_start?: string;
     sales_end?: string;
+    hidden?: boolean;
   }[];
 }
 

@@ -2531,10 +2531,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Ticket types with what is left (a draft’s only for its team: 404 for others). */
+    /** Ticket types with what is left (a draft’s only for its team: 404 for others). Hidden types only for the team, or with ?code= that unlocks them. */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description Letters, digits, _ and -; 3 to 32 characters; case does not matter. */
+          code?: string;
+        };
         header?: never;
         path: {
           id: number;
@@ -2563,6 +2566,8 @@ export interface paths {
               sales_start: string | null;
               sales_end: string | null;
               max_per_order: number;
+              /** @description Listed only to the event team and to buyers who give a code that unlocks it. */
+              hidden: boolean;
             }[];
           };
         };
@@ -2595,6 +2600,8 @@ export interface paths {
             /** Format: date-time */
             sales_end?: string;
             max_per_order?: number;
+            /** @description Not listed to buyers; sold only with a promo code whose ticket_type_ids name it (default false). */
+            hidden?: boolean;
           };
         };
       };
@@ -2619,6 +2626,8 @@ export interface paths {
               sales_start: string | null;
               sales_end: string | null;
               max_per_order: number;
+              /** @description Listed only to the event team and to buyers who give a code that unlocks it. */
+              hidden: boolean;
             };
           };
         };

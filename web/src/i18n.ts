@@ -1,6 +1,7 @@
 import { createContext, useContext } from 'react';
 import * as attendee from './pages/attendee.strings.ts';
 import * as organizer from './pages/organizer.strings.ts';
+import * as promo from './pages/promo.strings.ts';
 import * as scanner from './pages/scanner.strings.ts';
 import * as rentals from './pages/rentals.strings.ts';
 import * as studio from './pages/studio.strings.ts';
@@ -53,12 +54,13 @@ const common = {
   needSignIn: 'Please sign in first.',
 } as const;
 
-const en = { ...common, ...attendee.en, ...organizer.en, ...scanner.en, ...rentals.en, ...studio.en };
+const en = { ...common, ...attendee.en, ...organizer.en, ...promo.en, ...scanner.en, ...rentals.en, ...studio.en };
 export type Strings = Record<keyof typeof en, string>;
 
 const ru: Strings = {
   ...attendee.ru,
   ...organizer.ru,
+  ...promo.ru,
   ...scanner.ru,
   ...rentals.ru,
   ...studio.ru,

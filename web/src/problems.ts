@@ -107,6 +107,19 @@ const en = {
   'waitlist-entry-not-found': 'This waitlist entry does not exist.',
   'waitlist-entry-closed': 'This waitlist entry is already closed.',
 
+  // Promo codes (src/modules/sales/promo-codes.*, docs/promo-codes.md).
+  'promo-code-unknown': 'There is no such promo code for this event. Check the spelling.',
+  'promo-code-inactive': 'This promo code has been switched off by the organizer.',
+  'promo-code-not-yet-valid': 'This promo code can be used from {valid_from}.',
+  'promo-code-expired': 'This promo code expired on {valid_until}.',
+  'promo-code-used-up': 'This promo code has been used as many times as it may be.',
+  'promo-code-not-applicable': 'This promo code is not for these tickets.',
+  'promo-code-not-found': 'This promo code no longer exists.',
+  'promo-code-exists': 'This event already has the code {codes}.',
+  'promo-max-uses-below-uses': 'The code has been used {uses} times already: the maximum cannot be lower.',
+  'promo-limit-not-of-event': 'A chosen ticket type or zone is not of this event.',
+  'ticket-type-locked': 'These tickets are sold only with a promo code that unlocks them.',
+
   // Payments.
   'payment-gateway-unavailable': 'The payment service is not answering. Your booking is unchanged; try again shortly.',
   'payment-gateway-error': 'The payment service could not start the payment. Your booking is unchanged; try again later.',
@@ -264,6 +277,18 @@ const ru: Record<ProblemKey, string> = {
   'waitlist-entry-not-found': 'Такой записи в листе ожидания нет.',
   'waitlist-entry-closed': 'Эта запись в листе ожидания уже закрыта.',
 
+  'promo-code-unknown': 'Такого промокода на это событие нет. Проверьте написание.',
+  'promo-code-inactive': 'Организатор отключил этот промокод.',
+  'promo-code-not-yet-valid': 'Этот промокод действует с {valid_from}.',
+  'promo-code-expired': 'Срок действия промокода истёк {valid_until}.',
+  'promo-code-used-up': 'Этот промокод уже использован максимальное число раз.',
+  'promo-code-not-applicable': 'Этот промокод не подходит к этим билетам.',
+  'promo-code-not-found': 'Этого промокода больше нет.',
+  'promo-code-exists': 'У события уже есть код {codes}.',
+  'promo-max-uses-below-uses': 'Код уже использован {uses} раз: максимум не может быть меньше.',
+  'promo-limit-not-of-event': 'Выбранный вид билетов или зона не относится к этому событию.',
+  'ticket-type-locked': 'Эти билеты продаются только по промокоду, который их открывает.',
+
   'payment-gateway-unavailable': 'Платёжный сервис не отвечает. Бронь не изменилась; попробуйте чуть позже.',
   'payment-gateway-error': 'Платёжный сервис не смог начать оплату. Бронь не изменилась; попробуйте позже.',
   'payment-in-progress': 'Оплата этой брони уже идёт. Дождитесь результата.',
@@ -346,6 +371,8 @@ export const EN_OVER_DETAIL: ReadonlySet<string> = new Set([
   'idempotency-key-reused',
   'idempotency-in-progress',
   'scan-id-reused',
+  'promo-code-not-yet-valid',
+  'promo-code-expired',
   'network-error',
   'server-unavailable',
   'error',
@@ -407,6 +434,20 @@ function variant(
       return { key: Number(members.available) > 0 ? 'sold-out.few' : code, values: members };
     case 'event-not-editable':
       return { key: members.event_status === 'PUBLISHED' ? 'event-not-editable.published' : code, values: members };
+    case 'promo-code-not-yet-valid':
+    case 'promo-code-expired': {
+      // The API gives the instant in ISO form: said as a date and time in the reader's terms.
+      const format = (value: unknown) =>
+        typeof value === 'string' && !Number.isNaN(Date.parse(value))
+          ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(value))
+          : undefined;
+      return {
+        key: code,
+        values: { ...members, valid_from: format(members.valid_from), valid_until: format(members.valid_until) },
+      };
+    }
+    case 'promo-code-exists':
+      return { key: code, values: { ...members, codes: Array.isArray(members.codes) ? members.codes.join(', ') : undefined } };
     case 'ticket-already-used': {
       const usedAt = typeof members.used_at === 'string' ? new Date(members.used_at) : null;
       const when =

@@ -114,7 +114,14 @@ export class Bookings {
       );
       let ticketType: { id: number; price: number; currency: string; quantity: number } | undefined;
       if (input.ticketTypeId !== undefined)
-        ticketType = await this.holdTickets(trx, event, principal.userId, input.ticketTypeId, input.quantity ?? 1);
+        ticketType = await this.holdTickets(
+          trx,
+          event,
+          principal.userId,
+          input.ticketTypeId,
+          input.quantity ?? 1,
+          input.promoCode,
+        );
       const created = await insertBooking(trx, {
         eventId: event.id,
         userId: principal.userId,
@@ -351,9 +358,11 @@ export class Bookings {
     userId: number,
     ticketTypeId: number,
     quantity: number,
+    promoCode: string | undefined,
   ) {
     const type = await findTicketType(trx, event.id, ticketTypeId);
     if (!type) throw ticketTypeNotFound();
+    if (type.hidden) await this.promoCodes.requireUnlocked(trx, event.id, type.id, promoCode);
     const max = Math.min(type.max_per_order, event.policy.max_tickets_per_order);
     if (quantity > max) throw quantityTooLarge(max);
     const perUser = event.policy.max_tickets_per_user;

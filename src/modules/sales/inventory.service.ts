@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Principal } from '../../platform/http/access.ts';
 import { isPrice, MAX_PRICE } from '../../platform/money.ts';
 import { countBookings } from './bookings.repository.ts';
+import { typesUnlockedByCode } from './promo-codes.repository.ts';
 import type { SaleEvents } from './sale-events.ts';
 import { layoutExists, layoutTooLarge, priceOutOfRange, ticketTypeNotFound, unitsLimitReached } from './sales.errors.ts';
 import { MAX_SEATS_PER_EVENT, MAX_UNITS_PER_EVENT } from './sales.limits.ts';
@@ -66,6 +67,7 @@ export class Inventory {
       sales_start?: string;
       sales_end?: string;
       max_per_order?: number;
+      hidden?: boolean;
     },
   ) {
     await this.events.requireManager(principal, eventId);
@@ -85,6 +87,7 @@ export class Inventory {
         sales_start: input.sales_start ? new Date(input.sales_start) : null,
         sales_end: input.sales_end ? new Date(input.sales_end) : null,
         max_per_order: input.max_per_order ?? 10,
+        hidden: input.hidden ?? false,
       });
     });
     const created = (await this.ticketTypes(eventId)).find((type) => type.id === row.id);
@@ -92,10 +95,18 @@ export class Inventory {
     return created;
   }
 
-  /** Ticket types with what is left, to whoever may see the event (see SaleEvents.visibleEvent). */
-  async listTicketTypes(principal: Principal | undefined, eventId: number) {
+  /**
+   * Ticket types with what is left, to whoever may see the event (see SaleEvents.visibleEvent).
+   * Hidden ones only to the event's team, or to a buyer whose code unlocks them (decision record 0034).
+   */
+  async listTicketTypes(principal: Principal | undefined, eventId: number, code?: string) {
     await this.events.visibleEvent(principal, eventId);
-    return this.ticketTypes(eventId);
+    const types = await this.ticketTypes(eventId);
+    // Most events have no hidden type: their listing asks nothing more.
+    if (!types.some((type) => type.hidden)) return types;
+    if (principal && (await this.catalog.isOnTeam(principal, eventId))) return types;
+    const unlocked = code === undefined ? [] : await typesUnlockedByCode(this.db, eventId, code);
+    return types.filter((type) => !type.hidden || unlocked.includes(type.id));
   }
 
   /** Ticket types with what is left, unchecked: for this module's own use cases. */
@@ -117,6 +128,7 @@ export class Inventory {
         sales_start: type.sales_start?.toISOString() ?? null,
         sales_end: type.sales_end?.toISOString() ?? null,
         max_per_order: type.max_per_order,
+        hidden: type.hidden,
       };
     });
   }

@@ -65,6 +65,23 @@ export async function findPromoCodeByCode(db: SalesDb, eventId: number, code: st
 }
 
 /**
+ * The ticket types a code unlocks: those it is limited to, while it is active and within its dates
+ * (decision record 0034). A used-up code still unlocks the listing; buying then says it is used up.
+ */
+export async function typesUnlockedByCode(db: SalesDb, eventId: number, code: string): Promise<number[]> {
+  const row = await db
+    .selectFrom('sales.promo_codes')
+    .select('ticket_type_ids')
+    .where('event_id', '=', eventId)
+    .where('code', '=', code.toUpperCase())
+    .where('active', '=', true)
+    .where(sql<boolean>`(valid_from is null or valid_from <= now())`)
+    .where(sql<boolean>`(valid_until is null or valid_until > now())`)
+    .executeTakeFirst();
+  return row?.ticket_type_ids?.map(Number) ?? [];
+}
+
+/**
  * Counts one use, if the code is active, within its dates (database clock) and not used up: one
  * conditional update, so of any number of racing buyers at most `max_uses - uses` get a row back.
  */

@@ -26,6 +26,7 @@ import {
   promoDiscountInvalid,
   promoLimitNotOfEvent,
   promoMaxUsesBelowUses,
+  ticketTypeLocked,
 } from './sales.errors.ts';
 import type { DiscountKind, SalesTables } from './sales.tables.ts';
 import type { SalesDb } from './seats.repository.ts';
@@ -187,6 +188,17 @@ export class PromoCodes {
       zoneIds: limits.zone_ids ?? [],
     });
     if (foreign.length > 0) throw promoLimitNotOfEvent(foreign);
+  }
+
+  /**
+   * A hidden ticket type is sold only with a code limited to it (decision record 0034). Called
+   * before the units are held; the use itself is counted once, by apply, in the same transaction.
+   */
+  async requireUnlocked(trx: Transaction<SalesTables>, eventId: number, ticketTypeId: number, code: string | undefined) {
+    if (code === undefined) throw ticketTypeLocked();
+    const promo = await findPromoCodeByCode(trx, eventId, code);
+    if (!promo) throw promoCodeUnknown();
+    if (!promo.ticket_type_ids?.includes(ticketTypeId)) throw ticketTypeLocked();
   }
 
   /**

@@ -30,6 +30,12 @@ export const activeBookingExists = (bookingId: number | undefined) =>
   });
 export const ticketTypeNotFound = () =>
   new DomainError('not-found', 'ticket-type-not-found', 'No such ticket type for this event.');
+export const ticketTypeLocked = () =>
+  new DomainError(
+    'unprocessable',
+    'ticket-type-locked',
+    'Tickets of this type are sold only with a promo code that unlocks them.',
+  );
 export const soldOut = (available: number) =>
   new DomainError('conflict', 'sold-out', available > 0 ? `Only ${available} left.` : 'Sold out.', { available });
 export const notOnSaleWindow = () =>

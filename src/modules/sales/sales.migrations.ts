@@ -235,4 +235,11 @@ export const salesMigrations: Migrations = {
         add column discount_amount bigint not null default 0 check (discount_amount >= 0)`.execute(db);
     },
   },
+  '20261207T2330_sales_hidden_ticket_types': {
+    // A hidden ticket type is not listed to buyers and is sold only with a promo code limited to it
+    // (decision record 0034): no column on the code, the code's ticket_type_ids say what it unlocks.
+    async up(db: Kysely<unknown>) {
+      await sql`alter table sales.ticket_types add column hidden boolean not null default false`.execute(db);
+    },
+  },
 };

@@ -22,6 +22,7 @@ import {
   SeatMapSchema,
   TicketTypeBody,
   TicketTypeSchema,
+  TicketTypesQuery,
 } from './sales.schemas.ts';
 
 const BookingRef = Type.Ref('Booking');
@@ -52,12 +53,14 @@ export function registerSalesRoutes(app: App, sales: SalesService, defaultCurren
       config: { access: 'optional' },
       schema: {
         tags,
-        summary: 'Ticket types with what is left (a draft’s only for its team: 404 for others).',
+        summary:
+          'Ticket types with what is left (a draft’s only for its team: 404 for others). Hidden types only for the team, or with ?code= that unlocks them.',
         params: EventParams,
+        querystring: TicketTypesQuery,
         response: { 200: Type.Array(TicketTypeSchema) },
       },
     },
-    async (request) => sales.inventory.listTicketTypes(request.principal, request.params.id),
+    async (request) => sales.inventory.listTicketTypes(request.principal, request.params.id, request.query.code),
   );
   app.post(
     '/api/events/:id/seat-layout',

@@ -34,6 +34,11 @@ export const TicketTypeBody = Type.Object(
     sales_start: Type.Optional(DateTimeInput),
     sales_end: Type.Optional(DateTimeInput),
     max_per_order: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    hidden: Type.Optional(
+      Type.Boolean({
+        description: 'Not listed to buyers; sold only with a promo code whose ticket_type_ids name it (default false).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -52,7 +57,13 @@ export const TicketTypeSchema = Type.Object({
   sales_start: Type.Union([Type.String(), Type.Null()]),
   sales_end: Type.Union([Type.String(), Type.Null()]),
   max_per_order: Type.Integer(),
+  hidden: Type.Boolean({ description: 'Listed only to the event team and to buyers who give a code that unlocks it.' }),
 });
+
+export const TicketTypesQuery = Type.Object(
+  { code: Type.Optional(PromoCodeInput) },
+  { additionalProperties: false, description: 'code: a promo code; hidden ticket types it unlocks are listed too.' },
+);
 
 export const LayoutBody = Type.Object(
   {

@@ -44,6 +44,8 @@ export interface TicketTypeTable {
   sales_start: Date | null;
   sales_end: Date | null;
   max_per_order: number;
+  /** Not listed to buyers; sold only with a promo code limited to it (decision record 0034). */
+  hidden: Generated<boolean>;
   created_at: Generated<Date>;
 }
 

@@ -16,6 +16,7 @@ export async function insertTicketType(
     sales_start: Date | null;
     sales_end: Date | null;
     max_per_order: number;
+    hidden: boolean;
   },
 ): Promise<TicketTypeRow> {
   return db.insertInto('sales.ticket_types').values(values).returningAll().executeTakeFirstOrThrow();

@@ -7,6 +7,7 @@ import { ErrorText, formatDate, formatSeconds, Link, useAction, useCountdown, us
 import { payBooking } from './attendee.api.ts';
 import { EventList, FavoriteButton } from './attendee.favorites.tsx';
 import { LastPaymentFailure } from './attendee.payment.tsx';
+import { PriceBreakdown, PromoCodeField, usePromoCode } from './attendee.promo.tsx';
 import { RefundActions, RefundList } from './attendee.refunds.tsx';
 import { saleStateOf, SaleNotice, ticketWindowOf } from './attendee.sale.tsx';
 import { JoinWaitlistButton, MyEventWaitlist, useMyWaitlist } from './attendee.waitlist.tsx';
@@ -84,7 +85,13 @@ export function EventPage(props: { id: number }) {
   const { t, locale } = useI18n();
   const path = { id: props.id };
   const event = useLoad(() => api.get('/api/events/{id}', { path }), [props.id]);
-  const types = useLoad(() => api.get('/api/events/{id}/ticket-types', { path }), [props.id], 5000);
+  const [code, setCode] = usePromoCode();
+  // With a code, the hidden ticket types it unlocks are listed too (decision record 0034).
+  const types = useLoad(
+    () => api.get('/api/events/{id}/ticket-types', { path, query: { code: code || undefined } }),
+    [props.id, code],
+    5000,
+  );
   const waitlist = useMyWaitlist(5000);
   const [picked, setPicked] = useState(new Map<number, PickedSeat>());
   const [notice, setNotice] = useState<string | null>(null);
@@ -121,11 +128,13 @@ export function EventPage(props: { id: number }) {
   };
   const book = async (body: Omit<RequestBody<'/api/bookings', 'post'>, 'event_id'>) => {
     if (!signedIn()) {
-      navigate(`/signin?next=/events/${props.id}`);
+      navigate(`/signin?next=${encodeURIComponent(`/events/${props.id}${code ? `?code=${code}` : ''}`)}`);
       return;
     }
     await run(async () => {
-      const booking = await api.post('/api/bookings', { body: { event_id: props.id, ...body } });
+      const booking = await api.post('/api/bookings', {
+        body: { event_id: props.id, ...body, ...(code ? { promo_code: code } : {}) },
+      });
       navigate(`/bookings/${booking.id}`);
     });
   };
@@ -154,6 +163,12 @@ export function EventPage(props: { id: number }) {
       )}
       <MyEventWaitlist eventId={props.id} entries={waitlist.data} onChange={joined} />
       {sale && sale !== 'on-sale' && <SaleNotice state={sale} />}
+      {selling && <PromoCodeField code={code} onChange={setCode} />}
+      {selling && code && types.data && !types.data.some((type) => type.hidden) && (
+        <p className="muted small" data-testid="promo-unlocks-none">
+          {t.promoUnlockedNone}
+        </p>
+      )}
       {selling && types.data && types.data.length > 0 && (
         <section>
           <h2>{t.ticketTypes}</h2>
@@ -161,9 +176,14 @@ export function EventPage(props: { id: number }) {
             {types.data.map((type) => {
               const sales = ticketWindowOf(type);
               return (
-                <li key={type.id} className="card row">
+                <li key={type.id} className={type.hidden ? 'card row unlocked' : 'card row'} data-testid="ticket-type">
                   <span>
                     <b>{type.name}</b> · {money(type.price, type.currency, locale)}
+                    {type.hidden && (
+                      <span className="badge" data-testid="unlocked">
+                        {t.promoUnlocked}
+                      </span>
+                    )}
                     {sales === 'open' && (
                       <>
                         {' · '}
@@ -193,7 +213,10 @@ export function EventPage(props: { id: number }) {
                       ) : (
                         <>
                           {type.available < 1 && <span className="soldout">{t.wlSoldOut}</span>}
-                          <JoinWaitlistButton eventId={props.id} ticketTypeId={type.id} quantity={quantity} onJoined={joined} />
+                          {/* The waitlist knows no codes: a hidden type offers none (decision record 0034). */}
+                          {!type.hidden && (
+                            <JoinWaitlistButton eventId={props.id} ticketTypeId={type.id} quantity={quantity} onJoined={joined} />
+                          )}
                         </>
                       )}
                     </span>
@@ -332,9 +355,7 @@ export function BookingPage(props: { id: number }) {
               )}
             </ul>
           )}
-          <p>
-            {t.total}: <b>{money(booking.total_amount, booking.currency, locale)}</b>
-          </p>
+          <PriceBreakdown booking={booking} />
           {open && <LastPaymentFailure booking={booking} />}
           <div className="inline">
             {open && (

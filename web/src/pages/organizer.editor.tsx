@@ -6,6 +6,7 @@ import { ErrorText, Link, useAction, useLoad } from '../ui.tsx';
 import { currentBrand, isoToVenueTime, rememberBrand, timeZones, venueTimeToIso } from './organizer.api.ts';
 import { EventStatusBadge, FIRST_ZONE, inAWeek, layoutBody, ZonesFieldset, type ZoneForm } from './organizer.tsx';
 import './organizer.css';
+import './promo.css';
 
 /** An event's fields as POST /api/events takes them (the brand aside). */
 type EventFields = Omit<RequestBody<'/api/events', 'post'>, 'organizer'>;
@@ -300,7 +301,14 @@ function Inventory(props: { event: SbEvent; onPublished: () => Promise<void> }) 
   const path = { id: event.id };
   const types = useLoad(() => api.get('/api/events/{id}/ticket-types', { path }), [event.id]);
   const hall = useLoad(() => api.get('/api/events/{id}/seat-map', { path, query: { from_row: 1, to_row: 1 } }), [event.id]);
-  const [ticket, setTicket] = useState({ name: '', type: 'standard', price: '5000', quantity: '100', max_per_order: '' });
+  const [ticket, setTicket] = useState({
+    name: '',
+    type: 'standard',
+    price: '5000',
+    quantity: '100',
+    max_per_order: '',
+    hidden: false,
+  });
   const [zones, setZones] = useState<ZoneForm[]>([FIRST_ZONE]);
   const action = useAction();
   const hasSeats = (hall.data?.zones.length ?? 0) > 0;
@@ -316,9 +324,10 @@ function Inventory(props: { event: SbEvent; onPublished: () => Promise<void> }) 
           price: Math.round(Number(ticket.price) * 100),
           quantity: Number(ticket.quantity),
           ...(ticket.max_per_order ? { max_per_order: Number(ticket.max_per_order) } : {}),
+          ...(ticket.hidden ? { hidden: true } : {}),
         },
       });
-      setTicket({ ...ticket, name: '' });
+      setTicket({ ...ticket, name: '', hidden: false });
       await types.reload();
     });
   };
@@ -354,7 +363,10 @@ function Inventory(props: { event: SbEvent; onPublished: () => Promise<void> }) 
             <tbody>
               {types.data?.map((type) => (
                 <tr key={type.id}>
-                  <td>{type.name}</td>
+                  <td>
+                    {type.name}
+                    {type.hidden && <span className="badge">{t.promoHiddenMark}</span>}
+                  </td>
                   <td>{type.type}</td>
                   <td>{money(type.price, type.currency, locale)}</td>
                   <td>{type.quantity}</td>
@@ -421,6 +433,15 @@ function Inventory(props: { event: SbEvent; onPublished: () => Promise<void> }) 
             value={ticket.max_per_order}
             onChange={(e) => setTicket({ ...ticket, max_per_order: e.target.value })}
           />
+        </label>
+        <label className="check">
+          <input
+            name="ticket-hidden"
+            type="checkbox"
+            checked={ticket.hidden}
+            onChange={(e) => setTicket({ ...ticket, hidden: e.target.checked })}
+          />
+          {t.promoHidden}
         </label>
         <button type="submit" disabled={action.busy}>
           {t.orgAddTicketType}

@@ -4,6 +4,7 @@ import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
 import { ErrorText, formatDate, formatSeconds, Link, useAction, useCountdown, useLoad } from '../ui.tsx';
 import { currentBrand, rememberBrand } from './organizer.api.ts';
+import { PromoCodesSection } from './organizer.promo.tsx';
 import { ProviderPanel, useSeatOwnership, withheldSeats } from './organizer.provider.tsx';
 import './organizer.css';
 
@@ -503,6 +504,9 @@ export function OrganizerEventPage(props: { id: number }) {
       )}
       {current && current.status !== 'CANCELLED' && availability.data && availability.data.total > 0 && (
         <ProviderPanel eventId={props.id} ownership={ownership} onSaved={() => void availability.reload()} />
+      )}
+      {current && current.status !== 'CANCELLED' && (
+        <PromoCodesSection eventId={props.id} timeZone={current.timezone} currency={currency} />
       )}
       <section aria-labelledby="checkins" data-testid="checkin-stats">
         <h2 id="checkins">{t.orgCheckins}</h2>
