@@ -7241,6 +7241,8 @@ export interface components {
       eta_seconds: number | null;
       progress: number;
       rate_per_minute: number | null;
+      /** @description How long the buyer has once admitted. */
+      token_ttl_seconds: number;
       /** @description Send it as the Queue-Token header when booking or buying. */
       token: string | null;
       token_expires_at: string | null;

@@ -4,6 +4,7 @@ import * as organizer from './pages/organizer.strings.ts';
 import * as scanner from './pages/scanner.strings.ts';
 import * as rentals from './pages/rentals.strings.ts';
 import * as studio from './pages/studio.strings.ts';
+import * as queue from './pages/queue.strings.ts';
 
 const common = {
   brand: 'Sbor',
@@ -53,7 +54,7 @@ const common = {
   needSignIn: 'Please sign in first.',
 } as const;
 
-const en = { ...common, ...attendee.en, ...organizer.en, ...scanner.en, ...rentals.en, ...studio.en };
+const en = { ...common, ...attendee.en, ...organizer.en, ...scanner.en, ...rentals.en, ...studio.en, ...queue.en };
 export type Strings = Record<keyof typeof en, string>;
 
 const ru: Strings = {
@@ -62,6 +63,7 @@ const ru: Strings = {
   ...scanner.ru,
   ...rentals.ru,
   ...studio.ru,
+  ...queue.ru,
   brand: 'Sbor',
   events: 'События',
   myBookings: 'Мои брони',

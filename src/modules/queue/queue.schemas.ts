@@ -83,6 +83,7 @@ export const PlaceSchema = Type.Object(
     }),
     progress: Type.Number({ minimum: 0, maximum: 1 }),
     rate_per_minute: Type.Union([Type.Integer(), Type.Null()]),
+    token_ttl_seconds: Type.Integer({ description: 'How long the buyer has once admitted.' }),
     token: Type.Union([Type.String(), Type.Null()], { description: 'Send it as the Queue-Token header when booking or buying.' }),
     token_expires_at: Type.Union([DateTime, Type.Null()]),
     poll_after_seconds: Type.Integer({ minimum: 1 }),

@@ -67,6 +67,7 @@ export interface PlaceView {
   eta_seconds: number | null;
   progress: number;
   rate_per_minute: number | null;
+  token_ttl_seconds: number;
   token: string | null;
   token_expires_at: string | null;
   poll_after_seconds: number;
@@ -306,6 +307,7 @@ export class QueueService {
       eta_seconds: etaSeconds,
       progress: Math.round(progress * 1000) / 1000,
       rate_per_minute: rate,
+      token_ttl_seconds: room.token_ttl_seconds,
       token:
         entry && tokenExpiresAt
           ? this.tokens.sign({
