@@ -66,6 +66,9 @@ const EnvSchema = Type.Object({
   PROVIDER_SAGA_PARK_AFTER_MS: Type.Integer({ minimum: 1000, maximum: 7 * 86_400_000, default: 900_000 }),
   PROVIDER_SAGA_REFUND_GONE: Type.Enum(['on', 'off'], { default: 'off' }),
   WEBHOOK_ALLOW_PRIVATE: Type.Enum(['off', 'loopback'], { default: 'off' }),
+  QUEUE_TOKEN_SECRET: Type.Optional(Type.String({ minLength: 32, maxLength: 512 })),
+  QUEUE_ADMIT_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
+  QUEUE_JOIN_RATE_LIMIT: Type.String({ pattern: '^(off|[1-9][0-9]*/[1-9][0-9]*)$', default: '10/60' }),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -174,6 +177,15 @@ export interface Config {
   hackloadProviderAllotment: [number, number];
   /** How often the order sagas are driven; how long one process owns a saga it took; when a failing one is parked. */
   providerSaga: { intervalMs: number; leaseMs: number; parkAfterMs: number; refundGone: boolean };
+  /**
+   * The waiting room: the key admission tokens are signed with (unset: one random key kept in the
+   * database, shared by every process), how often each process runs admission, and joins per account.
+   */
+  queue: {
+    tokenSecret: string | undefined;
+    admitIntervalMs: number;
+    joinRateLimit: { count: number; windowMs: number } | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -262,6 +274,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       leaseMs: valid.PROVIDER_SAGA_LEASE_MS,
       parkAfterMs: valid.PROVIDER_SAGA_PARK_AFTER_MS,
       refundGone: valid.PROVIDER_SAGA_REFUND_GONE === 'on',
+    },
+    queue: {
+      tokenSecret: valid.QUEUE_TOKEN_SECRET,
+      admitIntervalMs: valid.QUEUE_ADMIT_INTERVAL_MS,
+      joinRateLimit: parseRate(valid.QUEUE_JOIN_RATE_LIMIT),
     },
   };
 }

@@ -31,6 +31,7 @@ import { createNotificationsModule, type NotificationsModule } from './modules/n
 import { createIntegrationsModule, type IntegrationsModule } from './modules/integrations/index.ts';
 import { createIdentityModule, DEFAULT_LOGIN_LIMITS, type IdentityModule } from './modules/identity/index.ts';
 import { createRentalsModule, type RentalsModule } from './modules/rentals/index.ts';
+import { createQueueModule, type QueueModule } from './modules/queue/index.ts';
 
 export interface Service {
   config: Config;
@@ -50,6 +51,7 @@ export interface Service {
   integrations: IntegrationsModule;
   rentals: RentalsModule;
   provider: ProviderModule;
+  queue: QueueModule;
   /** The bound address when the api role listens. */
   address: string | undefined;
   /** Where /healthz, /readyz and /metrics are served alone (METRICS_PORT), if they are. */
@@ -218,6 +220,20 @@ export async function startService(config: Config, options: StartOptions = {}): 
       saga: config.providerSaga,
     },
   });
+  const queue = await createQueueModule(db, {
+    events: {
+      find: async (eventId) => catalog.forSales.findEvent(eventId),
+      canManage: (principal, eventId) => catalog.forSales.canManage(principal, eventId),
+    },
+    bookingEvent: (bookingId) => sales.forQueue.eventOfBooking(bookingId),
+    registry: metrics.registry,
+    logger,
+    tokenSecret: config.queue.tokenSecret,
+    admitIntervalMs: config.queue.admitIntervalMs,
+    joinRateLimit: config.queue.joinRateLimit,
+  });
+  // Before the sales routes: the waiting room's token check runs ahead of booking and buying.
+  queue.registerGate(app);
   // First, so its redirect of browsers coming back from the payment page applies to every route.
   await registerWebApp(app);
   identity.registerRoutes(app);
@@ -230,6 +246,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   registerHackloadRoutes(app, sales.service);
   await payments.registerRoutes(app);
   provider.registerRoutes(app);
+  queue.registerRoutes(app);
   let migrationsApplied = false;
   /** False from SIGTERM on: readiness fails while the process drains, so traffic moves elsewhere first. */
   let serving = true;
@@ -257,6 +274,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     await jobs.start();
   }
   if (config.roles.has('relay')) relay.start();
+  // Admission runs wherever people are served or background work is: any number of processes may.
+  if (config.roles.has('api') || config.roles.has('worker')) queue.startAdmission();
   let address: string | undefined;
   if (config.roles.has('api') && options.listen !== false) {
     address = await app.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
@@ -286,6 +305,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
       await operations?.close();
       await app.close();
       await jobs.stop();
+      await queue.stopAdmission();
       await relay.stop();
       await transport.close();
       notifications.close();
@@ -312,6 +332,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     integrations,
     rentals,
     provider,
+    queue,
     address,
     operationsAddress: operations?.url,
     stop,

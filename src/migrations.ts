@@ -5,6 +5,7 @@ import { notificationsMigrations } from './modules/notifications/index.ts';
 import { paymentsMigrations } from './modules/payments/index.ts';
 import { rentalsMigrations } from './modules/rentals/index.ts';
 import { providerMigrations } from './modules/provider/index.ts';
+import { queueMigrations } from './modules/queue/index.ts';
 import { salesMigrations } from './modules/sales/index.ts';
 import { ticketsMigrations } from './modules/tickets/index.ts';
 import { busMigrations } from './platform/bus/bus.migrations.ts';
@@ -25,4 +26,5 @@ export const migrations = combineMigrations(
   paymentsMigrations,
   rentalsMigrations,
   providerMigrations,
+  queueMigrations,
 );

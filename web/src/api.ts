@@ -4,6 +4,7 @@
 // web app compiling wherever a call or a page no longer fits. The session's tokens are kept by
 // session.ts.
 import type { components, paths } from './api.types.ts';
+import { currentQueueToken } from './queue-token.ts';
 import { currentTokens, renewAfter, setTokens } from './session.ts';
 
 export { onAuthChange, signedIn } from './session.ts';
@@ -117,6 +118,9 @@ async function send(method: string, url: string, body: unknown, extra: Parts['he
   const headers: Record<string, string> = { accept: 'application/json' };
   for (const [name, value] of Object.entries(extra)) if (value !== undefined) headers[name] = value;
   if (body !== undefined) headers['content-type'] = 'application/json';
+  // Booking and buying while an event's waiting room is on need the admission token (docs/waiting-room.md).
+  const queueToken = method === 'GET' ? undefined : currentQueueToken();
+  if (queueToken) headers['queue-token'] = queueToken;
   const used = currentTokens()?.access_token;
   if (used) headers.authorization = `Bearer ${used}`;
   const response = await fetch(url, { method, headers, body: body === undefined ? null : JSON.stringify(body) });

@@ -2292,6 +2292,158 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/events/{id}/queue': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your place: position, people ahead, ETA, progress; once admitted, the admission token. Poll it to keep your place. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['QueuePlace'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Join the queue, or come back to it (a place is kept for the grace period). One place per account. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['QueuePlace'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/events/{id}/queue/settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The event's waiting room and its numbers (event owner or manager); null when it has none. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WaitingRoom'] | null;
+          };
+        };
+      };
+    };
+    /** Set up, change or switch off the waiting room (event owner or manager). */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description While on, booking and buying this event need an admission token. */
+            enabled: boolean;
+            /**
+             * Format: date-time
+             * @description Before it, visitors join a pre-queue that is shuffled at random at this moment.
+             */
+            on_sale_at: string;
+            /** @description People admitted per minute (null: by the cap alone). */
+            rate_per_minute?: number | null;
+            /** @description At most this many admitted people with a valid token at once (null: no cap). */
+            max_active?: number | null;
+            /**
+             * @description How long an admission token is valid.
+             * @default 900
+             */
+            token_ttl_seconds?: number;
+            /**
+             * @description Someone who stops polling keeps their place this long (and is skipped, not dropped, meanwhile).
+             * @default 300
+             */
+            grace_seconds?: number;
+            /**
+             * @description When the rooms cannot be read: open lets buyers through unchecked, closed keeps requiring tokens.
+             * @default closed
+             * @enum {unknown}
+             */
+            failure_mode?: 'open' | 'closed';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WaitingRoom'];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/events/{id}/seat-layout': {
     parameters: {
       query?: never;
@@ -7082,6 +7234,31 @@ export interface components {
         parked: number;
       };
     };
+    QueuePlace: {
+      event_id: number;
+      /**
+       * @description pre-queue: joined before the on-sale, place drawn at it; waiting: has a place; admitted: token below; expired: the token ran out; lapsed: stopped polling past the grace period (join again).
+       * @enum {unknown}
+       */
+      status: 'not-in-queue' | 'pre-queue' | 'waiting' | 'admitted' | 'expired' | 'lapsed';
+      room_enabled: boolean;
+      on_sale_at: string | null;
+      position: number | null;
+      /** @description People ahead (at most; some may have left). */
+      ahead: number | null;
+      /** @description Until admission at the admission rate (until the on-sale in the pre-queue); null with a cap alone. */
+      eta_seconds: number | null;
+      progress: number;
+      rate_per_minute: number | null;
+      /** @description How long the buyer has once admitted. */
+      token_ttl_seconds: number;
+      /** @description Send it as the Queue-Token header when booking or buying. */
+      token: string | null;
+      token_expires_at: string | null;
+      poll_after_seconds: number;
+      queue_url: string;
+      queue_page: string;
+    };
     Rental: {
       id: number;
       hall_id: number;
@@ -7174,6 +7351,26 @@ export interface components {
       is_active: boolean;
       /** Format: date-time */
       created_at: string;
+    };
+    WaitingRoom: {
+      event_id: number;
+      enabled: boolean;
+      /** Format: date-time */
+      on_sale_at: string;
+      rate_per_minute: number | null;
+      max_active: number | null;
+      token_ttl_seconds: number;
+      grace_seconds: number;
+      /** @enum {unknown} */
+      failure_mode: 'open' | 'closed';
+      /** @description When the pre-queue was shuffled (null: not yet). */
+      shuffled_at: string | null;
+      admitted: number;
+      pre_queue: number;
+      waiting: number;
+      /** @description Admitted people whose token is still valid. */
+      active: number;
+      admitted_last_minute: number;
     };
     WaitlistEntry: {
       id: number;

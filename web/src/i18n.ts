@@ -5,6 +5,7 @@ import * as promo from './pages/promo.strings.ts';
 import * as scanner from './pages/scanner.strings.ts';
 import * as rentals from './pages/rentals.strings.ts';
 import * as studio from './pages/studio.strings.ts';
+import * as queue from './pages/queue.strings.ts';
 
 const common = {
   brand: 'Sbor',
@@ -54,7 +55,7 @@ const common = {
   needSignIn: 'Please sign in first.',
 } as const;
 
-const en = { ...common, ...attendee.en, ...organizer.en, ...promo.en, ...scanner.en, ...rentals.en, ...studio.en };
+const en = { ...common, ...attendee.en, ...organizer.en, ...promo.en, ...scanner.en, ...rentals.en, ...studio.en, ...queue.en };
 export type Strings = Record<keyof typeof en, string>;
 
 const ru: Strings = {
@@ -64,6 +65,7 @@ const ru: Strings = {
   ...scanner.ru,
   ...rentals.ru,
   ...studio.ru,
+  ...queue.ru,
   brand: 'Sbor',
   events: 'События',
   myBookings: 'Мои брони',

@@ -13,6 +13,7 @@ import { OrganizerEventPage, OrganizerPage } from './pages/organizer.tsx';
 import { BrandEditorPage, PublicBrandPage } from './pages/organizer.brand.tsx';
 import { EventEditorPage } from './pages/organizer.editor.tsx';
 import { ScannerPage } from './pages/scanner.tsx';
+import { QueuePage } from './pages/queue.tsx';
 // Hall rental, the renter's side (issue 19): routes and top-bar links, kept in one block each.
 import { rentalsPage } from './pages/rentals.routes.tsx';
 import { RentalsNav } from './pages/rentals.tsx';
@@ -21,7 +22,8 @@ import { Link } from './ui.tsx';
 import './styles.css';
 
 /** Pages that need a signed-in user send others to sign in first. */
-const PRIVATE = /^\/(bookings|tickets|scanner|organizer|payment-result|waitlist|favorites|notifications|profile)/;
+const PRIVATE =
+  /^\/(bookings|tickets|scanner|organizer|payment-result|waitlist|favorites|notifications|profile)|^\/events\/\d+\/queue/;
 
 function Page() {
   const { path, query } = useLocation();
@@ -43,7 +45,9 @@ function Page() {
   if (path === '/organizer') return <OrganizerPage />;
   if (path === '/payment-result')
     return <PaymentResultPage orderId={query.get('orderId') ?? ''} outcome={query.get('outcome') ?? ''} />;
-  let params = match('/events/:id', path);
+  let params = match('/events/:id/queue', path);
+  if (params) return <QueuePage id={Number(params.id)} />;
+  params = match('/events/:id', path);
   if (params) return <EventPage key={params.id} id={Number(params.id)} />;
   params = match('/bookings/:id', path);
   if (params) return <BookingPage key={params.id} id={Number(params.id)} />;

@@ -53,6 +53,8 @@ export interface SalesModule {
     holdersOfEvent: SalesDirectory['holdersOfEvent'];
     waitlistUsersOfEvent: WaitlistService['waitingUsers'];
   };
+  /** What the waiting room asks: the event a booking is for. */
+  forQueue: { eventOfBooking: SalesDirectory['eventOfBooking'] };
   registerRoutes(app: App): void;
 }
 
@@ -99,6 +101,7 @@ export function createSalesModule(
       withheldSeats: (eventId) => service.venue.withheld(eventId),
       giveUpPaid: (bookingId, reason) => service.venue.giveUpPaid(bookingId, reason),
     },
+    forQueue: { eventOfBooking: (bookingId) => directory.eventOfBooking(bookingId) },
     forTickets: { describe: (trx, seatIds, ticketTypeId) => service.inventory.describeItems(trx, seatIds, ticketTypeId) },
     forNotifications: {
       booking: (bookingId) => directory.bookingSummary(bookingId),

@@ -25,6 +25,12 @@ export class SalesDirectory {
     this.db = salesDb(db);
   }
 
+  /** The event a booking is for (the waiting room's gate, on routes that name a booking). */
+  async eventOfBooking(bookingId: number): Promise<number | undefined> {
+    const row = await this.db.selectFrom('sales.bookings').select('event_id').where('id', '=', bookingId).executeTakeFirst();
+    return row?.event_id;
+  }
+
   /**
    * Users with a booking of the event: confirmed ones only, or also open holds and bookings that
    * were cancelled because the event was (the event's cancellation may be handled before or after).

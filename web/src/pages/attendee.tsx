@@ -1,5 +1,5 @@
 import { useEffect, useState, type SyntheticEvent } from 'react';
-import { api, EVENT_TYPES, money, signedIn, type EventType, type RequestBody } from '../api.ts';
+import { api, ApiError, EVENT_TYPES, money, signedIn, type EventType, type RequestBody } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
 import { SeatMap, type PickedSeat } from '../SeatMap.tsx';
@@ -132,10 +132,16 @@ export function EventPage(props: { id: number }) {
       return;
     }
     await run(async () => {
-      const booking = await api.post('/api/bookings', {
-        body: { event_id: props.id, ...body, ...(code ? { promo_code: code } : {}) },
-      });
-      navigate(`/bookings/${booking.id}`);
+      try {
+        const booking = await api.post('/api/bookings', {
+          body: { event_id: props.id, ...body, ...(code ? { promo_code: code } : {}) },
+        });
+        navigate(`/bookings/${booking.id}`);
+      } catch (caught) {
+        // The event sells through its waiting room: queue first, the queue page brings the buyer back.
+        if (caught instanceof ApiError && caught.code === 'queue-required') navigate(`/events/${props.id}/queue`);
+        else throw caught;
+      }
     });
   };
   const total = [...picked.values()].reduce((sum, seat) => sum + seat.price, 0);

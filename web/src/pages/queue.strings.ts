@@ -1,0 +1,63 @@
+// The waiting room page's words; i18n.ts merges them into the app's dictionaries.
+
+export const en = {
+  queueTitle: 'Waiting room',
+  queueJoining: 'Joining the queue…',
+  queuePreQueueHead: 'You are in the waiting room',
+  queuePreQueueNote:
+    'Sales open at {time}. At that moment everyone already here gets a random place in line — arriving earlier gives no advantage, so there is no need to refresh.',
+  queueOpensIn: 'Sales open in',
+  queueWaitingHead: 'You are in line',
+  queueWaitingNote:
+    'Keep this page open: it updates by itself. When it is your turn you go straight to ticket selection, with {minutes} minutes to buy.',
+  queuePosition: 'Your place',
+  queueAhead: 'Ahead of you',
+  queueEta: 'Estimated wait',
+  queueEtaUnknown: 'depends on how fast people ahead buy',
+  queueProgress: 'Progress',
+  queueAdmittedHead: 'It is your turn!',
+  queueAdmittedNote: 'Taking you to ticket selection. You have until {time} to book.',
+  queueGoToTickets: 'Choose tickets now',
+  queueExpiredHead: 'Your turn has passed',
+  queueExpiredNote: 'The time to buy ran out. You can join the queue again, at the back.',
+  queueLapsedHead: 'You lost your place',
+  queueLapsedNote: 'The page was closed for too long. You can join again, at the back of the line.',
+  queueJoinAgain: 'Join the queue again',
+  queueNoRoom: 'This event has no waiting room right now: you can buy directly.',
+  queueBackToEvent: 'Back to the event',
+  queueUpdated: 'Updated every few seconds',
+  queueLessThanMinute: 'less than a minute',
+  queueMinutes: '{n} min',
+  queueHours: '{h} h {m} min',
+} as const;
+
+export const ru: Record<keyof typeof en, string> = {
+  queueTitle: 'Зал ожидания',
+  queueJoining: 'Встаём в очередь…',
+  queuePreQueueHead: 'Вы в зале ожидания',
+  queuePreQueueNote:
+    'Продажи откроются в {time}. В этот момент все, кто уже здесь, получат случайное место в очереди — приходить раньше не нужно, обновлять страницу тоже.',
+  queueOpensIn: 'До открытия продаж',
+  queueWaitingHead: 'Вы в очереди',
+  queueWaitingNote:
+    'Не закрывайте страницу: она обновляется сама. Когда подойдёт ваша очередь, вы сразу перейдёте к выбору билетов; на покупку будет {minutes} мин.',
+  queuePosition: 'Ваше место',
+  queueAhead: 'Перед вами',
+  queueEta: 'Примерное ожидание',
+  queueEtaUnknown: 'зависит от того, как быстро покупают впереди',
+  queueProgress: 'Продвижение',
+  queueAdmittedHead: 'Ваша очередь!',
+  queueAdmittedNote: 'Переходим к выбору билетов. Забронировать можно до {time}.',
+  queueGoToTickets: 'Выбрать билеты',
+  queueExpiredHead: 'Ваша очередь прошла',
+  queueExpiredNote: 'Время на покупку истекло. Можно встать в очередь снова, в конец.',
+  queueLapsedHead: 'Место в очереди потеряно',
+  queueLapsedNote: 'Страница была закрыта слишком долго. Можно встать снова, в конец очереди.',
+  queueJoinAgain: 'Встать в очередь снова',
+  queueNoRoom: 'У этого события сейчас нет зала ожидания: билеты можно купить сразу.',
+  queueBackToEvent: 'К событию',
+  queueUpdated: 'Обновляется каждые несколько секунд',
+  queueLessThanMinute: 'меньше минуты',
+  queueMinutes: '{n} мин',
+  queueHours: '{h} ч {m} мин',
+};
