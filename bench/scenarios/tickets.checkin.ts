@@ -5,8 +5,8 @@ import type { Scenario } from '../lib/scenario.ts';
 // The gate rush: POST /api/tickets/:code/checkin, every request a different ticket (so every one
 // succeeds: active → used), by the event's owner with a Bearer token, as a scanner app would.
 // Per request: Ed25519 verification of the code, the team check (cached 5 s per user and event),
-// then one transaction: the conditional UPDATE of the ticket, the check-in log row and the
-// ticket.checkin outbox row (which the relay then publishes).
+// then one statement (one round trip, no transaction around it): the conditional UPDATE of the
+// ticket, the check-in log row and the ticket.checkin outbox row (which the relay then publishes).
 //
 // The tickets are made through the API: an organizer, a published event with a free ticket type,
 // free purchases of 1,000 tickets (issued by the bus consumer), then every code read back from
