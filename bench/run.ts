@@ -25,7 +25,7 @@ const HELP = `Usage: npm run bench [-- options]
   --generator <name>    closed-loop load generator: autocannon (default) or wrk (the wrk binary;
                         rows other than a fixed GET stay on autocannon)
 
-Environment: BENCH_DATABASE_URL=postgres://… runs on PostgreSQL (in a fresh database sbor_bench);
+Environment: BENCH_DATABASE_URL=postgres://… runs on PostgreSQL (in a fresh database sbor_bench, or BENCH_DATABASE_NAME);
 otherwise on embedded PGlite in a temp directory. BENCH_DATABASE_TEMPLATE=<database> copies a database
 prepared once (e.g. the 6M-event catalog from bench/import-events.ts) instead of starting empty.`;
 

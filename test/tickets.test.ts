@@ -308,6 +308,35 @@ describe('check-in', () => {
       gate: 'A',
     });
     expect(await outboxCount('ticket.checkin', `ticket:${String(ticket!.id)}`)).toBe(1);
+    // The event, written by the check-in's one statement, says what the scanner was told.
+    const event = await sql<{ payload: unknown }>`
+      select payload from platform.outbox where type = 'ticket.checkin' and aggregate_id = ${`ticket:${String(ticket!.id)}`}`.execute(
+      db(),
+    );
+    expect(event.rows[0]?.payload).toEqual({
+      ticketId: ticket!.id,
+      eventId,
+      bookingId: booking.id,
+      holderUserId: buyer.id,
+      gate: 'A',
+      scanId,
+      usedAt: admitted.used_at,
+      source: 'online',
+    });
+  });
+
+  it('refuses a scan id already recorded for another ticket, and leaves that ticket unused', async () => {
+    const { eventId, ticketTypeIds } = await scannedEvent();
+    const booking = await buyFree(buyer, eventId, ticketTypeIds[0]!, 2);
+    const [first, other] = await ticketsOf(buyer, booking.id, 2);
+    const scanId = randomUUID();
+    expect((await checkin(scanner, first!.code, 'A', scanId)).statusCode).toBe(200);
+    const reused = await checkin(scanner, other!.code, 'A', scanId);
+    expect(reused.statusCode).toBe(409);
+    expect(reused.json()).toMatchObject({ type: 'https://sbor.dev/problems/scan-id-reused' });
+    expect((await validate(scanner, other!.code)).json()).toMatchObject({ valid: true });
+    expect(await outboxCount('ticket.checkin', `ticket:${String(other!.id)}`)).toBe(0);
+    expect((await checkin(scanner, other!.code, 'A')).statusCode).toBe(200);
   });
 
   it('lets a scanner send the code alone over HTTP: gate "main", a scan id of its own, a retry is a second scan', async () => {

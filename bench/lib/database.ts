@@ -28,7 +28,14 @@ export interface BenchDatabase {
   dispose(): Promise<void>;
 }
 
-export const BENCH_DATABASE_NAME = 'sbor_bench';
+/** BENCH_DATABASE_NAME picks another name, so two people benchmarking one server do not drop each other's. */
+export const BENCH_DATABASE_NAME = benchDatabaseName(process.env.BENCH_DATABASE_NAME);
+
+function benchDatabaseName(name: string | undefined): string {
+  if (name === undefined || name === '') return 'sbor_bench';
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error('BENCH_DATABASE_NAME: not a database name');
+  return name;
+}
 
 export async function prepareDatabase(benchDatabaseUrl: string | undefined, poolSize: number): Promise<BenchDatabase> {
   return benchDatabaseUrl ? preparePostgres(benchDatabaseUrl, poolSize) : preparePglite();

@@ -90,3 +90,52 @@ export async function call(
   if (response.status !== expected) throw new Error(`${method} ${path}: expected ${expected}, got ${response.status} ${text}`);
   return text ? (JSON.parse(text) as unknown) : undefined;
 }
+
+/**
+ * A new organizer (signed in with a Bearer token) and a published event of theirs with one ticket
+ * type, any number of open bookings per user: what the general-admission scenarios buy from.
+ */
+export async function publishedGaEvent(
+  url: string,
+  shape: {
+    label: string;
+    title: string;
+    startsInDays: number;
+    maxPerOrder: number;
+    ticketType: { name: string; price: number; quantity: number };
+  },
+): Promise<{ owner: BenchUser; bearer: string; eventId: number; ticketTypeId: number }> {
+  const owner = await registerUser(url, shape.label);
+  const login = (await call(url, 'POST', '/api/auth/login', { email: owner.email, password: owner.password })) as {
+    access_token: string;
+  };
+  const bearer = `Bearer ${login.access_token}`;
+  await call(url, 'POST', '/api/users/me/become-organizer', undefined, bearer);
+  const slug = `bench-${shape.label}-${String(Date.now())}`;
+  await call(url, 'POST', '/api/organizers', { slug, name: slug }, bearer, 201);
+  const policy = {
+    max_tickets_per_order: shape.maxPerOrder,
+    contact_required: false,
+    one_active_booking_per_user: false,
+    max_tickets_per_user: null,
+  };
+  const startsAt = new Date(Date.now() + shape.startsInDays * 86_400_000).toISOString();
+  const event = (await call(
+    url,
+    'POST',
+    '/api/events',
+    { organizer: slug, title: shape.title, type: 'concert', starts_at: startsAt, policy },
+    bearer,
+    201,
+  )) as { id: number };
+  const type = (await call(
+    url,
+    'POST',
+    `/api/events/${String(event.id)}/ticket-types`,
+    { type: 'standard', ...shape.ticketType, max_per_order: shape.maxPerOrder },
+    bearer,
+    201,
+  )) as { id: number };
+  await call(url, 'POST', `/api/events/${String(event.id)}/publish`, undefined, bearer);
+  return { owner, bearer, eventId: event.id, ticketTypeId: type.id };
+}

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { call, registerUser } from '../lib/fixtures.ts';
+import { call, publishedGaEvent } from '../lib/fixtures.ts';
 import type { Scenario } from '../lib/scenario.ts';
 
 // The gate rush: POST /api/tickets/:code/checkin, every request a different ticket (so every one
 // succeeds: active → used), by the event's owner with a Bearer token, as a scanner app would.
 // Per request: Ed25519 verification of the code, the team check (cached 5 s per user and event),
-// then one transaction: the conditional UPDATE of the ticket, the check-in log row and the
-// ticket.checkin outbox row (which the relay then publishes).
+// then one statement (one round trip, no transaction around it): the conditional UPDATE of the
+// ticket, the check-in log row and the ticket.checkin outbox row (which the relay then publishes).
 //
 // The tickets are made through the API: an organizer, a published event with a free ticket type,
 // free purchases of 1,000 tickets (issued by the bus consumer), then every code read back from
@@ -73,40 +73,17 @@ export default {
   },
   setup: async ({ url, database }) => {
     const count = database ? TICKETS.postgres : TICKETS.pglite;
-    const owner = await registerUser(url, 'scanner');
-    const login = (await call(url, 'POST', '/api/auth/login', { email: owner.email, password: owner.password })) as {
-      access_token: string;
-    };
-    const bearer = `Bearer ${login.access_token}`;
-    await call(url, 'POST', '/api/users/me/become-organizer', undefined, bearer);
-    const slug = `bench-${String(Date.now())}`;
-    await call(url, 'POST', '/api/organizers', { slug, name: slug }, bearer, 201);
-    const event = (await call(
-      url,
-      'POST',
-      '/api/events',
-      {
-        organizer: slug,
-        title: 'Gate rush',
-        type: 'concert',
-        starts_at: new Date(Date.now() + 86_400_000).toISOString(),
-        policy: { max_tickets_per_order: PER_PURCHASE, contact_required: false, one_active_booking_per_user: false },
-      },
-      bearer,
-      201,
-    )) as { id: number };
-    const type = (await call(
-      url,
-      'POST',
-      `/api/events/${String(event.id)}/ticket-types`,
-      { type: 'standard', name: 'Вход', price: 0, quantity: count, max_per_order: PER_PURCHASE },
-      bearer,
-      201,
-    )) as { id: number };
-    await call(url, 'POST', `/api/events/${String(event.id)}/publish`, undefined, bearer);
+    const { bearer, eventId, ticketTypeId } = await publishedGaEvent(url, {
+      label: 'scanner',
+      title: 'Gate rush',
+      startsInDays: 1,
+      maxPerOrder: PER_PURCHASE,
+      ticketType: { name: 'Вход', price: 0, quantity: count },
+    });
+    const event = { id: eventId };
     for (let bought = 0; bought < count; bought += PER_PURCHASE) {
       const quantity = Math.min(PER_PURCHASE, count - bought);
-      await call(url, 'POST', `/api/events/${String(event.id)}/tickets`, { ticket_type_id: type.id, quantity }, bearer, 201);
+      await call(url, 'POST', `/api/events/${String(event.id)}/tickets`, { ticket_type_id: ticketTypeId, quantity }, bearer, 201);
     }
     // Issuance runs on the bus: wait until every ticket exists.
     const deadline = Date.now() + 300_000;

@@ -193,24 +193,35 @@ export class BookingLifecycle {
       db,
       bookings.map((booking) => booking.id),
     );
-    return bookings.map((booking) => ({
-      id: booking.id,
-      event_id: booking.event_id,
-      user_id: booking.user_id,
-      // A hold that has passed (by the database's clock) reads as EXPIRED at once, before the sweep records it.
-      status: booking.overdue ? 'EXPIRED' : booking.status,
-      expires_at: booking.expires_at?.toISOString() ?? null,
-      ticket_type_id: booking.ticket_type_id,
-      quantity: booking.quantity,
-      total_amount: booking.total_amount,
-      subtotal_amount: booking.total_amount + booking.discount_amount,
-      discount_amount: booking.discount_amount,
-      promo_code: booking.promo_code,
-      currency: booking.currency,
-      seats: seats
-        .filter((seat) => seat.booking_id === booking.id)
-        .map((seat) => ({ id: seat.id, row: seat.row, number: seat.number, price: seat.price })),
-      created_at: booking.created_at.toISOString(),
-    }));
+    return bookings.map((booking) =>
+      bookingView(
+        booking,
+        seats.filter((seat) => seat.booking_id === booking.id),
+      ),
+    );
   }
+}
+
+/** A booking as callers see it, with its seats (none for general admission). */
+export function bookingView(
+  booking: BookingRow,
+  seats: { id: number; row: number; number: number; price: number }[],
+): BookingView {
+  return {
+    id: booking.id,
+    event_id: booking.event_id,
+    user_id: booking.user_id,
+    // A hold that has passed (by the database's clock) reads as EXPIRED at once, before the sweep records it.
+    status: booking.overdue ? 'EXPIRED' : booking.status,
+    expires_at: booking.expires_at?.toISOString() ?? null,
+    ticket_type_id: booking.ticket_type_id,
+    quantity: booking.quantity,
+    total_amount: booking.total_amount,
+    subtotal_amount: booking.total_amount + booking.discount_amount,
+    discount_amount: booking.discount_amount,
+    promo_code: booking.promo_code,
+    currency: booking.currency,
+    seats: seats.map((seat) => ({ id: seat.id, row: seat.row, number: seat.number, price: seat.price })),
+    created_at: booking.created_at.toISOString(),
+  };
 }

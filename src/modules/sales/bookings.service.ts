@@ -44,6 +44,7 @@ import type { SeatSelection } from './seat-selection.ts';
 import type { SeatSuggestions } from './seat-suggestions.ts';
 import { returnSoldSeats, seatsOfBookings, takeSeats, ticketsOfUser, type SalesDb } from './seats.repository.ts';
 import { findTicketType, holdUnits } from './ticket-types.repository.ts';
+import { UnitPurchases } from './unit-purchases.ts';
 
 /**
  * A buyer's and a box office's use cases on bookings: open one (empty, with seats, or with units),
@@ -59,6 +60,7 @@ export class Bookings {
   private readonly selection: SeatSelection;
   private readonly lifecycle: BookingLifecycle;
   private readonly promoCodes: PromoCodes;
+  private readonly unitPurchases: UnitPurchases;
 
   constructor(
     db: SalesDb,
@@ -80,6 +82,7 @@ export class Bookings {
     this.selection = parts.selection;
     this.lifecycle = parts.lifecycle;
     this.promoCodes = parts.promoCodes;
+    this.unitPurchases = new UnitPurchases(db, parts.events);
   }
 
   /**
@@ -183,6 +186,16 @@ export class Bookings {
     quantity: number,
     promoCode?: string,
   ): Promise<BookingView> {
+    // The plain kind of purchase is made in a group (decision record 0032); a promo code's use and a
+    // per-user cap are counted one purchase at a time, and so is any purchase the group did not make.
+    if (promoCode === undefined) {
+      const event = await this.events.saleEvent(eventId);
+      if (event.policy.max_tickets_per_user === null) {
+        if (event.policy.contact_required && !(await this.contacts.hasContact(principal.userId))) throw contactRequired();
+        const bought = await this.unitPurchases.buy(principal, event, ticketTypeId, quantity);
+        if (bought) return bought;
+      }
+    }
     const opened = await this.createBooking(principal, {
       eventId,
       ticketTypeId,

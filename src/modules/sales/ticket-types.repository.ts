@@ -1,4 +1,6 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
+import { prepared } from '../../platform/db/prepared.ts';
+import type { BookingRow } from './bookings.repository.ts';
 import type { SalesTables, TicketTypeTable } from './sales.tables.ts';
 import type { SalesDb } from './seats.repository.ts';
 
@@ -139,4 +141,120 @@ export async function ticketTypeName(db: SalesDb, id: number): Promise<{ id: num
 /** Nothing of the event's ticket types sold or held (HackLoad's reset). */
 export async function resetUnitsOfEvent(trx: Transaction<SalesTables>, eventId: number): Promise<void> {
   await trx.updateTable('sales.ticket_types').set({ sold: 0, held: 0 }).where('event_id', '=', eventId).execute();
+}
+
+/** One general-admission purchase in a group (buyUnits). */
+export interface UnitPurchase {
+  userId: number;
+  eventId: number;
+  ticketTypeId: number;
+  quantity: number;
+  /** The event's limit per order; the type's own is applied in the statement. */
+  maxPerOrder: number;
+  /** The event allows one open booking per user. */
+  exclusive: boolean;
+  /** The event's hold, for a paid purchase. */
+  ttlSeconds: number;
+  /** For the outbox rows (which request caused them); the group runs outside any one request. */
+  requestId: string | undefined;
+}
+
+export const BUY_UNITS = prepared<BookingRow & { ord: number }>(
+  'sales_buy_units',
+  `with asked as (
+      select * from unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::bool[], $8::int[])
+        as a(ord, user_id, event_id, ticket_type_id, quantity, max_per_order, exclusive, ttl_seconds)
+    ), types as (
+      select t.id, t.event_id, t.price, t.currency, t.max_per_order, t.quantity - t.sold - t.held as free
+      from sales.ticket_types t
+      where t.id in (select ticket_type_id from asked)
+        and (t.sales_start is null or t.sales_start <= now()) and (t.sales_end is null or t.sales_end > now())
+      order by t.id
+      for update
+    ), fitting as (
+      select a.*, t.price, t.currency, t.free,
+        sum(a.quantity) over (partition by a.ticket_type_id order by a.ord) as running
+      from asked a join types t on t.id = a.ticket_type_id and t.event_id = a.event_id
+      where a.quantity between 1 and least(a.max_per_order, t.max_per_order)
+        and not (a.exclusive and exists (
+          select 1 from sales.bookings mine
+          where mine.event_id = a.event_id and mine.user_id = a.user_id and mine.exclusive
+            and mine.status in ('CREATED', 'PENDING')))
+    ), granted as (
+      select f.*, nextval(pg_get_serial_sequence('sales.bookings', 'id')) as booking_id
+      from fitting f where f.running <= f.free
+    ), booked as (
+      insert into sales.bookings
+        (id, event_id, user_id, status, exclusive, currency, expires_at, ticket_type_id, quantity, total_amount)
+      overriding system value
+      select booking_id, event_id, user_id,
+        case when price = 0 then 'CONFIRMED' else 'PENDING' end, exclusive, currency,
+        case when price = 0 then null else now() + make_interval(secs => ttl_seconds) end,
+        ticket_type_id, quantity, price * quantity
+      from granted
+      on conflict (event_id, user_id) where exclusive and status in ('CREATED', 'PENDING') do nothing
+      returning *
+    ), counted as (
+      update sales.ticket_types t
+      set held = t.held + units.held, sold = t.sold + units.sold
+      from (
+        select ticket_type_id,
+          coalesce(sum(quantity) filter (where status = 'PENDING'), 0) as held,
+          coalesce(sum(quantity) filter (where status = 'CONFIRMED'), 0) as sold
+        from booked group by ticket_type_id
+      ) units
+      where t.id = units.ticket_type_id
+    ), audited as (
+      insert into sales.booking_audit (booking_id, from_status, to_status, actor_user_id, reason)
+      select b.id, step.from_status, step.to_status, b.user_id, step.reason
+      from booked b cross join lateral (values
+        (1, null, 'CREATED', 'created'),
+        (2, 'CREATED', b.status, case when b.status = 'CONFIRMED' then 'free tickets' else 'awaiting payment' end)
+      ) as step(n, from_status, to_status, reason)
+      order by b.id, step.n
+    ), announced as (
+      -- The outbox rows addEvent would write (platform/bus/outbox.ts), in the statement that makes
+      -- the bookings: booking.created, then booking.confirmed when free, in that id order.
+      insert into platform.outbox (type, aggregate_id, payload, request_id)
+      select step.type, b.id::text,
+        jsonb_build_object('bookingId', b.id, 'eventId', b.event_id, 'userId', b.user_id, 'status', step.status,
+          'totalAmount', b.total_amount, 'currency', b.currency, 'seatIds', '[]'::jsonb,
+          'ticketTypeId', b.ticket_type_id, 'quantity', b.quantity),
+        nullif(($9::text[])[g.ord + 1], '')
+      from booked b join granted g on g.booking_id = b.id
+      cross join lateral (values (1, 'booking.created', 'CREATED'), (2, 'booking.confirmed', 'CONFIRMED')) as step(n, type, status)
+      where step.n = 1 or b.status = 'CONFIRMED'
+      order by b.id, step.n
+    )
+    select b.*, false as overdue, g.ord
+    from booked b join granted g on g.booking_id = b.id`,
+);
+
+/**
+ * General-admission purchases, grouped: in one statement, the ticket types' rows are locked (in id
+ * order), the purchases that fit are booked in arrival order — PENDING with the event's hold when
+ * paid, CONFIRMED when free — the units counted as held or sold, each booking's audit written
+ * (created, then awaiting payment or free tickets) and its events put in the outbox (booking.created,
+ * and booking.confirmed when free), as the one-at-a-time path records them. One statement, so it
+ * commits on its own: the counter row stays locked for this statement and its commit only.
+ * Answers each purchase's booking, or undefined when it was not made here: sold out (or not enough
+ * left), outside the sales window, too many, an open booking where the event allows one — the
+ * one-at-a-time path then gives the exact answer. The check constraint `sold + held <= quantity`
+ * stands behind the count. Decision record 0032.
+ */
+export async function buyUnits(db: SalesDb, purchases: UnitPurchase[]): Promise<(BookingRow | undefined)[]> {
+  const column = <T>(pick: (purchase: UnitPurchase) => T) => purchases.map(pick);
+  const result = await BUY_UNITS.execute<SalesTables>(db, [
+    purchases.map((_, index) => index),
+    column((p) => p.userId),
+    column((p) => p.eventId),
+    column((p) => p.ticketTypeId),
+    column((p) => p.quantity),
+    column((p) => p.maxPerOrder),
+    column((p) => p.exclusive),
+    column((p) => p.ttlSeconds),
+    column((p) => p.requestId ?? ''),
+  ]);
+  const byOrder = new Map(result.rows.map(({ ord, ...booking }) => [ord, booking]));
+  return purchases.map((_, index) => byOrder.get(index));
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { narrow } from '../../platform/db/narrow.ts';
+import { prepared } from '../../platform/db/prepared.ts';
 import type { CheckinTable, TicketStatus, TicketsTables, TicketTable } from './tickets.tables.ts';
 
 export type TicketsDb = Kysely<TicketsTables>;
@@ -115,6 +116,64 @@ export async function markUsed(
       .where('status', '=', 'active')
       .returningAll()
       .executeTakeFirst()
+  );
+}
+
+const CHECK_IN = prepared<TicketRow>(
+  'tickets_check_in',
+  `with used as (
+      update tickets.tickets set status = 'used', used_at = now(), used_gate = $4, used_scan_id = $5
+      where id = $1 and event_id + 0 = $2 and code_version = $3 and status = 'active'
+      returning *
+    ), logged as (
+      -- No ON CONFLICT: a scan id already recorded (for another ticket) fails the whole statement,
+      -- so the ticket is not left used without its log row.
+      insert into tickets.checkins (ticket_id, event_id, gate, scan_id, scanned_at, source, scanner_user_id, outcome, reason)
+      select id, event_id, $4, $5, used_at, 'online', $6, 'accepted', null from used
+    ), announced as (
+      -- The outbox row addEvent would write (platform/bus/outbox.ts): ticket.checkin, its payload as
+      -- the TicketCheckinPayload type has it, usedAt as JavaScript's toISOString writes it.
+      insert into platform.outbox (type, aggregate_id, payload, request_id)
+      select 'ticket.checkin', 'ticket:' || id,
+        jsonb_build_object('ticketId', id, 'eventId', event_id, 'bookingId', booking_id, 'holderUserId', holder_user_id,
+          'gate', used_gate, 'scanId', used_scan_id,
+          'usedAt', to_char(used_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'source', 'online'),
+        $7
+      from used
+    )
+    select * from used`,
+);
+
+/**
+ * An online scan in one statement: the ticket marked used if it is active (by its id, event and code
+ * version), the check-in logged and ticket.checkin put in the outbox. Undefined when the ticket was
+ * not active (used, cancelled, unknown: the caller reads it to say which). A scan id already
+ * recorded fails the statement with the unique violation (isScanIdTaken).
+ */
+export async function checkInOnline(
+  db: TicketsDb,
+  claims: { ticketId: number; eventId: number; version: number },
+  scan: { gate: string; scanId: string; scannerUserId: number; requestId: string | undefined },
+): Promise<TicketRow | undefined> {
+  const result = await CHECK_IN.execute<TicketsTables>(db, [
+    claims.ticketId,
+    claims.eventId,
+    claims.version,
+    scan.gate,
+    scan.scanId,
+    scan.scannerUserId,
+    scan.requestId ?? null,
+  ]);
+  return result.rows[0];
+}
+
+/** The error checkInOnline fails with when the scan id is already recorded. */
+export function isScanIdTaken(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === '23505' &&
+    (error as { constraint?: unknown }).constraint === 'checkins_scan_id_key'
   );
 }
 

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import QRCode from 'qrcode';
 import { addEvent } from '../../platform/bus/index.ts';
 import type { Principal } from '../../platform/http/access.ts';
+import { currentRequestId } from '../../platform/context/request-context.ts';
 import type { CodeClaims, PublicKeyView, TicketCodes } from './tickets.codes.ts';
 import {
   codeForged,
@@ -19,10 +20,12 @@ import {
   cancelTickets,
   checkinsOverTime,
   checkinsPerGate,
+  checkInOnline,
   findCheckinByScanId,
   findTicket,
   insertCheckin,
   insertTickets,
+  isScanIdTaken,
   listTicketsOfHolder,
   markUsed,
   nextTicketIds,
@@ -323,33 +326,27 @@ export class TicketsService {
     const claims = await this.authorizeScan(principal, code, scan.eventId);
     if (!claims) throw codeForged();
     if (scan.eventId !== undefined && claims.eventId !== scan.eventId) throw ticketOtherEvent(claims.eventId);
-    return this.db.transaction().execute(async (trx) => {
-      const used = await markUsed(trx, claims, { gate: scan.gate, scanId: scan.scanId, at: 'now' });
-      if (used) {
-        const recorded = await insertCheckin(trx, {
-          ticket_id: used.id,
-          event_id: used.event_id,
-          gate: scan.gate,
-          scan_id: scan.scanId,
-          scanned_at: usage(used).at,
-          source: 'online',
-          scanner_user_id: principal.userId,
-          outcome: 'accepted',
-          reason: null,
-        });
-        if (!recorded) throw scanIdReused();
-        await addEvent(trx, 'ticket.checkin', ticketAggregate(used.id), checkinPayload(used, 'online'));
-        return { checked_in: true, replayed: false, used_at: usage(used).at.toISOString(), gate: scan.gate, ticket: view(used) };
-      }
-      const row = await findTicket(trx, claims.ticketId);
-      if (!row || row.event_id !== claims.eventId || row.code_version !== claims.version) throw codeUnknown(claims.ticketId);
-      if (row.status === 'cancelled') throw ticketCancelled(row.id);
-      const first = usage(row);
-      if (first.scanId === scan.scanId) {
-        return { checked_in: true, replayed: true, used_at: first.at.toISOString(), gate: first.gate, ticket: view(row) };
-      }
-      throw ticketAlreadyUsed(row.id, first.at, first.gate);
+    // One statement (mark used, log, outbox row): one round trip for the scan that admits.
+    const used = await checkInOnline(this.db, claims, {
+      gate: scan.gate,
+      scanId: scan.scanId,
+      scannerUserId: principal.userId,
+      requestId: currentRequestId(),
+    }).catch((error: unknown) => {
+      throw isScanIdTaken(error) ? scanIdReused() : error;
     });
+    if (used) {
+      return { checked_in: true, replayed: false, used_at: usage(used).at.toISOString(), gate: scan.gate, ticket: view(used) };
+    }
+    // Not admitted: read the ticket to say why (its own first scan again, used, cancelled, unknown).
+    const row = await findTicket(this.db, claims.ticketId);
+    if (!row || row.event_id !== claims.eventId || row.code_version !== claims.version) throw codeUnknown(claims.ticketId);
+    if (row.status === 'cancelled') throw ticketCancelled(row.id);
+    const first = usage(row);
+    if (first.scanId === scan.scanId) {
+      return { checked_in: true, replayed: true, used_at: first.at.toISOString(), gate: first.gate, ticket: view(row) };
+    }
+    throw ticketAlreadyUsed(row.id, first.at, first.gate);
   }
 
   // ── Offline scanners and the organizer ───────────────────────────────────────────────────────
