@@ -169,6 +169,8 @@ export const BUY_UNITS = prepared<BookingRow & { ord: number }>(
       from sales.ticket_types t
       where t.id in (select ticket_type_id from asked)
         and (t.sales_start is null or t.sales_start <= now()) and (t.sales_end is null or t.sales_end > now())
+        -- A hidden type is sold only with its code: the one-at-a-time path checks it and says why.
+        and not t.hidden
       order by t.id
       for update
     ), fitting as (

@@ -9,7 +9,7 @@ import type { SalesDb } from './seats.repository.ts';
 import { buyUnits, type UnitPurchase } from './ticket-types.repository.ts';
 
 /**
- * General-admission purchases of the plain kind — no promo code, no per-user cap — grouped like seat
+ * General-admission purchases of the plain kind — no promo code, no per-user cap, not a hidden type — grouped like seat
  * selects (decision records 0011 and 0032): the purchases that arrive while earlier groups run
  * share one statement (buyUnits), so a ticket type's counter row is locked once per group instead
  * of once per buyer, and only for that statement and its commit. A purchase the group does not make
