@@ -501,9 +501,26 @@ describe('the HackLoad contract', () => {
       const [type] = await rows(sql`select id from sales.ticket_types where event_id = 1`);
       const book = (payload: Record<string, unknown>) =>
         resettable.app.inject({ method: 'POST', url: '/api/bookings', headers: fan.basic, payload: { event_id: 1, ...payload } });
-      expect((await book({ seat_ids: [(seat as { id: number }).id] })).statusCode).toBe(201);
+      const seatId = (seat as { id: number }).id;
+      const sold = await book({ seat_ids: [seatId] });
+      expect(sold.statusCode).toBe(201);
+      const confirm = (bookingId: number) =>
+        resettable.app.inject({ method: 'POST', url: `/api/bookings/${bookingId}/confirm`, headers: boss.bearer });
+      expect((await confirm(sold.json<{ id: number }>().id)).statusCode).toBe(200);
+      const liveTickets = async () =>
+        (await rows(sql`select booking_id from tickets.tickets where seat_id = ${seatId} and status = 'active'`)).map(
+          (row) => (row as { booking_id: number }).booking_id,
+        );
+      await expect.poll(liveTickets).toEqual([sold.json<{ id: number }>().id]);
       expect((await book({ ticket_type_id: (type as { id: number }).id, quantity: 2 })).statusCode).toBe(201);
       expect((await resettable.app.inject({ method: 'POST', url: '/api/reset' })).statusCode).toBe(200);
+      // The reset's tickets go with its bookings, so the seat sells and is ticketed again.
+      await expect.poll(liveTickets).toEqual([]);
+      const again = await book({ seat_ids: [seatId] });
+      expect(again.statusCode).toBe(201);
+      expect((await confirm(again.json<{ id: number }>().id)).statusCode).toBe(200);
+      await expect.poll(liveTickets).toEqual([again.json<{ id: number }>().id]);
+      await resettable.app.inject({ method: 'POST', url: '/api/reset' });
       expect(await rows(sql`select status, count(*)::int as seats from sales.seats where event_id = 1 group by status`)).toEqual([
         { status: 'FREE', seats: 100 },
       ]);

@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { addEvent } from '../../platform/bus/index.ts';
 import { narrow } from '../../platform/db/narrow.ts';
 import type { BookingLifecycle } from './booking.lifecycle.ts';
 import { claimOverdueBookings, deleteBookingsOfEvent, liveBookingIdsOfEvent } from './bookings.repository.ts';
@@ -84,6 +85,9 @@ export class SalesBackground {
       await freeAllSeatsOfEvent(trx, eventId);
       await deleteBookingsOfEvent(trx, eventId);
       await resetUnitsOfEvent(trx, eventId);
+      // The tickets of the deleted bookings must go too, or the next sale of a seat could not be
+      // ticketed (one live ticket per seat) and its consumer would stall on it.
+      await addEvent(trx, 'event.reset', eventId, { eventId });
     });
     this.suggestions.forget(eventId);
   }

@@ -35,5 +35,7 @@ declare module '../../platform/bus/event-map.ts' {
     'waitlist.offered': WaitlistOfferPayload;
     /** Some seats of a paid booking were returned: `refundAmount` is owed back (payments refunds it). */
     'booking.seats-returned': BookingEventPayload & { returnedSeatIds: number[]; refundAmount: number };
+    /** HackLoad's load-test reset (`POST /api/reset`): the event's bookings are gone; tickets voids its tickets. */
+    'event.reset': { eventId: number };
   }
 }

@@ -29,8 +29,9 @@ export async function createTicketsModule(
   // One consumer for all of them, so issuance and cancellation of a booking apply in the order the
   // bus carries them (each consumer reads its events in order, one at a time). Every way inventory
   // goes back on sale after issuance voids its tickets here: a cancelled (refunded) booking, returned
-  // seats, a cancelled event. A unique index keeps one live ticket per seat even if one were missed.
-  const types = ['booking.confirmed', 'booking.cancelled', 'booking.seats-returned', 'event.cancelled'] as const;
+  // seats, a cancelled event, a load test's reset. A unique index keeps one live ticket per seat even
+  // if one were missed.
+  const types = ['booking.confirmed', 'booking.cancelled', 'booking.seats-returned', 'event.cancelled', 'event.reset'] as const;
   options.bus.subscribe('tickets', types, async (event, trx) => {
     if (event.type === 'booking.confirmed') {
       await service.issueForBooking(trx, (event as BusEvent<'booking.confirmed'>).payload);
@@ -40,6 +41,8 @@ export async function createTicketsModule(
     } else if (event.type === 'booking.cancelled') {
       const { bookingId, reason } = (event as BusEvent<'booking.cancelled'>).payload;
       await service.cancelBooking(trx, bookingId, `booking cancelled: ${reason}`);
+    } else if (event.type === 'event.reset') {
+      await service.cancelEvent(trx, (event as BusEvent<'event.reset'>).payload.eventId, 'event reset (POST /api/reset)');
     } else {
       const { eventId, reason } = (event as BusEvent<'event.cancelled'>).payload;
       await service.cancelEvent(trx, eventId, `event cancelled: ${reason || 'by the organizer'}`);
