@@ -56,6 +56,7 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
   let postgres: PrivatePostgres | undefined;
   let cluster: Cluster | undefined;
   let db: pg.Pool | undefined;
+  const crashes: string[] = [];
   let cleaning: Promise<void> | undefined;
   const cleanUp = () =>
     (cleaning ??= (async () => {
@@ -94,7 +95,11 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
         ...MERCHANT,
       },
       ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
-      onOutput: (name, line) => history.note({ type: 'log', process: name, line: line.slice(0, 2000) }),
+      onOutput: (name, line) => {
+        // Node ends the report of an uncaught exception with its version: that process crashed.
+        if (/^Node\.js v\d+/.test(line)) crashes.push(`${name} died of an uncaught error (its log, ${history.now()} ms)`);
+        history.note({ type: 'log', process: name, line: line.slice(0, 2000) });
+      },
     });
     const gatewayBase = `${cluster.processes.find((started) => started.name === 'sandbox')!.url}/sandbox`;
     db = new pg.Pool({ connectionString: cluster.databaseUrl, max: 4 });
@@ -197,6 +202,13 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
       await sleep(1_000);
     }
     const settledAfterMs = Date.now() - settleStart;
+    // A fault may stop a process; it must not make one die by itself (the restart would hide it).
+    invariants.push({
+      name: 'no-crashes',
+      what: 'no process died of an uncaught error (a fault is survived, not restarted away)',
+      checked: cluster.processes.length,
+      violations: crashes,
+    });
 
     const perFault: FaultCounts[] = [...FAULTS.map((fault) => fault.name), 'none'].map((fault) => {
       const operations = history.operations.filter((operation) =>

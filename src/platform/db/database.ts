@@ -50,22 +50,20 @@ export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if ('url' in options) {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types });
+    const pool = survivingLostConnections(new pg.Pool({ connectionString: options.url, max: options.poolSize, types }));
     await pool.query('select 1');
     return fromPool(pool, 'postgres', async () => undefined);
   }
   const pglite = 'pglite' in options ? options.pglite : await openPglite(options.dataDir);
   const ownsPglite = !('pglite' in options);
   // PGlite is one in-process connection: the pool has exactly one client and queues the rest.
-  const pool = new pg.Pool(Object.assign(createPgConfig(pglite), { types }));
+  const pool = survivingLostConnections(new pg.Pool(Object.assign(createPgConfig(pglite), { types })));
   return fromPool(pool, 'pglite', async () => {
     if (ownsPglite) await pglite.close();
   });
 }
 
 function fromPool(pool: pg.Pool, engine: Database['engine'], closeEngine: () => Promise<void>): Database {
-  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
-  pool.on('error', () => undefined);
   // Kysely's pool sends the statements declared with prepared() by name (prepared.ts).
   const db = new Kysely<object>({ dialect: new PostgresDialect({ pool: namingPreparedStatements(pool) }) });
   let closed = false;
@@ -80,4 +78,19 @@ function fromPool(pool: pg.Pool, engine: Database['engine'], closeEngine: () => 
       await closeEngine();
     },
   };
+}
+
+/** Before the pool's first connection, so that every client it ever makes is covered. */
+function survivingLostConnections(pool: pg.Pool): pg.Pool {
+  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  // Nor one that is checked out: pg-pool listens for a client's errors only while it is idle, so a
+  // connection cut while its holder awaits something else (a transaction publishing to NATS when
+  // PostgreSQL restarts) raised an unhandled 'error' and killed the process — a standby relay died
+  // that way in the fault suite. With a listener, the holder's next statement fails instead and the
+  // pool drops the client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
+  return pool;
 }
