@@ -6,6 +6,7 @@ import { ErrorText, formatDate, formatSeconds, Link, useAction, useCountdown, us
 import { currentBrand, rememberBrand } from './organizer.api.ts';
 import { PromoCodesSection } from './organizer.promo.tsx';
 import { ProviderPanel, useSeatOwnership, withheldSeats } from './organizer.provider.tsx';
+import { WaitingRoomSection } from './organizer.queue.tsx';
 import './organizer.css';
 
 export interface ZoneForm {
@@ -508,6 +509,7 @@ export function OrganizerEventPage(props: { id: number }) {
       {current && current.status !== 'CANCELLED' && (
         <PromoCodesSection eventId={props.id} timeZone={current.timezone} currency={currency} />
       )}
+      {current && current.status !== 'CANCELLED' && <WaitingRoomSection eventId={props.id} timeZone={current.timezone} />}
       <section aria-labelledby="checkins" data-testid="checkin-stats">
         <h2 id="checkins">{t.orgCheckins}</h2>
         <ErrorText error={checkins.error} />

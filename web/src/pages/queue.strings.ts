@@ -1,4 +1,4 @@
-// The waiting room page's words; i18n.ts merges them into the app's dictionaries.
+// The waiting room's words (the buyer's page, then the organizer's section: `room` keys); i18n.ts merges them into the app's dictionaries.
 
 export const en = {
   queueTitle: 'Waiting room',
@@ -29,6 +29,44 @@ export const en = {
   queueLessThanMinute: 'less than a minute',
   queueMinutes: '{n} min',
   queueHours: '{h} h {m} min',
+  roomTitle: 'Waiting room',
+  roomIntro:
+    'For a big on-sale: buyers wait in a fair line and are let in to buy a few at a time, so the sale does not collapse under the rush.',
+  roomState_none: 'Not set up',
+  roomState_on: 'On',
+  roomState_off: 'Off',
+  roomOpensAt: 'Sales open {time}.',
+  roomOpenedAt: 'Sales opened {time}.',
+  roomNumber_pre_queue: 'Before the on-sale',
+  roomNumber_waiting: 'Waiting in line',
+  roomNumber_active: 'Buying now',
+  roomNumber_admitted: 'Let in so far',
+  roomNumber_admitted_last_minute: 'Let in, last minute',
+  roomNumbersNote: 'Live numbers, updated every few seconds.',
+  roomPublicPage: 'Open the queue page buyers see',
+  roomEnabled: 'Waiting room on',
+  roomEnabledHint:
+    'While it is on, nobody can book or buy tickets for this event without waiting their turn. Off, everyone buys directly.',
+  roomOnSale: 'Sales open at',
+  roomOnSaleHint:
+    'Venue time ({zone}). Everyone who arrives before this gets a random place at this moment, so coming early gives no advantage.',
+  roomRate: 'People let in per minute',
+  roomRateHint: 'Empty: no rate, only the cap on people buying at once. Set at least one of the two.',
+  roomCap: 'At most buying at once',
+  roomCapHint: 'Empty: no cap. A new person is let in only when someone buying finishes or runs out of time.',
+  roomTokenMinutes: 'Time to buy (minutes)',
+  roomTokenHint: 'How long a person who was let in may book and buy, 1–1440 minutes.',
+  roomGraceSeconds: 'Place kept while away (seconds)',
+  roomGraceHint:
+    'Someone who closes the queue page keeps their place this long and is let in on their return; after it, back of the line.',
+  roomFailure: 'If the room cannot be checked (database outage)',
+  roomFailure_closed: 'Keep the room closed',
+  roomFailureHint_closed: 'only people already let in can buy (fair; the safe default)',
+  roomFailure_open: 'Let everyone through',
+  roomFailureHint_open: 'sales go on without a queue until it is back',
+  roomSave: 'Save the waiting room',
+  roomCreate: 'Set up the waiting room',
+  roomSaved: 'Saved.',
 } as const;
 
 export const ru: Record<keyof typeof en, string> = {
@@ -60,4 +98,42 @@ export const ru: Record<keyof typeof en, string> = {
   queueLessThanMinute: 'меньше минуты',
   queueMinutes: '{n} мин',
   queueHours: '{h} ч {m} мин',
+  roomTitle: 'Зал ожидания',
+  roomIntro:
+    'Для больших стартов продаж: покупатели ждут в честной очереди и проходят к покупке понемногу, чтобы продажа не упала под наплывом.',
+  roomState_none: 'Не настроен',
+  roomState_on: 'Включён',
+  roomState_off: 'Выключен',
+  roomOpensAt: 'Продажи откроются {time}.',
+  roomOpenedAt: 'Продажи открылись {time}.',
+  roomNumber_pre_queue: 'До старта продаж',
+  roomNumber_waiting: 'Ждут в очереди',
+  roomNumber_active: 'Покупают сейчас',
+  roomNumber_admitted: 'Пропущено всего',
+  roomNumber_admitted_last_minute: 'Пропущено за минуту',
+  roomNumbersNote: 'Живые цифры, обновляются каждые несколько секунд.',
+  roomPublicPage: 'Открыть страницу очереди, которую видят покупатели',
+  roomEnabled: 'Зал ожидания включён',
+  roomEnabledHint:
+    'Пока он включён, забронировать или купить билеты на это событие можно только в свою очередь. Выключен — все покупают сразу.',
+  roomOnSale: 'Старт продаж',
+  roomOnSaleHint:
+    'Время площадки ({zone}). Все, кто пришёл раньше, в этот момент получат случайное место, так что приходить заранее нет смысла.',
+  roomRate: 'Пропускать в минуту',
+  roomRateHint: 'Пусто — без скорости, только предел одновременных покупателей. Нужно задать хотя бы одно из двух.',
+  roomCap: 'Не больше покупающих одновременно',
+  roomCapHint: 'Пусто — без предела. Следующий проходит, только когда кто-то из покупающих закончил или его время вышло.',
+  roomTokenMinutes: 'Время на покупку (минуты)',
+  roomTokenHint: 'Сколько пропущенный покупатель может бронировать и покупать, 1–1440 минут.',
+  roomGraceSeconds: 'Место хранится без страницы (секунды)',
+  roomGraceHint:
+    'Кто закрыл страницу очереди, сохраняет место столько времени и проходит, когда вернётся; потом — в конец очереди.',
+  roomFailure: 'Если зал нельзя проверить (сбой базы данных)',
+  roomFailure_closed: 'Держать закрытым',
+  roomFailureHint_closed: 'покупать могут только уже пропущенные (честно; безопасный выбор по умолчанию)',
+  roomFailure_open: 'Пропускать всех',
+  roomFailureHint_open: 'продажи идут без очереди, пока проверка не вернётся',
+  roomSave: 'Сохранить зал ожидания',
+  roomCreate: 'Настроить зал ожидания',
+  roomSaved: 'Сохранено.',
 };
