@@ -1,7 +1,16 @@
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickSeat, haveBrowser, shot, signUp, startBrowserHarness, WAIT, type BrowserHarness } from './support/browser.ts';
+import {
+  clickSeat,
+  haveBrowser,
+  shot,
+  signIn,
+  signUp,
+  startBrowserHarness,
+  WAIT,
+  type BrowserHarness,
+} from './support/browser.ts';
 import { createPublishedEvent } from './support/events.ts';
 import { signUp as signUpByApi, type TestUser } from './support/users.ts';
 
@@ -14,14 +23,6 @@ let base: string;
 let organizer: TestUser;
 let eventId: number;
 let backstageId: number;
-
-async function signIn(page: Page, user: TestUser, next: string): Promise<void> {
-  await page.goto(`${base}/signin?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.locator('form').getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.pathname === next.split('?')[0], WAIT);
-}
 
 const row = (page: Page, code: string) => page.locator(`[data-testid="promo-row"][data-code="${code}"]`);
 
@@ -68,7 +69,7 @@ describe.skipIf(!haveBrowser)('promo codes in headless Chromium', () => {
 
   it('lets the organizer create a code and a batch, change one and switch one off', async () => {
     const page = await harness.newPage();
-    await signIn(page, organizer, `/organizer/events/${eventId}`);
+    await signIn(page, base, organizer, `/organizer/events/${eventId}`);
     const section = page.getByTestId('promo-codes');
     await section.getByText('No promo codes yet.').waitFor(WAIT);
 

@@ -1,7 +1,16 @@
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickSeat, haveBrowser, shot, signUp, startBrowserHarness, WAIT, type BrowserHarness } from './support/browser.ts';
+import {
+  clickSeat,
+  haveBrowser,
+  shot,
+  signIn,
+  signUp,
+  startBrowserHarness,
+  WAIT,
+  type BrowserHarness,
+} from './support/browser.ts';
 import { createPublishedEvent } from './support/events.ts';
 import { signUp as signUpByApi, type TestUser } from './support/users.ts';
 
@@ -15,14 +24,6 @@ let organizer: TestUser;
 let buyer: Page;
 
 const ZONES = [{ name: 'Партер', price: 700_000, rows: 2, seats_per_row: 10 }];
-
-async function signIn(page: Page, user: TestUser, next: string): Promise<void> {
-  await page.goto(`${base}/signin?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.locator('form').getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.pathname === next.split('?')[0], WAIT);
-}
 
 async function eventWithRoom(title: string, onSaleInMs: number): Promise<number> {
   const { eventId } = await createPublishedEvent(harness.service.app, harness.service.database, organizer, {
@@ -118,7 +119,7 @@ describe.skipIf(!haveBrowser)('the waiting room page, in headless Chromium', () 
       zones: ZONES,
     });
     const page = await harness.newPage();
-    await signIn(page, organizer, `/organizer/events/${eventId}`);
+    await signIn(page, base, organizer, `/organizer/events/${eventId}`);
     const section = page.getByTestId('waiting-room');
     const state = section.getByTestId('room-state');
     await expect.poll(() => state.getAttribute('data-state'), WAIT).toBe('none');

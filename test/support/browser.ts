@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestService, type TestService } from './service.ts';
+import type { TestUser } from './users.ts';
 import { freePort } from './ports.ts';
 
 // The web app in a real browser (Debian's chromium driven by playwright-core) against the whole
@@ -73,6 +74,15 @@ export async function shot(page: Page, name: string): Promise<void> {
 }
 
 /** Signs a new attendee up through the sign-up page; returns the email. */
+/** Signs an existing user in through the sign-in page and waits for the page it leads to. */
+export async function signIn(page: Page, base: string, user: TestUser, next: string): Promise<void> {
+  await page.goto(`${base}/signin?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.locator('form').getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.pathname === next.split('?')[0], WAIT);
+}
+
 export async function signUp(page: Page, base: string, name: string): Promise<string> {
   const email = `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@example.test`;
   await page.goto(`${base}/signup`);
