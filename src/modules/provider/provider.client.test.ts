@@ -27,9 +27,11 @@ function client(options: Partial<ProviderClientOptions> = {}): ProviderClient {
 describe('ProviderClient', () => {
   it('retries reads through a flaky provider and counts the retries', async () => {
     const registry = new Registry();
-    const flaky = client({ retries: 8, registry, breaker: { failureThreshold: 100, openMs: 1000 } });
+    // Half the answers are 500s: with 20 retries a read fails for good once in two million, and
+    // among 30 reads none retrying is one in a billion (8 retries and 10 reads failed a CI run).
+    const flaky = client({ retries: 20, registry, breaker: { failureThreshold: 1000, openMs: 1000 } });
     server.simulator.setSwitches({ errorRate: 0.5 });
-    const pages = await Promise.all(Array.from({ length: 10 }, () => flaky.listPlaces(1, 20)));
+    const pages = await Promise.all(Array.from({ length: 30 }, () => flaky.listPlaces(1, 20)));
     expect(pages.every((page) => page.length === 20)).toBe(true);
     const metrics = await registry.getMetricsAsJSON();
     const retries = metrics.find((metric) => metric.name === 'provider_retries_total')?.values[0]?.value ?? 0;
