@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { addEvent } from '../../platform/bus/index.ts';
+import { retryOnLockConflict } from '../../platform/db/conflicts.ts';
 import { assertOwner, mayActAsOwner, NotOwnerError, type Principal } from '../../platform/http/access.ts';
 import { hasPassed } from '../../platform/db/clock.ts';
 import { DomainError } from '../../platform/errors.ts';
@@ -109,60 +110,64 @@ export class Bookings {
         throw error;
       }
     }
-    const booking = await this.db.transaction().execute(async (trx) => {
-      // Holds of this user for this event that have passed do not count as open.
-      await this.lifecycle.expireClaimed(
-        trx,
-        await claimOverdueBookings(trx, { limit: 50, eventId: event.id, userId: principal.userId }),
-      );
-      let ticketType: { id: number; price: number; currency: string; quantity: number } | undefined;
-      if (input.ticketTypeId !== undefined)
-        ticketType = await this.holdTickets(
+    // Again after a lost lock race: the expiry sweep takes a booking, then its ticket type; this
+    // takes the ticket type, then meets the buyer's open booking (test/ga-lock-order.test.ts).
+    const booking = await retryOnLockConflict(() =>
+      this.db.transaction().execute(async (trx) => {
+        // Holds of this user for this event that have passed do not count as open.
+        await this.lifecycle.expireClaimed(
           trx,
-          event,
-          principal.userId,
-          input.ticketTypeId,
-          input.quantity ?? 1,
-          input.promoCode,
+          await claimOverdueBookings(trx, { limit: 50, eventId: event.id, userId: principal.userId }),
         );
-      const created = await insertBooking(trx, {
-        eventId: event.id,
-        userId: principal.userId,
-        exclusive: event.policy.one_active_booking_per_user,
-        ttlSeconds: event.hold_ttl_seconds,
-        currency: ticketType?.currency ?? this.options.defaultCurrency,
-        ...(ticketType
-          ? { ticketTypeId: ticketType.id, quantity: ticketType.quantity, totalAmount: ticketType.price * ticketType.quantity }
-          : {}),
-      });
-      if (!created) throw activeBookingExists((await findOpenBooking(trx, event.id, principal.userId))?.id);
-      await insertAudit(trx, {
-        bookingId: created.id,
-        from: null,
-        to: 'CREATED',
-        actorUserId: principal.userId,
-        reason: 'created',
-      });
-      // In seat-id order, as grouped selects take them (see takeSeats), so neither waits for the other in a cycle.
-      for (const seatId of [...seatIds].sort((a, b) => a - b)) {
-        const [taken] = await takeSeats(trx, [
-          {
-            bookingId: created.id,
-            userId: principal.userId,
-            seatId,
-            maxSeats: event.policy.max_tickets_per_order,
-            maxPerUser: event.policy.max_tickets_per_user,
-          },
-        ]);
-        if (!taken) {
-          const refusal = await this.selection.explainFailedSelect(trx, created.id, principal, seatId);
-          if (refusal) throw refusal;
+        let ticketType: { id: number; price: number; currency: string; quantity: number } | undefined;
+        if (input.ticketTypeId !== undefined)
+          ticketType = await this.holdTickets(
+            trx,
+            event,
+            principal.userId,
+            input.ticketTypeId,
+            input.quantity ?? 1,
+            input.promoCode,
+          );
+        const created = await insertBooking(trx, {
+          eventId: event.id,
+          userId: principal.userId,
+          exclusive: event.policy.one_active_booking_per_user,
+          ttlSeconds: event.hold_ttl_seconds,
+          currency: ticketType?.currency ?? this.options.defaultCurrency,
+          ...(ticketType
+            ? { ticketTypeId: ticketType.id, quantity: ticketType.quantity, totalAmount: ticketType.price * ticketType.quantity }
+            : {}),
+        });
+        if (!created) throw activeBookingExists((await findOpenBooking(trx, event.id, principal.userId))?.id);
+        await insertAudit(trx, {
+          bookingId: created.id,
+          from: null,
+          to: 'CREATED',
+          actorUserId: principal.userId,
+          reason: 'created',
+        });
+        // In seat-id order, as grouped selects take them (see takeSeats), so neither waits for the other in a cycle.
+        for (const seatId of [...seatIds].sort((a, b) => a - b)) {
+          const [taken] = await takeSeats(trx, [
+            {
+              bookingId: created.id,
+              userId: principal.userId,
+              seatId,
+              maxSeats: event.policy.max_tickets_per_order,
+              maxPerUser: event.policy.max_tickets_per_user,
+            },
+          ]);
+          if (!taken) {
+            const refusal = await this.selection.explainFailedSelect(trx, created.id, principal, seatId);
+            if (refusal) throw refusal;
+          }
         }
-      }
-      const booking = await this.price(trx, created, seatIds.length > 0, input.promoCode);
-      await addEvent(trx, 'booking.created', booking.id, await bookingPayload(trx, booking));
-      return booking;
-    });
+        const booking = await this.price(trx, created, seatIds.length > 0, input.promoCode);
+        await addEvent(trx, 'booking.created', booking.id, await bookingPayload(trx, booking));
+        return booking;
+      }),
+    );
     this.events.rememberEventOf(booking.id, booking.event_id);
     this.suggestions.taken(booking.event_id, seatIds);
     return this.lifecycle.view(booking);

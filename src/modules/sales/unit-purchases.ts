@@ -1,4 +1,5 @@
 import { currentRequestId } from '../../platform/context/request-context.ts';
+import { isLockConflict } from '../../platform/db/conflicts.ts';
 import type { Principal } from '../../platform/http/access.ts';
 import { Batcher } from './batcher.ts';
 import { bookingView } from './booking.lifecycle.ts';
@@ -58,10 +59,4 @@ export class UnitPurchases {
     this.events.rememberEventOf(booking.id, booking.event_id);
     return bookingView(booking, []);
   }
-}
-
-/** SQLSTATE deadlock_detected or serialization_failure: the statement lost a race and was undone. */
-function isLockConflict(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === '40P01' || code === '40001';
 }
